@@ -1,0 +1,11 @@
+/* cmd_run.c — placeholder until the subsystem lands (replaced in this change
+ * series; never shipped as a feature). */
+#include "cli.h"
+
+int cmd_run(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	cli_error("run: not built yet");
+	return EXIT_USAGE;
+}
