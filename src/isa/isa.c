@@ -6,6 +6,7 @@
  * maps each of the 256 codes to its run of rows.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <bpftk/isa.h>
@@ -260,6 +261,33 @@ static int check_fields(const struct bpftk_insn *in, const struct bpftk_opinfo *
 	return bad;
 }
 
+/* An unknown instruction: either the opcode byte itself is unknown, or the
+ * byte is known and its selector field holds no defined value — then name
+ * the field and the values it may hold. */
+static void report_unknown(const struct bpftk_insn *in, size_t pc,
+			   struct bpftk_diags *d, const char *prog)
+{
+	static const char *const field[] = {"", "offset", "imm", "src"};
+	unsigned c = in->code;
+	if (!idx.count[c]) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, prog, (long)pc,
+				"unknown opcode 0x%02x", c);
+		return;
+	}
+	const struct bpftk_opinfo *first = &table[idx.order[idx.first[c]]];
+	char allowed[128] = "";
+	size_t len = 0;
+	for (unsigned i = 0; i < idx.count[c] && len < sizeof(allowed) - 16; i++) {
+		const struct bpftk_opinfo *r = &table[idx.order[idx.first[c] + i]];
+		len += (size_t)snprintf(allowed + len, sizeof(allowed) - len,
+					"%s%d (%s)", i ? ", " : "", (int)r->selval,
+					r->name);
+	}
+	bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, prog, (long)pc,
+			"opcode 0x%02x: %s field %d is not valid, must be one of %s",
+			c, field[first->sel], (int)selector(in, first->sel), allowed);
+}
+
 int bpftk_isa_validate(const struct bpftk_insn *insns, size_t n,
 		       struct bpftk_diags *d, const char *prog)
 {
@@ -278,7 +306,8 @@ int bpftk_isa_validate(const struct bpftk_insn *insns, size_t n,
 		const struct bpftk_insn *in = &insns[pc];
 		enum bpftk_op op = bpftk_isa_lookup(in);
 		if (op == BPFTK_OP_INVALID) {
-			BAD("unknown opcode 0x%02x", in->code);
+			report_unknown(in, pc, d, prog);
+			bad = 1;
 			continue;
 		}
 		const struct bpftk_opinfo *r = &table[op];
