@@ -1,0 +1,20 @@
+#!/bin/sh
+# run.sh — the main job on bundled data: assemble the example program,
+# disassemble it, run it over an IPv4 header and check the checksum it
+# computes against the one the header was sent with.
+#   sh examples/run.sh [BUILD_DIR]
+set -eu
+cd "$(dirname "$0")/.."
+B=${1:-build}
+EX=examples/ipv4-checksum
+OUT=$B/examples
+mkdir -p "$OUT"
+
+echo "== assemble $EX/csum.s"
+"$B/bpftk" asm -o "$OUT/csum.bin" "$EX/csum.s"
+echo "== disassemble"
+"$B/bpftk" disasm "$OUT/csum.bin"
+echo "== run over $EX/header.bin (checked mode)"
+"$B/bpftk" run --mem "$EX/header.bin" --repeat 100000 "$OUT/csum.bin" | tee "$OUT/result.txt"
+grep -q '0xb861' "$OUT/result.txt" || { echo "example: expected checksum 0xb861" >&2; exit 1; }
+echo "== example ok: checksum 0xb861 matches the header as sent"
