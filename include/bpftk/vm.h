@@ -1,0 +1,198 @@
+/* bpftk/vm.h — the interpreter: runs eBPF programs with the exact semantics
+ * of RFC 9669 (division by zero gives 0, modulo by zero leaves dst, shift
+ * amounts masked, 32-bit results zero-extended, ...).
+ *
+ * Life cycle:
+ *
+ *     struct bpftk_vm *vm;
+ *     bpftk_vm_new(&opts, &vm);                      // mode, budget, name
+ *     bpftk_vm_register_helper(vm, 5, "f", fn);      // helpers, before load
+ *     bpftk_vm_add_region(vm, buf, len, writable);   // shared memory, before load
+ *     bpftk_vm_load(vm, insns, n, diags);            // validate + pre-decode once
+ *     bpftk_vm_run(vm, &run_opts, &r0, diags);       // any number of times,
+ *                                                    // from any number of threads
+ *     bpftk_vm_free(vm);
+ *
+ * Two memory modes (chosen when the vm is created):
+ *  - BPFTK_VM_CHECKED: every load, store and atomic is checked against the
+ *    active stack frames and the registered regions (read-only regions
+ *    refuse stores); a bad access, a runaway loop (instruction budget) or a
+ *    call nested too deep stops the program with a diagnostic naming the
+ *    instruction, the address, the size and the kind of access.  For
+ *    programs nobody verified.
+ *  - BPFTK_VM_FAST: no memory checks and no budget, for programs a verifier
+ *    approved.  A bad program in fast mode can crash the process.
+ * Both modes give identical results for programs that do not fault.
+ *
+ * Memory model: BPF addresses are host addresses.  r10 points to the top of
+ * a 512-byte stack frame (zeroed at the start of each run); each local call
+ * gets a new frame below its caller's.  r1..r5 come from the run options.
+ *
+ * Threads: after bpftk_vm_load the vm is immutable; bpftk_vm_run only reads
+ * it and keeps registers and stack in per-run storage, so one loaded vm may
+ * run in several threads at once.  Setup calls (register, add_region, load,
+ * free) must not run concurrently with anything else on the same vm.
+ *
+ * Errors (negative errno):
+ *   -EINVAL  bad arguments or an invalid program (details in diagnostics)
+ *   -ENOMEM  allocation failed
+ *   -EBUSY   setup call after bpftk_vm_load
+ *   -ERANGE  helper id too large (>= BPFTK_VM_MAX_HELPERS)
+ *   run time, with a diagnostic naming the instruction:
+ *   -EFAULT     bad memory access (checked mode)
+ *   -ETIMEDOUT  instruction budget exhausted (checked mode)
+ *   -E2BIG      local call nested deeper than BPFTK_MAX_CALL_DEPTH frames
+ *   -ENOENT     callx to a helper id that is not registered
+ *   -EFAULT     the program ran past its last instruction
+ *   or the error a helper reported through bpftk_vm_call_fail().
+ */
+#ifndef BPFTK_VM_H
+#define BPFTK_VM_H
+
+#include <bpftk/common.h>
+#include <bpftk/isa.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum bpftk_vm_mode {
+	BPFTK_VM_CHECKED = 0, /* memory checks and budget (the default) */
+	BPFTK_VM_FAST = 1,    /* trusts the program: no checks */
+};
+
+/* Flags of struct bpftk_vm_opts. */
+enum {
+	/* Use the portable switch-based dispatch loop even where computed goto
+	 * is available (it always is the engine elsewhere).  Slower; exists so
+	 * both engines are tested and can be compared. */
+	BPFTK_VM_SWITCH_DISPATCH = 1u << 0,
+};
+
+#define BPFTK_VM_DEFAULT_BUDGET 1000000000ULL /* instructions per run */
+#define BPFTK_VM_UNLIMITED UINT64_MAX
+#define BPFTK_VM_MAX_HELPERS 65536u /* helper ids are 0..65535 */
+
+struct bpftk_vm_opts {
+	size_t sz;		 /* sizeof(struct bpftk_vm_opts) */
+	enum bpftk_vm_mode mode; /* BPFTK_VM_CHECKED (0) or BPFTK_VM_FAST */
+	unsigned flags;		 /* BPFTK_VM_* flags */
+	/* Checked mode: instructions one run may execute; 0 means
+	 * BPFTK_VM_DEFAULT_BUDGET, BPFTK_VM_UNLIMITED means no limit.  Fast
+	 * mode ignores it. */
+	uint64_t budget;
+	const char *name; /* program name used in diagnostics; copied; NULL ok */
+};
+
+/* A block of host memory a checked run may access. */
+struct bpftk_vm_region {
+	void *ptr;
+	size_t len;
+	int writable; /* 0: loads and nothing else */
+};
+
+struct bpftk_vm;
+
+/* Creates a vm.  opts may be NULL (checked mode, default budget).  Options
+ * structs from newer headers are accepted when their extra bytes are zero.
+ * On success *out is the handle (free with bpftk_vm_free).  Errors: -EINVAL
+ * (bad sz, mode or flags), -ENOMEM. */
+BPFTK_API int bpftk_vm_new(const struct bpftk_vm_opts *opts,
+			   struct bpftk_vm **out);
+/* Frees the vm and its pre-decoded program; NULL is a no-op.  Regions and
+ * run memory stay owned by the caller. */
+BPFTK_API void bpftk_vm_free(struct bpftk_vm *vm);
+
+/* ---- helpers ------------------------------------------------------------- */
+
+/* The per-call context a helper receives.  Valid only during the call. */
+struct bpftk_vm_call;
+
+/* A helper gets r1..r5 and returns the new r0.  Helpers may run in several
+ * threads at once when the vm does. */
+typedef uint64_t (*bpftk_vm_helper_fn)(uint64_t r1, uint64_t r2, uint64_t r3,
+				       uint64_t r4, uint64_t r5,
+				       struct bpftk_vm_call *call);
+
+/* Registers fn as helper `id` (kernel helper numbering; < BPFTK_VM_MAX_HELPERS)
+ * under name (copied; used in diagnostics; NULL ok).  Registering an id again
+ * replaces it.  Must happen before bpftk_vm_load: `call id` is bound at load
+ * time, and a constant call to an unregistered id makes the load fail.
+ * Errors: -EINVAL (fn NULL), -ERANGE, -EBUSY, -ENOMEM. */
+BPFTK_API int bpftk_vm_register_helper(struct bpftk_vm *vm, uint32_t id,
+				       const char *name, bpftk_vm_helper_fn fn);
+/* Name given at registration, or NULL when id is not registered. */
+BPFTK_API const char *bpftk_vm_helper_name(const struct bpftk_vm *vm,
+					   uint32_t id);
+
+/* Inside a helper: the ctx pointer of the run options. */
+BPFTK_API void *bpftk_vm_call_ctx(const struct bpftk_vm_call *call);
+/* Inside a helper: the helper id and the index of the calling instruction. */
+BPFTK_API uint32_t bpftk_vm_call_id(const struct bpftk_vm_call *call);
+BPFTK_API long bpftk_vm_call_insn(const struct bpftk_vm_call *call);
+/* Inside a helper: turns a BPF address into a host pointer to len bytes the
+ * program may access (stack frames of the run and regions; write != 0 also
+ * needs a writable region).  Checked mode returns NULL when the access is
+ * not allowed; fast mode trusts the program and returns the address. */
+BPFTK_API void *bpftk_vm_call_mem(const struct bpftk_vm_call *call,
+				  uint64_t addr, size_t len, int write);
+/* Inside a helper: stops the program once the helper returns.  bpftk_vm_run
+ * then fails with err (a negative errno; -EINVAL when err >= 0) and adds the
+ * message to its diagnostics, located at the calling instruction. */
+BPFTK_API void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err,
+				  const char *fmt, ...) BPFTK_PRINTF(3, 4);
+
+/* ---- memory and program -------------------------------------------------- */
+
+/* Allows checked runs to access [ptr, ptr + len) (stores only when writable).
+ * The memory stays owned by the caller and must outlive every run.  Before
+ * bpftk_vm_load only.  Errors: -EINVAL (NULL ptr or len 0), -EBUSY, -ENOMEM. */
+BPFTK_API int bpftk_vm_add_region(struct bpftk_vm *vm, void *ptr, size_t len,
+				  int writable);
+
+/* Loads a program of n slots (lddw takes two).  Checks it with
+ * bpftk_isa_validate, then what the interpreter itself needs (every constant
+ * helper call registered, no kfunc calls, no fetch-atomic writing r10) and
+ * pre-decodes it once.  insns is copied.  A vm holds one program: a second
+ * load fails with -EBUSY.  Errors: -EINVAL (each problem reported to d with
+ * its instruction index), -E2BIG (more than 2^30 slots), -EBUSY, -ENOMEM. */
+BPFTK_API int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
+			    size_t n, struct bpftk_diags *d);
+
+/* ---- running ------------------------------------------------------------- */
+
+struct bpftk_vm_run_opts {
+	size_t sz;	  /* sizeof(struct bpftk_vm_run_opts) */
+	uint64_t args[5]; /* r1..r5 at entry */
+	/* Memory this run alone may also access (checked mode), in addition to
+	 * the vm's regions.  Borrowed for the duration of the call. */
+	const struct bpftk_vm_region *regions;
+	size_t nregions;
+	/* The packet of legacy LD_ABS / LD_IND loads; an access outside it ends
+	 * the program with r0 = 0, like the kernel.  NULL: every such load ends
+	 * the program that way. */
+	const void *data;
+	size_t data_len;
+	void *ctx; /* handed to helpers through bpftk_vm_call_ctx() */
+};
+
+/* Runs the loaded program.  On success returns 0 and stores r0 in *r0 (r0
+ * may be NULL).  On a fault returns the error listed at the top of this file
+ * and adds one diagnostic to d, e.g.
+ *   "insn 7: out-of-bounds store of 4 bytes at 0x7ffc... (not in the stack
+ *    or any registered region)".
+ * -EINVAL when no program is loaded or opts is malformed. */
+BPFTK_API int bpftk_vm_run(const struct bpftk_vm *vm,
+			   const struct bpftk_vm_run_opts *opts, uint64_t *r0,
+			   struct bpftk_diags *d);
+
+/* The conformance convention: r1 = mem, r2 = len (both 0 when mem is NULL),
+ * [mem, mem + len) is a writable region of this run and the LD_ABS packet.
+ * Same results and errors as bpftk_vm_run. */
+BPFTK_API int bpftk_vm_run_mem(const struct bpftk_vm *vm, void *mem,
+			       size_t len, uint64_t *r0, struct bpftk_diags *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,231 @@
+/* vm.c — the vm handle: creation, helpers, regions, and one run.
+ *
+ * Invariants: setup (helpers, regions, load) happens before the program is
+ * loaded and never after, so a loaded vm is read-only and runs can share it
+ * across threads.  A run keeps all it writes (registers, stack, fault
+ * report) in a struct vm_run on its own C stack.  Loading and pre-decoding
+ * live in vm_load.c, the engines in vm_exec_*.c, memory rules in vm_mem.c.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "vm_int.h"
+
+/* Copies an options struct that starts with its size: older (shorter)
+ * structs leave the new fields zero, newer (longer) ones are accepted when
+ * the fields we do not know are zero. */
+static int copy_opts(void *dst, size_t dst_sz, const void *src)
+{
+	size_t src_sz;
+	memcpy(&src_sz, src, sizeof(src_sz));
+	if (src_sz < sizeof(size_t))
+		return -EINVAL;
+	if (src_sz > dst_sz) {
+		const unsigned char *p = src;
+		for (size_t i = dst_sz; i < src_sz; i++)
+			if (p[i])
+				return -EINVAL;
+		src_sz = dst_sz;
+	}
+	memset(dst, 0, dst_sz);
+	memcpy(dst, src, src_sz);
+	return 0;
+}
+
+static vm_exec_fn pick_engine(enum bpftk_vm_mode mode, unsigned flags)
+{
+	int sw = (flags & BPFTK_VM_SWITCH_DISPATCH) != 0;
+	if (mode == BPFTK_VM_FAST)
+		return sw ? bpftk_vm_exec_fast_switch : bpftk_vm_exec_fast_goto;
+	return sw ? bpftk_vm_exec_checked_switch : bpftk_vm_exec_checked_goto;
+}
+
+int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
+{
+	struct bpftk_vm_opts o = {sizeof(o), BPFTK_VM_CHECKED, 0, 0, NULL};
+	if (!out)
+		return -EINVAL;
+	*out = NULL;
+	if (opts && copy_opts(&o, sizeof(o), opts))
+		return -EINVAL;
+	if ((o.mode != BPFTK_VM_CHECKED && o.mode != BPFTK_VM_FAST) ||
+	    (o.flags & ~(unsigned)BPFTK_VM_SWITCH_DISPATCH))
+		return -EINVAL;
+	struct bpftk_vm *vm = bpftk_calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	vm->mode = o.mode;
+	vm->flags = o.flags;
+	vm->budget = o.budget ? o.budget : BPFTK_VM_DEFAULT_BUDGET;
+	vm->exec = pick_engine(o.mode, o.flags);
+	if (o.name && !(vm->name = bpftk_strdup(o.name))) {
+		bpftk_free(vm);
+		return -ENOMEM;
+	}
+	*out = vm;
+	return 0;
+}
+
+void bpftk_vm_free(struct bpftk_vm *vm)
+{
+	if (!vm)
+		return;
+	for (uint32_t i = 0; i < vm->nhelpers; i++)
+		bpftk_free(vm->helpers[i].name);
+	bpftk_free(vm->helpers);
+	bpftk_free(vm->regions);
+	bpftk_free(vm->ops);
+	bpftk_free(vm->name);
+	bpftk_free(vm);
+}
+
+int bpftk_vm_register_helper(struct bpftk_vm *vm, uint32_t id,
+			     const char *name, bpftk_vm_helper_fn fn)
+{
+	if (!vm || !fn)
+		return -EINVAL;
+	if (id >= BPFTK_VM_MAX_HELPERS)
+		return -ERANGE;
+	if (vm->loaded)
+		return -EBUSY;
+	char *copy = NULL;
+	if (name && !(copy = bpftk_strdup(name)))
+		return -ENOMEM;
+	if (id >= vm->nhelpers) {
+		struct vm_helper *h = bpftk_realloc(
+			vm->helpers, ((size_t)id + 1) * sizeof(*h));
+		if (!h) {
+			bpftk_free(copy);
+			return -ENOMEM;
+		}
+		memset(h + vm->nhelpers, 0,
+		       ((size_t)id + 1 - vm->nhelpers) * sizeof(*h));
+		vm->helpers = h;
+		vm->nhelpers = id + 1;
+	}
+	bpftk_free(vm->helpers[id].name);
+	vm->helpers[id].fn = fn;
+	vm->helpers[id].name = copy;
+	return 0;
+}
+
+const char *bpftk_vm_helper_name(const struct bpftk_vm *vm, uint32_t id)
+{
+	if (!vm || id >= vm->nhelpers || !vm->helpers[id].fn)
+		return NULL;
+	return vm->helpers[id].name;
+}
+
+int bpftk_vm_add_region(struct bpftk_vm *vm, void *ptr, size_t len,
+			int writable)
+{
+	if (!vm || !ptr || !len)
+		return -EINVAL;
+	if (vm->loaded)
+		return -EBUSY;
+	struct bpftk_vm_region *r = bpftk_realloc(
+		vm->regions, (vm->nregions + 1) * sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r[vm->nregions].ptr = ptr;
+	r[vm->nregions].len = len;
+	r[vm->nregions].writable = writable != 0;
+	vm->regions = r;
+	vm->nregions++;
+	return 0;
+}
+
+void *bpftk_vm_call_ctx(const struct bpftk_vm_call *call)
+{
+	return call ? call->run->ctx : NULL;
+}
+
+uint32_t bpftk_vm_call_id(const struct bpftk_vm_call *call)
+{
+	return call ? call->id : 0;
+}
+
+long bpftk_vm_call_insn(const struct bpftk_vm_call *call)
+{
+	return call ? call->insn : -1;
+}
+
+void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err, const char *fmt,
+			...)
+{
+	if (!call)
+		return;
+	call->err = err < 0 ? err : -EINVAL;
+	call->msg[0] = '\0';
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(call->msg, sizeof(call->msg), fmt, ap);
+		va_end(ap);
+	}
+}
+
+int bpftk_vm_run(const struct bpftk_vm *vm,
+		 const struct bpftk_vm_run_opts *opts, uint64_t *r0,
+		 struct bpftk_diags *d)
+{
+	struct bpftk_vm_run_opts o;
+	if (!vm)
+		return -EINVAL;
+	if (!vm->loaded) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, -1,
+				"no program loaded");
+		return -EINVAL;
+	}
+	if (!opts)
+		memset(&o, 0, sizeof(o));
+	else if (copy_opts(&o, sizeof(o), opts) ||
+		 (o.nregions && !o.regions)) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, -1,
+				"malformed run options");
+		return -EINVAL;
+	}
+	struct vm_run run;
+	/* Zeroes the stack too: results never depend on leftovers. */
+	memset(&run, 0, sizeof(run));
+	run.vm = vm;
+	run.regions = o.regions;
+	run.nregions = o.nregions;
+	run.data = o.data;
+	run.data_len = o.data ? o.data_len : 0;
+	run.ctx = o.ctx;
+	memcpy(run.args, o.args, sizeof(run.args));
+	run.budget = vm->budget;
+	run.stack_hi = (uint64_t)(uintptr_t)(run.stack.bytes + VM_STACK_BYTES);
+	run.call.run = &run;
+	int err = vm->exec(&run, NULL);
+	if (err) {
+		bpftk_vm_report_fault(&run, d);
+		return err;
+	}
+	if (r0)
+		*r0 = run.r0;
+	return 0;
+}
+
+int bpftk_vm_run_mem(const struct bpftk_vm *vm, void *mem, size_t len,
+		     uint64_t *r0, struct bpftk_diags *d)
+{
+	struct bpftk_vm_region region = {mem, len, 1};
+	struct bpftk_vm_run_opts o;
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	if (mem) {
+		o.args[0] = (uint64_t)(uintptr_t)mem;
+		o.args[1] = len;
+		if (len) {
+			o.regions = &region;
+			o.nregions = 1;
+		}
+		o.data = mem;
+		o.data_len = len;
+	}
+	return bpftk_vm_run(vm, &o, r0, d);
+}

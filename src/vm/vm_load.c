@@ -1,0 +1,129 @@
+/* vm_load.c — turns a validated program into the engines' pre-decoded form,
+ * once, so that no run ever decodes an instruction again.
+ *
+ * Per slot: the handler (label address for goto engines, index for switch
+ * engines) found through the opcode table, registers, the offset, the
+ * immediate sign-extended to 64 bits, and for jumps and local calls the pc
+ * delta of the target.  lddw becomes one op holding the whole constant (its
+ * second slot gets a handler that is never reached).  After the last slot a
+ * sentinel stops a program that would run off its end.
+ *
+ * Beyond bpftk_isa_validate, the interpreter refuses what it cannot run:
+ * constant calls to unregistered helpers, kfunc calls, and fetch atomics
+ * that would write the frame pointer r10.
+ */
+#include <errno.h>
+
+#include "vm_int.h"
+
+#define MAX_SLOTS (1u << 30)
+
+/* RFC 9669: bit 0 of an atomic's imm is the FETCH modifier (set in fetch
+ * ops, xchg and cmpxchg); cmpxchg writes r0 rather than src. */
+static int atomic_writes_src(enum bpftk_op op, const struct bpftk_opinfo *r)
+{
+	return r->form == BPFTK_FORM_ATOMIC && (r->selval & 1) &&
+	       op != BPFTK_OP_ATOMIC64_CMPXCHG &&
+	       op != BPFTK_OP_ATOMIC32_CMPXCHG;
+}
+
+/* Checks what only the interpreter cares about; reports every problem. */
+static int check_runnable(const struct bpftk_vm *vm,
+			  const struct bpftk_insn *in, long pc,
+			  struct bpftk_diags *d)
+{
+	enum bpftk_op op = bpftk_isa_lookup(in);
+	const struct bpftk_opinfo *r = bpftk_isa_info(op);
+	if (op == BPFTK_OP_CALL) {
+		uint32_t id = (uint32_t)in->imm;
+		if (in->imm < 0 || id >= vm->nhelpers || !vm->helpers[id].fn) {
+			bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name,
+					pc,
+					"call to helper id %d, which is not "
+					"registered with the vm",
+					in->imm);
+			return -EINVAL;
+		}
+	} else if (op == BPFTK_OP_CALL_KFUNC) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, pc,
+				"kfunc calls (BTF id %d) cannot run in the "
+				"interpreter",
+				in->imm);
+		return -EINVAL;
+	} else if (r && atomic_writes_src(op, r) && in->src == BPFTK_REG_FP) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, pc,
+				"'%s' writes its old value to r10, the read-only "
+				"frame pointer",
+				r->name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void set_handler(struct vm_op *o, unsigned h,
+			const void *const *labels)
+{
+	if (labels)
+		o->h.addr = labels[h];
+	else
+		o->h.idx = h;
+}
+
+int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
+		  size_t n, struct bpftk_diags *d)
+{
+	if (!vm || (!insns && n))
+		return -EINVAL;
+	if (vm->loaded)
+		return -EBUSY;
+	if (n > MAX_SLOTS) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, -1,
+				"program of %zu slots is larger than the "
+				"interpreter's limit of %u",
+				n, MAX_SLOTS);
+		return -E2BIG;
+	}
+	int err = bpftk_isa_validate(insns, n, d, vm->name);
+	if (err)
+		return err;
+	int bad = 0;
+	for (size_t pc = 0; pc < n; pc++)
+		if (check_runnable(vm, &insns[pc], (long)pc, d))
+			bad = 1;
+	if (bad)
+		return -EINVAL;
+
+	struct vm_op *ops = bpftk_calloc(n + 1, sizeof(*ops));
+	if (!ops)
+		return -ENOMEM;
+	const void *const *labels = NULL;
+	vm->exec(NULL, &labels);
+	for (size_t pc = 0; pc < n; pc++) {
+		const struct bpftk_insn *in = &insns[pc];
+		enum bpftk_op op = bpftk_isa_lookup(in);
+		const struct bpftk_opinfo *r = bpftk_isa_info(op);
+		struct vm_op *o = &ops[pc];
+		o->dst = in->dst;
+		o->src = in->src;
+		o->off = in->off;
+		o->imm = (uint64_t)(int64_t)in->imm;
+		if ((bpftk_isa_form_uses(r->form) & BPFTK_IS_JUMP) ||
+		    op == BPFTK_OP_CALL_LOCAL)
+			o->jmp = (int32_t)(bpftk_isa_target(insns, pc) -
+					   (long)pc);
+		if (op == BPFTK_OP_CALL)
+			o->imm = (uint32_t)in->imm;
+		set_handler(o, (unsigned)op, labels);
+		if (r->form == BPFTK_FORM_LDDW) {
+			/* validated: the second slot exists */
+			o->imm = (uint32_t)in->imm |
+				 (uint64_t)(uint32_t)insns[pc + 1].imm << 32;
+			set_handler(&ops[++pc], VM_HID_SLOT2, labels);
+		}
+	}
+	set_handler(&ops[n], VM_HID_END, labels);
+	vm->ops = ops;
+	vm->n = n;
+	vm->loaded = 1;
+	return 0;
+}
