@@ -1,0 +1,89 @@
+/* asm_llvm.c — the LLVM / kernel dialect: an instruction is whichever row of
+ * the instruction table has a template its tokens match.
+ *
+ * Rows are tried in table order, each with its `exact` template first and
+ * its `llvm` template second; the first row that matches and whose values
+ * fit wins.  That order is what makes "call 5" a helper call (CALL comes
+ * before CALL_LOCAL, which shares the text) and "call pc+5" a local call
+ * (only CALL_LOCAL's exact template has "pc").  "call name" is a local call
+ * to a label (see asm_encode).
+ *
+ * Kernel verifier lines carry the opcode byte ("(18) r1 = 0x...", without
+ * LLVM's "ll"): it restricts the rows tried, and lets lddw go without "ll".
+ */
+#include <string.h>
+
+#include "asm_int.h"
+
+struct attempt {
+	struct match_fail fail;
+	struct enc_error err;
+	int have_err;
+};
+
+static int try_rows(struct asm_ctx *c, const struct tok *t, size_t n, int code,
+		    struct attempt *a)
+{
+	struct match m;
+	struct encoded enc;
+	for (int op = 1; op < BPFTK_OP__COUNT; op++) {
+		const struct bpftk_opinfo *r = bpftk_isa_info((enum bpftk_op)op);
+		if (code >= 0 && r->code != code)
+			continue;
+		const char *tmpl[2] = {r->exact, r->llvm};
+		for (int k = 0; k < 2; k++) {
+			if (!tmpl[k] ||
+			    !asm_match(tmpl[k], t, n, 0, STYLE_LLVM, &m, &a->fail))
+				continue;
+			struct enc_error e;
+			if (asm_encode(r, &m, t, STYLE_LLVM, &enc, &e)) {
+				asm_commit(c, &enc, t[0].col);
+				return 1;
+			}
+			if (!a->have_err) {
+				a->err = e;
+				a->have_err = 1;
+			}
+		}
+	}
+	return 0;
+}
+
+void asm_llvm_insn(struct asm_ctx *c, const struct tok *t, size_t n, int code)
+{
+	struct attempt a;
+	memset(&a, 0, sizeof(a));
+	asm_fail_init(&a.fail);
+	if (try_rows(c, t, n, code, &a))
+		return;
+	const struct bpftk_opinfo *lddw = bpftk_isa_info(BPFTK_OP_LDDW);
+	if (code == lddw->code && n < 64 && !a.have_err) {
+		/* "(18) r1 = 0x1122334455667788": the verifier omits "ll" */
+		struct tok ext[65];
+		memcpy(ext, t, n * sizeof(*t));
+		memset(&ext[n], 0, sizeof(ext[n]));
+		ext[n].kind = TK_IDENT;
+		ext[n].p = "ll";
+		ext[n].len = 2;
+		ext[n].col = t[n - 1].col + (int)t[n - 1].len;
+		struct attempt b;
+		memset(&b, 0, sizeof(b));
+		asm_fail_init(&b.fail);
+		if (try_rows(c, ext, n + 1, code, &b))
+			return;
+	}
+	if (a.have_err) {
+		asm_error(c, a.err.col, "%s", a.err.msg);
+		return;
+	}
+	if (a.fail.tok == 0) {
+		char q[64];
+		asm_quote(t[0].p, t[0].len, q, sizeof(q));
+		int conf = asm_conf_detect(t, n) == BPFTK_ASM_CONFORMANCE;
+		asm_error(c, t[0].col, "unknown instruction '%s'%s", q,
+			  conf ? " (this is bpf_conformance dialect syntax)"
+			       : "");
+		return;
+	}
+	asm_fail_report(c, t, n, &a.fail);
+}
