@@ -516,7 +516,7 @@ size_t asm_encode(const struct bpftk_opinfo *r, const struct match *m,
 				   : r->form == BPFTK_FORM_JA32 ? FIX_IMM
 								: FIX_OFF;
 		} else {
-			int64_t v;
+			int64_t v = 0;
 			if (target_num(t, &h[H_T], wide, &v, e,
 				       style == STYLE_CONF))
 				return 0;
