@@ -106,9 +106,7 @@ static void explain(const struct vm_run *run, uint64_t addr, uint64_t size,
 			 ", 0x%" PRIx64 "): stack overflow",
 			 lo, lo + BPFTK_STACK_SIZE);
 	} else if (addr >= hi && addr - hi < BPFTK_STACK_SIZE) {
-		snprintf(buf, cap,
-			 "above the top of the stack (frame 0 ends at r10 = "
-			 "0x%" PRIx64 ")",
+		snprintf(buf, cap, "above the top of the stack at 0x%" PRIx64,
 			 hi);
 	} else {
 		snprintf(buf, cap, "not in the stack or any registered region");
@@ -131,9 +129,9 @@ void bpftk_vm_report_fault(const struct vm_run *run, struct bpftk_diags *d)
 		explain(run, run->addr, run->size, write, why, sizeof(why));
 		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, prog, pc,
 				"out-of-bounds %s of %" PRIu64
-				" bytes at 0x%" PRIx64 " (%s)",
+				" byte%s at 0x%" PRIx64 " (%s)",
 				kind[run->fault - VM_F_LOAD], run->size,
-				run->addr, why);
+				run->size == 1 ? "" : "s", run->addr, why);
 		break;
 	}
 	case VM_F_MISALIGNED:
