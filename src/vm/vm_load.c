@@ -29,11 +29,10 @@ static int atomic_writes_src(enum bpftk_op op, const struct bpftk_opinfo *r)
 
 /* Checks what only the interpreter cares about; reports every problem. */
 static int check_runnable(const struct bpftk_vm *vm,
-			  const struct bpftk_insn *in, long pc,
+			  const struct bpftk_insn *in, enum bpftk_op op,
+			  const struct bpftk_opinfo *r, long pc,
 			  struct bpftk_diags *d)
 {
-	enum bpftk_op op = bpftk_isa_lookup(in);
-	const struct bpftk_opinfo *r = bpftk_isa_info(op);
 	if (op == BPFTK_OP_CALL) {
 		uint32_t id = (uint32_t)in->imm;
 		if (in->imm < 0 || id >= vm->nhelpers || !vm->helpers[id].fn) {
@@ -50,7 +49,7 @@ static int check_runnable(const struct bpftk_vm *vm,
 				"interpreter",
 				in->imm);
 		return -EINVAL;
-	} else if (r && atomic_writes_src(op, r) && in->src == BPFTK_REG_FP) {
+	} else if (atomic_writes_src(op, r) && in->src == BPFTK_REG_FP) {
 		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, pc,
 				"'%s' writes its old value to r10, the read-only "
 				"frame pointer",
@@ -86,22 +85,18 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	int err = bpftk_isa_validate(insns, n, d, vm->name);
 	if (err)
 		return err;
-	int bad = 0;
-	for (size_t pc = 0; pc < n; pc++)
-		if (check_runnable(vm, &insns[pc], (long)pc, d))
-			bad = 1;
-	if (bad)
-		return -EINVAL;
-
 	struct vm_op *ops = bpftk_calloc(n + 1, sizeof(*ops));
 	if (!ops)
 		return -ENOMEM;
 	const void *const *labels = NULL;
 	vm->exec(NULL, &labels);
+	int bad = 0;
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct bpftk_insn *in = &insns[pc];
 		enum bpftk_op op = bpftk_isa_lookup(in);
 		const struct bpftk_opinfo *r = bpftk_isa_info(op);
+		if (check_runnable(vm, in, op, r, (long)pc, d))
+			bad = 1;
 		struct vm_op *o = &ops[pc];
 		o->dst = in->dst;
 		o->src = in->src;
@@ -120,6 +115,10 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 				 (uint64_t)(uint32_t)insns[pc + 1].imm << 32;
 			set_handler(&ops[++pc], VM_HID_SLOT2, labels);
 		}
+	}
+	if (bad) {
+		bpftk_free(ops);
+		return -EINVAL;
 	}
 	set_handler(&ops[n], VM_HID_END, labels);
 	vm->ops = ops;
