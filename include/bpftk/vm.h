@@ -25,8 +25,10 @@
  * Both modes give identical results for programs that do not fault.
  *
  * Memory model: BPF addresses are host addresses.  r10 points to the top of
- * a 512-byte stack frame (zeroed at the start of each run); each local call
- * gets a new frame below its caller's.  r1..r5 come from the run options.
+ * a 512-byte stack frame; each local call gets a new frame below its
+ * caller's.  A frame reads as zeros the first time a run reaches it (later
+ * calls at the same depth see what earlier ones left, as in the kernel).
+ * r1..r5 come from the run options, r0 and r6..r9 start at 0.
  *
  * Threads: after bpftk_vm_load the vm is immutable; bpftk_vm_run only reads
  * it and keeps registers and stack in per-run storage, so one loaded vm may

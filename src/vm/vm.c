@@ -187,9 +187,10 @@ int bpftk_vm_run(const struct bpftk_vm *vm,
 				"malformed run options");
 		return -EINVAL;
 	}
+	/* Only the fields and the first stack frame are cleared here: deeper
+	 * frames are cleared by the engines when a call first reaches them, so
+	 * results never depend on leftovers and short runs stay cheap. */
 	struct vm_run run;
-	/* Zeroes the stack too: results never depend on leftovers. */
-	memset(&run, 0, sizeof(run));
 	run.vm = vm;
 	run.regions = o.regions;
 	run.nregions = o.nregions;
@@ -199,7 +200,16 @@ int bpftk_vm_run(const struct bpftk_vm *vm,
 	memcpy(run.args, o.args, sizeof(run.args));
 	run.budget = vm->budget;
 	run.stack_hi = (uint64_t)(uintptr_t)(run.stack.bytes + VM_STACK_BYTES);
+	run.r0 = 0;
+	run.zeroed = 1;
+	run.fault = VM_F_NONE;
+	run.err = 0;
+	run.pc = -1;
+	run.addr = run.size = run.fault_stack_lo = 0;
+	memset(&run.call, 0, sizeof(run.call));
 	run.call.run = &run;
+	memset(run.stack.bytes + VM_STACK_BYTES - BPFTK_STACK_SIZE, 0,
+	       BPFTK_STACK_SIZE);
 	int err = vm->exec(&run, NULL);
 	if (err) {
 		bpftk_vm_report_fault(&run, d);

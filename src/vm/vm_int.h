@@ -122,6 +122,7 @@ struct vm_run {
 	uint64_t budget; /* checked engines: instructions left */
 	uint64_t stack_hi; /* top of frame 0 (r10 at entry) */
 	uint64_t r0;	   /* result on success */
+	unsigned zeroed;   /* frames 0..zeroed-1 were cleared in this run */
 	/* fault report, filled by the engine */
 	enum vm_fault fault;
 	int err;

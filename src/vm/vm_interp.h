@@ -453,6 +453,11 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
 	depth++;
 	reg[BPFTK_REG_FP] = stack_hi - (uint64_t)depth * BPFTK_STACK_SIZE;
+	if (depth >= run->zeroed) { /* a frame's first use in this run */
+		memset((void *)(uintptr_t)(reg[BPFTK_REG_FP] - BPFTK_STACK_SIZE),
+		       0, BPFTK_STACK_SIZE);
+		run->zeroed = depth + 1;
+	}
 #if VM_CHECKED
 	stack_lo -= BPFTK_STACK_SIZE;
 #endif
