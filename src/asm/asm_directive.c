@@ -213,6 +213,10 @@ int asm_listing_line(struct asm_ctx *c, const struct tok *t, size_t n)
 		if (asm_tok_is(&t[i], ":") && asm_tok_is(&t[i + 1], "file") &&
 		    asm_tok_is(&t[i + 2], "format"))
 			return 1;
+	/* "\t\t0000000000000010:  R_BPF_64_32\tfoo" (llvm-objdump -r) */
+	if (n >= 3 && t[0].kind == TK_NUM && asm_tok_is(&t[1], ":") &&
+	    t[2].kind == TK_IDENT && t[2].len > 6 && !memcmp(t[2].p, "R_BPF_", 6))
+		return 1;
 	/* "0000000000000028 <LBB0_2>:" */
 	if (n >= 5 && t[0].kind == TK_NUM && asm_tok_is(&t[1], "<") &&
 	    asm_tok_is(&t[n - 2], ">") && asm_tok_is(&t[n - 1], ":")) {

@@ -320,7 +320,8 @@ int asm_match(const char *tmpl, const struct tok *t, size_t n, size_t start,
 
 /* ---- values ------------------------------------------------------------------ */
 
-/* The operand as written ("-0x10"), for messages. */
+/* The operand as written ("-0x10"), for messages; a sign is glued to its
+ * number however it was spaced. */
 static void span_text(const struct tok *t, const struct operand *o, char *buf,
 		      size_t size)
 {
@@ -328,9 +329,15 @@ static void span_text(const struct tok *t, const struct operand *o, char *buf,
 		snprintf(buf, size, "(none)");
 		return;
 	}
+	const struct tok *last = &t[o->end - 1];
+	if (o->kind == OP_NUM) {
+		char q[64];
+		asm_quote(last->p, last->len, q, sizeof(q));
+		snprintf(buf, size, "%s%s", o->neg ? "-" : "", q);
+		return;
+	}
 	const char *b = t[o->first].p;
-	const char *e = t[o->end - 1].p + t[o->end - 1].len;
-	asm_quote(b, (size_t)(e - b), buf, size);
+	asm_quote(b, (size_t)(last->p + last->len - b), buf, size);
 }
 
 static int col_of(const struct tok *t, const struct operand *o)
@@ -420,10 +427,8 @@ static int off16(const struct tok *t, const struct operand *o, int16_t *out,
 	if (number_ok(t, o, e))
 		return -1;
 	if (o->neg ? o->mag > 0x8000u : o->mag > 0xffffu) {
-		/* show the magnitude as written: "offset 0x10000" */
-		const char *txt = q[0] == '+' ? q + 1 : q;
 		return bad(e, col_of(t, o),
-			   "offset %s does not fit in 16 bits", txt);
+			   "offset %s does not fit in 16 bits", q);
 	}
 	uint16_t v = (uint16_t)o->mag;
 	*out = (int16_t)(o->neg ? (uint16_t)(0u - v) : v);
