@@ -249,7 +249,7 @@ static int read_data(const char *path, struct datafile *df)
 			while (*s == ' ')
 				s++;
 			s[strcspn(s, "\r\n")] = '\0';
-			snprintf(sec, sizeof(sec), "%s", s);
+			snprintf(sec, sizeof(sec), "%.100s", s);
 			static const char *const known[] = {
 				"asm", "raw", "mem", "result", "error",
 				"no register offset", "c"};
@@ -257,7 +257,7 @@ static int read_data(const char *path, struct datafile *df)
 			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
 				ok |= !strcmp(sec, known[i]);
 			if (!ok && !df->unknown[0])
-				snprintf(df->unknown, sizeof(df->unknown), "%s", sec);
+				snprintf(df->unknown, sizeof(df->unknown), "%.100s", sec);
 			if (!strcmp(sec, "asm"))
 				df->has_asm = 1;
 			continue;
