@@ -281,7 +281,7 @@ int asm_match(const char *tmpl, const struct tok *t, size_t n, size_t start,
 	const char *p = tmpl;
 	size_t i = start;
 	for (;;) {
-		while (*p == ' ')
+		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p) {
 			if (i == n)
