@@ -1,0 +1,214 @@
+/* bench_vm.c — the interpreter benchmark: each program of bench/progs runs
+ * natively (clang -O2) and as BPF bytecode (clang -target bpf -O2 -mcpu=v3)
+ * in the fast and the checked interpreter; one table of ns per run and
+ * ratios to native, with the geometric mean.
+ *
+ * Every engine first runs on freshly prepared memory and must return the
+ * native result, so a wrong interpreter cannot post a time.  Times are the
+ * best of several batches of at least ~10 ms each.  The kernel column
+ * (BPF_PROG_TEST_RUN) is not measured yet and shows n/a.
+ *
+ *   bench_vm [--quick] [--switch] [NAME...]
+ *     --quick   shorter batches (a smoke run)
+ *     --switch  also time the portable switch dispatch
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <bpftk/isa.h>
+#include <bpftk/vm.h>
+
+#include "bench_vm.h"
+
+enum { E_FAST, E_CHECKED, E_FAST_SWITCH, E_CHECKED_SWITCH, E_COUNT };
+
+struct job {
+	const struct bench_prog *p;
+	unsigned char *mem;
+	unsigned long long len;
+	struct bpftk_vm *vm; /* NULL: native */
+	int failed;
+};
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static volatile unsigned long long sink;
+
+static unsigned long long run_once(struct job *j)
+{
+	if (!j->vm)
+		return j->p->native(j->mem, j->len);
+	uint64_t r0 = 0;
+	if (bpftk_vm_run_mem(j->vm, j->mem, (size_t)j->len, &r0, NULL))
+		j->failed = 1;
+	return r0;
+}
+
+/* ns per run: batches grow until one takes min_ns; best of `reps`. */
+static double time_job(struct job *j, double min_ns, int reps)
+{
+	unsigned long n = 1;
+	double best = 0;
+	for (;;) {
+		double t0 = now_ns();
+		for (unsigned long k = 0; k < n; k++)
+			sink = run_once(j);
+		double t = now_ns() - t0;
+		if (t >= min_ns) {
+			best = t / (double)n;
+			break;
+		}
+		n *= 2;
+	}
+	for (int r = 1; r < reps; r++) {
+		double t0 = now_ns();
+		for (unsigned long k = 0; k < n; k++)
+			sink = run_once(j);
+		double t = (now_ns() - t0) / (double)n;
+		if (t < best)
+			best = t;
+	}
+	return best;
+}
+
+static struct bpftk_vm *make_vm(const struct bench_prog *p, int engine)
+{
+	struct bpftk_vm_opts o;
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.mode = (engine == E_FAST || engine == E_FAST_SWITCH) ? BPFTK_VM_FAST
+								 : BPFTK_VM_CHECKED;
+	o.flags = engine >= E_FAST_SWITCH ? BPFTK_VM_SWITCH_DISPATCH : 0;
+	o.name = p->name;
+	size_t n = p->bpf_len / 8;
+	struct bpftk_insn *insns = malloc((n ? n : 1) * sizeof(*insns));
+	struct bpftk_diags *d = bpftk_diags_new();
+	struct bpftk_vm *vm = NULL;
+	int err = -1;
+	if (insns && d && bpftk_isa_decode(p->bpf, p->bpf_len, 0, insns, d,
+					   p->name) >= 0 &&
+	    bpftk_vm_new(&o, &vm) == 0)
+		err = bpftk_vm_load(vm, insns, n, d);
+	if (err) {
+		char line[512];
+		fprintf(stderr, "bench: %s: cannot load the bytecode\n", p->name);
+		for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+			bpftk_diag_format(bpftk_diags_get(d, i), line,
+					  sizeof(line));
+			fprintf(stderr, "  %s\n", line);
+		}
+		bpftk_vm_free(vm);
+		vm = NULL;
+	}
+	free(insns);
+	bpftk_diags_free(d);
+	return vm;
+}
+
+static int wanted(const char *name, int argc, char **argv)
+{
+	int any = 0;
+	for (int i = 1; i < argc; i++) {
+		if (argv[i][0] == '-')
+			continue;
+		any = 1;
+		if (!strcmp(argv[i], name))
+			return 1;
+	}
+	return !any;
+}
+
+int main(int argc, char **argv)
+{
+	int quick = 0, with_switch = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--switch"))
+			with_switch = 1;
+		else if (argv[i][0] == '-') {
+			fprintf(stderr,
+				"usage: bench_vm [--quick] [--switch] [NAME...]\n");
+			return 2;
+		}
+	}
+	double min_ns = quick ? 2e6 : 2e7;
+	int reps = quick ? 3 : 7;
+	int engines = with_switch ? E_COUNT : 2;
+	static const char *const ename[E_COUNT] = {"fast", "checked",
+						   "fast-sw", "checked-sw"};
+
+	printf("%-10s %11s", "program", "native ns");
+	for (int e = 0; e < engines; e++)
+		printf(" %11s %8s", e == E_FAST	     ? "fast ns"
+				    : e == E_CHECKED ? "checked ns"
+				    : e == E_FAST_SWITCH ? "fast-sw ns"
+							 : "chk-sw ns",
+		       e == E_FAST ? "fast/nat" : e == E_CHECKED ? "chk/nat" : "/nat");
+	printf(" %10s\n", "kernel ns");
+
+	double logsum[E_COUNT] = {0};
+	int counted = 0, bad = 0;
+	for (size_t i = 0; i < bench_nprogs; i++) {
+		const struct bench_prog *p = &bench_progs[i];
+		if (!wanted(p->name, argc, argv))
+			continue;
+		unsigned long long len = *p->size;
+		unsigned char *mem = malloc(len);
+		if (!mem)
+			return 1;
+		struct job nat = {p, mem, len, NULL, 0};
+		p->input(mem, len);
+		unsigned long long want = run_once(&nat);
+		double tn = time_job(&nat, min_ns, reps);
+		double te[E_COUNT];
+		int ok = 1;
+		for (int e = 0; e < engines; e++) {
+			struct job j = {p, mem, len, make_vm(p, e), 0};
+			if (!j.vm) {
+				ok = 0;
+				break;
+			}
+			p->input(mem, len);
+			unsigned long long got = run_once(&j);
+			if (j.failed || got != want) {
+				fprintf(stderr,
+					"bench: %s: %s interpreter returned %#llx, "
+					"native %#llx%s\n",
+					p->name, ename[e], got, want,
+					j.failed ? " (fault)" : "");
+				ok = 0;
+			}
+			te[e] = time_job(&j, min_ns, reps);
+			bpftk_vm_free(j.vm);
+		}
+		free(mem);
+		if (!ok) {
+			bad++;
+			continue;
+		}
+		printf("%-10s %11.1f", p->name, tn);
+		for (int e = 0; e < engines; e++) {
+			printf(" %11.1f %7.1fx", te[e], te[e] / tn);
+			logsum[e] += log(te[e] / tn);
+		}
+		printf(" %10s\n", "n/a");
+		counted++;
+	}
+	if (counted) {
+		printf("%-10s %11s", "geomean", "");
+		for (int e = 0; e < engines; e++)
+			printf(" %11s %7.1fx", "", exp(logsum[e] / counted));
+		printf(" %10s\n", "n/a");
+	}
+	printf("(kernel column: BPF_PROG_TEST_RUN is not wired up yet)\n");
+	return bad ? 1 : 0;
+}
