@@ -193,7 +193,7 @@ void asm_conf_insn(struct asm_ctx *c, const struct tok *t, size_t n)
 			struct match m;
 			struct encoded enc;
 			struct enc_error e;
-			if (!asm_match(pat[j], t, n, k, STYLE_CONF, &m, &f))
+			if (!asm_match(pat[j], t, n, k, STYLE_CONF, 0, &m, &f))
 				continue;
 			if (asm_encode(rows[r], &m, t, STYLE_CONF, &enc, &e)) {
 				asm_commit(c, &enc, t[0].col);

@@ -248,9 +248,9 @@ size_t asm_strip_listing(const struct tok *t, size_t *n, int *code)
 		if (k - i == 8 || k - i == 16)
 			i = k;
 	}
-	/* trailing "<LBB0_4>" annotation */
+	/* trailing "<LBB0_4>" annotation (not a lone "<unknown>") */
 	if (*n > i && asm_tok_is(&t[*n - 1], ">")) {
-		for (size_t j = *n - 1; j > i; j--) {
+		for (size_t j = *n - 1; j > i + 1; j--) {
 			if (asm_tok_is(&t[j - 1], "<")) {
 				*n = j - 1;
 				break;

@@ -208,11 +208,13 @@ struct match_fail {
 };
 
 /* Matches tokens t[start..n) against template tmpl (whole rest of line).
- * Returns 1 on match (m filled), 0 otherwise (f updated when this attempt
- * got at least as far). */
+ * Holes whose bit (1 << H_D, 1 << H_S) is set in wide also accept a "wN"
+ * register.  Returns 1 on match (m filled), 0 otherwise (f updated when this
+ * attempt got at least as far). */
 BPFTK_INTERNAL int asm_match(const char *tmpl, const struct tok *t, size_t n,
 			     size_t start, enum match_style style,
-			     struct match *m, struct match_fail *f);
+			     unsigned wide, struct match *m,
+			     struct match_fail *f);
 BPFTK_INTERNAL void asm_fail_init(struct match_fail *f);
 /* Reports the failure as "expected X or Y, found 'z'". */
 BPFTK_INTERNAL void asm_fail_report(struct asm_ctx *c, const struct tok *t,

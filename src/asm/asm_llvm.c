@@ -10,7 +10,13 @@
  *
  * Kernel verifier lines carry the opcode byte ("(18) r1 = 0x...", without
  * LLVM's "ll"): it restricts the rows tried, and lets lddw go without "ll".
+ *
+ * clang -mcpu=v3 (alu32) also writes the data register of loads, stores
+ * and atomics as wN ("w5 = *(u8 *)(r5 + 0)", "*(u32 *)(r1 + 0) = w2"): the
+ * access size is in the opcode, so both names encode alike; and it writes
+ * the zero-extending 32-bit move as "r3 = w6", which is "w3 = w6".
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "asm_int.h"
@@ -31,9 +37,14 @@ static int try_rows(struct asm_ctx *c, const struct tok *t, size_t n, int code,
 		if (code >= 0 && r->code != code)
 			continue;
 		const char *tmpl[2] = {r->exact, r->llvm};
+		unsigned wide = r->form == BPFTK_FORM_LDX ? 1u << H_D
+				: r->form == BPFTK_FORM_STX ||
+						r->form == BPFTK_FORM_ATOMIC
+					? 1u << H_S
+					: 0;
 		for (int k = 0; k < 2; k++) {
-			if (!tmpl[k] ||
-			    !asm_match(tmpl[k], t, n, 0, STYLE_LLVM, &m, &a->fail))
+			if (!tmpl[k] || !asm_match(tmpl[k], t, n, 0, STYLE_LLVM,
+						   wide, &m, &a->fail))
 				continue;
 			struct enc_error e;
 			if (asm_encode(r, &m, t, STYLE_LLVM, &enc, &e)) {
@@ -51,6 +62,13 @@ static int try_rows(struct asm_ctx *c, const struct tok *t, size_t n, int code,
 
 void asm_llvm_insn(struct asm_ctx *c, const struct tok *t, size_t n, int code)
 {
+	if (n == 3 && asm_tok_is(&t[0], "<") && asm_tok_is(&t[2], ">")) {
+		asm_error(c, t[0].col,
+			  "cannot assemble '<%.*s>': the disassembler that "
+			  "wrote this listing could not decode the instruction",
+			  (int)t[1].len, t[1].p);
+		return;
+	}
 	struct attempt a;
 	memset(&a, 0, sizeof(a));
 	asm_fail_init(&a.fail);
@@ -70,6 +88,22 @@ void asm_llvm_insn(struct asm_ctx *c, const struct tok *t, size_t n, int code)
 		memset(&b, 0, sizeof(b));
 		asm_fail_init(&b.fail);
 		if (try_rows(c, ext, n + 1, code, &b))
+			return;
+	}
+	unsigned rd;
+	if (n == 3 && !a.have_err && asm_tok_reg(&t[0], 'r', &rd) &&
+	    asm_tok_is(&t[1], "=") && asm_tok_reg(&t[2], 'w', &rd)) {
+		/* "r3 = w6": clang's zero-extending move, i.e. "w3 = w6" */
+		struct tok z[3];
+		memcpy(z, t, sizeof(z));
+		char wname[8];
+		snprintf(wname, sizeof(wname), "w%.*s", (int)t[0].len - 1,
+			 t[0].p + 1);
+		z[0].p = wname;
+		struct attempt b;
+		memset(&b, 0, sizeof(b));
+		asm_fail_init(&b.fail);
+		if (t[0].len < sizeof(wname) && try_rows(c, z, 3, code, &b))
 			return;
 	}
 	if (a.have_err) {

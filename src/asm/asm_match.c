@@ -225,7 +225,7 @@ static const char *const hole_expect[H__COUNT] = {
 };
 
 static int match_hole(int h, const struct tok *t, size_t n, size_t *i,
-		      enum match_style style, struct match *m,
+		      enum match_style style, unsigned wide, struct match *m,
 		      struct match_fail *f)
 {
 	struct operand o;
@@ -234,7 +234,8 @@ static int match_hole(int h, const struct tok *t, size_t n, size_t *i,
 	switch (h) {
 	case H_D:
 	case H_S:
-		ok = match_reg(t, n, i, 'r', style, &o);
+		ok = match_reg(t, n, i, 'r', style, &o) ||
+		     ((wide >> h & 1) && match_reg(t, n, i, 'w', style, &o));
 		break;
 	case H_DW:
 	case H_SW:
@@ -275,7 +276,8 @@ static int match_hole(int h, const struct tok *t, size_t n, size_t *i,
 }
 
 int asm_match(const char *tmpl, const struct tok *t, size_t n, size_t start,
-	      enum match_style style, struct match *m, struct match_fail *f)
+	      enum match_style style, unsigned wide, struct match *m,
+	      struct match_fail *f)
 {
 	memset(m, 0, sizeof(*m));
 	const char *p = tmpl;
@@ -295,7 +297,7 @@ int asm_match(const char *tmpl, const struct tok *t, size_t n, size_t start,
 			if (h < 0)
 				return 0; /* malformed template: never matches */
 			p = e + 1;
-			if (!match_hole(h, t, n, &i, style, m, f))
+			if (!match_hole(h, t, n, &i, style, wide, m, f))
 				return 0;
 			continue;
 		}

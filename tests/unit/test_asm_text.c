@@ -79,6 +79,13 @@ static void test_llvm_spellings(void)
 		{"r0 = *(u32 *)skb[12]", {mk(0x20, 0, 0, 0, 12)}, 1},
 		{"r0 = *(u16 *)skb[r1]", {mk(0x48, 0, 1, 0, 0)}, 1},
 		{"exit", {mk(0x95, 0, 0, 0, 0)}, 1},
+		/* clang -mcpu=v3 (alu32) spellings */
+		{"r3 = w6", {mk(0xbc, 3, 6, 0, 0)}, 1},
+		{"w5 = *(u8 *)(r5 + 0)", {mk(0x71, 5, 5, 0, 0)}, 1},
+		{"*(u32 *)(r1 + 0) = w2", {mk(0x63, 1, 2, 0, 0)}, 1},
+		{"lock *(u32 *)(r1 + 0) += w2", {mk(0xc3, 1, 2, 0, 0)}, 1},
+		{"w3 = atomic_fetch_add((u32 *)(r1 + 0), w3)",
+		 {mk(0xc3, 1, 3, 0, 1)}, 1},
 		/* comments */
 		{"r1 = 5 # c", {mk(0xb7, 1, 0, 0, 5)}, 1},
 		{"r1 = 5 // c", {mk(0xb7, 1, 0, 0, 5)}, 1},
@@ -464,6 +471,10 @@ static void test_errors(void)
 		 "no instructions to assemble"},
 		{".asciz \"abc\n", BPFTK_ASM_LLVM, "t.s:1:8: error: ",
 		 "unterminated string"},
+		{"  51:\tc3 41 00 00 a0 00 00 00\t<unknown>\n", BPFTK_ASM_LLVM,
+		 "t.s:1:31: error: ", "cannot assemble '<unknown>'"},
+		{"r1 = w2 + 1\n", BPFTK_ASM_LLVM, "t.s:1:6: error: ",
+		 "expected"},
 	};
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		struct asm_out o;
