@@ -79,16 +79,17 @@ void asm_fail_report(struct asm_ctx *c, const struct tok *t, size_t n,
 	found_text(t, n, f->tok, found, sizeof(found));
 	int col = f->tok < n ? t[f->tok].col
 			     : (n ? t[n - 1].col + (int)t[n - 1].len : 1);
-	if (f->overflow || f->nexpect == 0) {
+	if (f->nexpect == 0) {
 		asm_error(c, col, "unexpected %s", found);
 		return;
 	}
 	char exp[256] = "";
 	size_t o = 0;
 	for (int i = 0; i < f->nexpect; i++) {
-		const char *sep = i == 0		 ? ""
-				  : i == f->nexpect - 1 ? " or "
-							 : ", ";
+		/* "a, b or c"; when more were possible: "one of a, b, c, ..." */
+		const char *sep = i == 0 ? (f->overflow ? "one of " : "")
+				  : i == f->nexpect - 1 && !f->overflow ? " or "
+									: ", ";
 		const char *q = f->expect[i].literal ? "'" : "";
 		int w = snprintf(exp + o, sizeof(exp) - o, "%s%s%.*s%s", sep, q,
 				 (int)f->expect[i].len, f->expect[i].p, q);
@@ -96,6 +97,8 @@ void asm_fail_report(struct asm_ctx *c, const struct tok *t, size_t n,
 			break;
 		o += (size_t)w;
 	}
+	if (f->overflow && o + 6 < sizeof(exp))
+		memcpy(exp + o, ", ...", 6);
 	asm_error(c, col, "expected %s, found %s", exp, found);
 }
 
