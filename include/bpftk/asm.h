@@ -15,9 +15,19 @@
  *    the `name` column of the table; a label `exit` is implied at the first
  *    `exit` instruction.
  *
- * Comments start with '#', ';' or "//".  Immediates of 32-bit fields accept
- * -2^31 .. 2^32-1; lddw takes any 64-bit value; memory offsets accept
- * -2^15 .. 2^16-1; jump targets are labels or +N / -N.
+ * Comments start with '#', ';' or "//".  Numbers are decimal, 0x hex, 0b
+ * binary or 0-prefixed octal.  Immediates of 32-bit fields accept
+ * -2^31 .. 2^32-1 (in the conformance dialect a decimal immediate must be
+ * signed, -2^31 .. 2^31-1, as its suite requires: write the upper half in
+ * hex); lddw takes any 64-bit value; memory offsets accept -2^15 .. 2^16-1;
+ * jump targets are labels or +N / -N (16 bits; ja32 / gotol take 32).
+ *
+ * The LLVM dialect also takes what clang -mcpu=v3 writes beyond the
+ * templates: wN as the data register of loads, stores and atomics, and
+ * "rD = wS" for the zero-extending move "wD = wS".  "call name" to a label
+ * of the same section is a local call (src = 1, imm = target - pc - 1); a
+ * symbol anywhere else (another section, "r1 = map ll") is an error, since
+ * no relocations are produced.
  *
  * Errors are reported to the diagnostics list as
  * "file:line:col: error: expected ..., found '...'" with the column of the
