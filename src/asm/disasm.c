@@ -187,10 +187,12 @@ static void conformance(struct out *w, const struct ctx *c)
 	case BPFTK_FORM_LDDW:
 		put(w, " %%r%u, ", in->dst);
 		if (r->sel == BPFTK_SEL_SRC && r->selval != 0) {
-			put_uint(w, (uint32_t)in->imm, hex);
+			/* two 32-bit fields, signed like every other imm of
+			 * this dialect */
+			put_int(w, in->imm, hex);
 			if (c->o.exact) {
 				put(w, ", ");
-				put_uint(w, (uint32_t)c->next->imm, hex);
+				put_int(w, c->next->imm, hex);
 			}
 		} else {
 			put_int(w, lddw_value(c), hex);

@@ -263,6 +263,7 @@ int bpftk_disasm_prog(const struct bpftk_insn *insns, size_t n,
 	bpftk_buf_append(&b, "", 0);
 	print_range(&l, 0, l.size);
 	bpftk_free(bytes);
+	bytes = NULL;
 	if (b.failed)
 		goto nomem;
 	*out = b.data;

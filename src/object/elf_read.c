@@ -285,17 +285,10 @@ static int read_sections(struct ctx *c, uint64_t shoff, size_t shstrndx)
 	}
 	if (c->errors)
 		return -EINVAL;
-	for (size_t i = 1; i < e->shnum; i++) {
-		struct bpftk_elf_shdr *s = &e->secs[i];
-		if (check_range(c, i))
-			continue;
-		if ((s->flags & BPFTK_SHF_EXECINSTR) &&
-		    s->type == BPFTK_SHT_PROGBITS && s->size % 8)
-			fail(c, "section %zu '%s' holds instructions but its "
-				"size 0x%" PRIx64
-				" is not a multiple of 8 bytes",
-			     i, s->name, s->size);
-	}
+	/* An instruction section whose size is not a multiple of 8 is still
+	 * a well-formed container; bpftk_elf_section_insns() refuses it. */
+	for (size_t i = 1; i < e->shnum; i++)
+		check_range(c, i);
 	return c->errors ? -EINVAL : 0;
 }
 
