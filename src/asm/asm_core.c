@@ -331,11 +331,10 @@ static void assemble_line(struct asm_ctx *c, const char *p, size_t len)
 	const struct tok *t = c->toks;
 	size_t n = c->ntoks, i = 0;
 	int code = -1;
-	if (c->dialect == BPFTK_ASM_LLVM) {
-		if (asm_listing_line(c, t, n))
-			return;
-		i = asm_strip_listing(t, &n, &code);
-	}
+	/* listings ("   5:\t<bytes>\t<text>") of either dialect */
+	if (asm_listing_line(c, t, n))
+		return;
+	i = asm_strip_listing(t, &n, &code);
 	while (i + 1 < n && t[i].kind == TK_IDENT && asm_tok_is(&t[i + 1], ":")) {
 		asm_label_define(c, &t[i]);
 		i += 2;

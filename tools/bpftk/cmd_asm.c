@@ -136,21 +136,33 @@ static int write_raw(const struct bpftk_asm_result *r, const struct asm_args *a)
 }
 
 /* A name for a section's entry when the input gave none (conformance files
- * have no function labels): the input file's base name, as an identifier. */
-static void entry_name(const char *file, char *buf, size_t size)
+ * have no function labels): the input file's base name, then the section
+ * name for sections after the first, as an identifier. */
+static void entry_name(const char *file, const char *sec, size_t i, char *buf,
+		       size_t size)
 {
 	const char *b = strrchr(file, '/');
 	b = b ? b + 1 : file;
+	char raw[160];
+	int l = (int)strcspn(b, ".");
+	if (!strcmp(file, "-") || l == 0)
+		snprintf(raw, sizeof(raw), "prog");
+	else
+		snprintf(raw, sizeof(raw), "%.*s", l > 64 ? 64 : l, b);
+	if (i > 0) {
+		size_t o = strlen(raw);
+		snprintf(raw + o, sizeof(raw) - o, "_%.64s", sec);
+	}
 	size_t o = 0;
-	for (; *b && *b != '.' && o + 1 < size; b++) {
-		char ch = *b;
+	if (raw[0] >= '0' && raw[0] <= '9' && o + 1 < size)
+		buf[o++] = '_';
+	for (const char *p = raw; *p && o + 1 < size; p++) {
+		char ch = *p;
 		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 			 (ch >= '0' && ch <= '9') || ch == '_';
 		buf[o++] = ok ? ch : '_';
 	}
 	buf[o] = '\0';
-	if (!o || (buf[0] >= '0' && buf[0] <= '9') || !strcmp(file, "-"))
-		snprintf(buf, size, "prog");
 }
 
 static int write_elf(const struct bpftk_asm_result *r, const struct asm_args *a,
@@ -159,19 +171,19 @@ static int write_elf(const struct bpftk_asm_result *r, const struct asm_args *a,
 	size_t ns = bpftk_asm_result_nsections(r);
 	struct bpftk_elf_section *secs = calloc(ns ? ns : 1, sizeof(*secs));
 	struct bpftk_elf_symbol **syms = calloc(ns ? ns : 1, sizeof(*syms));
-	char entry[64];
-	entry_name(a->file, entry, sizeof(entry));
+	char(*entry)[192] = calloc(ns ? ns : 1, sizeof(*entry));
 	int rc = EXIT_IO;
-	if (!secs || !syms)
-		goto out;
+	if (!secs || !syms || !entry)
+		goto nomem;
 	for (size_t i = 0; i < ns; i++) {
 		const struct bpftk_asm_section *s = bpftk_asm_result_section(r, i);
 		syms[i] = calloc(s->nsyms + 1, sizeof(**syms));
 		if (!syms[i])
-			goto out;
+			goto nomem;
 		size_t k = 0;
+		entry_name(a->file, s->name, i, entry[i], sizeof(entry[i]));
 		if (!s->nsyms || s->syms[0].insn != 0)
-			syms[i][k++] = (struct bpftk_elf_symbol){entry, 0};
+			syms[i][k++] = (struct bpftk_elf_symbol){entry[i], 0};
 		for (size_t j = 0; j < s->nsyms; j++)
 			syms[i][k++] = (struct bpftk_elf_symbol){
 				s->syms[j].name, s->syms[j].insn};
@@ -190,13 +202,15 @@ static int write_elf(const struct bpftk_asm_result *r, const struct asm_args *a,
 	}
 	rc = cli_write_file(a->out, obj, len) ? EXIT_IO : EXIT_OK;
 	bpftk_elf_buf_free(obj);
+	goto out;
+nomem:
+	cli_error("asm: out of memory");
 out:
-	if (rc == EXIT_IO && (!secs || !syms))
-		cli_error("asm: out of memory");
 	for (size_t i = 0; syms && i < ns; i++)
 		free(syms[i]);
 	free(syms);
 	free(secs);
+	free(entry);
 	return rc;
 }
 
