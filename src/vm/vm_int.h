@@ -29,6 +29,116 @@
 #define VM_HAVE_GOTO 0
 #endif
 
+/* The semantics of the ALU and conditional-jump rows, once, as expressions
+ * of a (dst) and b (the operand: register or sign-extended imm).  The
+ * engines build the plain handlers of these table rows and their fused
+ * variants from these lists.  ALU32 expressions see 32-bit a and b and are
+ * zero-extended by the engine; jump expressions see 64-bit a and b. */
+#define VM_ALU64_ROWS(X)                                                     \
+	X(ADD64, a + b)                                                      \
+	X(SUB64, a - b)                                                      \
+	X(MUL64, a * b)                                                      \
+	X(DIV64, b ? a / b : 0)                                              \
+	X(SDIV64, vm_sdiv64(a, b))                                           \
+	X(OR64, a | b)                                                       \
+	X(AND64, a & b)                                                      \
+	X(LSH64, a << (b & 63))                                              \
+	X(RSH64, a >> (b & 63))                                              \
+	X(MOD64, b ? a % b : a)                                              \
+	X(SMOD64, vm_smod64(a, b))                                           \
+	X(XOR64, a ^ b)                                                      \
+	X(ARSH64, vm_asr64(a, (unsigned)(b & 63)))
+#define VM_ALU32_ROWS(X)                                                     \
+	X(ADD32, a + b)                                                      \
+	X(SUB32, a - b)                                                      \
+	X(MUL32, a * b)                                                      \
+	X(DIV32, b ? a / b : 0)                                              \
+	X(SDIV32, vm_sdiv32(a, b))                                           \
+	X(OR32, a | b)                                                       \
+	X(AND32, a & b)                                                      \
+	X(LSH32, a << (b & 31))                                              \
+	X(RSH32, a >> (b & 31))                                              \
+	X(MOD32, b ? a % b : a)                                              \
+	X(SMOD32, vm_smod32(a, b))                                           \
+	X(XOR32, a ^ b)                                                      \
+	X(ARSH32, vm_asr32(a, b & 31))
+#define VM_JCC_ROWS(X)                                                       \
+	X(JEQ64, a == b)                                                     \
+	X(JNE64, a != b)                                                     \
+	X(JGT64, a > b)                                                      \
+	X(JGE64, a >= b)                                                     \
+	X(JLT64, a < b)                                                      \
+	X(JLE64, a <= b)                                                     \
+	X(JSET64, (a & b) != 0)                                              \
+	X(JSGT64, (int64_t)a > (int64_t)b)                                   \
+	X(JSGE64, (int64_t)a >= (int64_t)b)                                  \
+	X(JSLT64, (int64_t)a < (int64_t)b)                                   \
+	X(JSLE64, (int64_t)a <= (int64_t)b)                                  \
+	X(JEQ32, (uint32_t)a == (uint32_t)b)                                 \
+	X(JNE32, (uint32_t)a != (uint32_t)b)                                 \
+	X(JGT32, (uint32_t)a > (uint32_t)b)                                  \
+	X(JGE32, (uint32_t)a >= (uint32_t)b)                                 \
+	X(JLT32, (uint32_t)a < (uint32_t)b)                                  \
+	X(JLE32, (uint32_t)a <= (uint32_t)b)                                 \
+	X(JSET32, ((uint32_t)a & (uint32_t)b) != 0)                          \
+	X(JSGT32, (int32_t)(uint32_t)a > (int32_t)(uint32_t)b)               \
+	X(JSGE32, (int32_t)(uint32_t)a >= (int32_t)(uint32_t)b)              \
+	X(JSLT32, (int32_t)(uint32_t)a < (int32_t)(uint32_t)b)               \
+	X(JSLE32, (int32_t)(uint32_t)a <= (int32_t)(uint32_t)b)
+
+/* Superinstructions of the fast engines (vm_fuse.c picks them at load):
+ * each does the work of two or three consecutive slots, keeping the value
+ * the first computes in a host register instead of a store and a reload.
+ *   MOVX_<alu64 row>_K/_X   mov64 d, s ; <row> d, imm/reg  (reg != d)
+ *   MOV32X_<alu32 row>_K/_X mov32 d, s ; <row> d, imm/reg  (reg != d)
+ *   ADD64K_<jcc row>_K/_X   add64 d, imm ; <row> d, ...
+ *   ADD32K_<jcc row>_K/_X   add32 d, imm ; <row> d, ...
+ *   IDX_LDX*  mov64 d, s ; add64 d, t (t != d) ; ldx* x, [d + off]
+ *   IDX_STX*  mov64 d, s ; add64 d, t (t != d) ; stx* [d + off], x
+ *   MOVX_MOVX two mov64 reg, reg
+ * VM_FUSED_ONE(name) must be defined where VM_FUSED_ALL is expanded. */
+#define VM_FX_MOVX64(id, e) VM_FUSED_ONE(MOVX_##id##_K) VM_FUSED_ONE(MOVX_##id##_X)
+#define VM_FX_MOVX32(id, e)                                                  \
+	VM_FUSED_ONE(MOV32X_##id##_K) VM_FUSED_ONE(MOV32X_##id##_X)
+#define VM_FX_JCC(id, e)                                                     \
+	VM_FUSED_ONE(ADD64K_##id##_K) VM_FUSED_ONE(ADD64K_##id##_X)          \
+	VM_FUSED_ONE(ADD32K_##id##_K) VM_FUSED_ONE(ADD32K_##id##_X)
+#define VM_FUSED_ALL                                                         \
+	VM_ALU64_ROWS(VM_FX_MOVX64)                                          \
+	VM_ALU32_ROWS(VM_FX_MOVX32)                                          \
+	VM_JCC_ROWS(VM_FX_JCC)                                               \
+	VM_FUSED_ONE(IDX_LDXB) VM_FUSED_ONE(IDX_LDXH) VM_FUSED_ONE(IDX_LDXW)   \
+	VM_FUSED_ONE(IDX_LDXDW) VM_FUSED_ONE(IDX_STXB) VM_FUSED_ONE(IDX_STXH) \
+	VM_FUSED_ONE(IDX_STXW) VM_FUSED_ONE(IDX_STXDW)                       \
+	VM_FUSED_ONE(MOVX_MOVX)
+
+/* Forwarded handlers (vm_forward.c picks them at load, in every engine):
+ * every handler that writes a register also leaves the value in a host
+ * variable t; a slot that reads that register right after (reached only by
+ * falling through) reads t instead of reloading it from the register file.
+ *   TD_<row>_K/_X  the dst operand comes from t (ALU and jcc rows)
+ *   TS_<row>_X     the src operand comes from t
+ *   TS_LDX*        the address register comes from t
+ *   TD_STX*, TD_ST*  the address register comes from t
+ *   TS_STX*        the stored value comes from t
+ *   TS_MOV64_X, TS_MOV32_X  the source comes from t
+ * VM_FWD_ONE(name) must be defined where VM_FWD_ALL is expanded. */
+#define VM_FW_ROW(id, e)                                                     \
+	VM_FWD_ONE(TD_##id##_K) VM_FWD_ONE(TD_##id##_X) VM_FWD_ONE(TS_##id##_X)
+#define VM_FWD_MEM(X)                                                        \
+	X(TS_LDXB, LDXB) X(TS_LDXH, LDXH) X(TS_LDXW, LDXW) X(TS_LDXDW, LDXDW) \
+	X(TS_LDXSB, LDXSB) X(TS_LDXSH, LDXSH) X(TS_LDXSW, LDXSW)               \
+	X(TD_STXB, STXB) X(TD_STXH, STXH) X(TD_STXW, STXW) X(TD_STXDW, STXDW) \
+	X(TS_STXB, STXB) X(TS_STXH, STXH) X(TS_STXW, STXW) X(TS_STXDW, STXDW) \
+	X(TD_STB, STB) X(TD_STH, STH) X(TD_STW, STW) X(TD_STDW, STDW)         \
+	X(TS_MOV64_X, MOV64_X) X(TS_MOV32_X, MOV32_X)
+#define VM_FW_MEM(name, row) VM_FWD_ONE(name)
+#define VM_FWD_ALL                                                           \
+	VM_ALU64_ROWS(VM_FW_ROW)                                             \
+	VM_ALU32_ROWS(VM_FW_ROW)                                             \
+	VM_JCC_ROWS(VM_FW_ROW)                                               \
+	VM_FWD_MEM(VM_FW_MEM)
+
 /* Internal handlers beyond the table rows: X(name, meaning). */
 #define VM_XOPS(X)                                                           \
 	X(SLOT2, "second slot of lddw (never executed)")                     \
@@ -42,6 +152,12 @@ enum vm_handler {
 #define X(id, meaning) VM_HID_##id,
 	VM_XOPS(X)
 #undef X
+#define VM_FUSED_ONE(name) VM_HID_##name,
+	VM_FUSED_ALL
+#undef VM_FUSED_ONE
+#define VM_FWD_ONE(name) VM_HID_##name,
+	VM_FWD_ALL
+#undef VM_FWD_ONE
 	VM_H__COUNT
 };
 
@@ -147,6 +263,21 @@ BPFTK_INTERNAL int bpftk_vm_exec_fast_goto(struct vm_run *run,
 BPFTK_INTERNAL int bpftk_vm_exec_fast_switch(struct vm_run *run,
 					     const void *const **labels);
 
+/* The load-time plan: the handler of every slot, chosen in passes. */
+struct vm_plan {
+	const struct bpftk_insn *insns;
+	size_t n;
+	const uint16_t *op;    /* table row of each slot (0: lddw's 2nd slot) */
+	const uint8_t *target; /* 1 where a jump or local call lands */
+	uint16_t *h;	       /* enum vm_handler of each slot */
+	uint8_t *len;	       /* slots the handler executes (1..3) */
+};
+
+/* vm_fuse.c: superinstructions for groups of slots (fast engines only). */
+BPFTK_INTERNAL void bpftk_vm_fuse(struct vm_plan *p);
+/* vm_forward.c: forwarded variants for slots reading what the handler
+ * before them wrote. */
+BPFTK_INTERNAL void bpftk_vm_forward(struct vm_plan *p);
 /* vm_mem.c: is [addr, addr + size) inside a region of the vm or the run
  * (writable when write)?  The stack is checked inline by the engines. */
 BPFTK_INTERNAL int bpftk_vm_region_ok(const struct vm_run *run, uint64_t addr,

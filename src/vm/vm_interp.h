@@ -34,6 +34,12 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #define X(id, meaning) [VM_HID_##id] = &&h_##id,
 		VM_XOPS(X)
 #undef X
+#define VM_FUSED_ONE(name) [VM_HID_##name] = &&h_##name,
+		VM_FUSED_ALL
+#undef VM_FUSED_ONE
+#define VM_FWD_ONE(name) [VM_HID_##name] = &&h_##name,
+		VM_FWD_ALL
+#undef VM_FWD_ONE
 	};
 	if (labels_out) {
 		*labels_out = labels;
@@ -50,6 +56,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	const struct vm_helper *const helpers = vm->helpers;
 	const struct vm_op *ip = base;
 	uint64_t reg[BPFTK_NREGS];
+	uint64_t t = 0; /* the last register value written (vm_forward.c) */
 	struct {
 		const struct vm_op *ret;
 		uint64_t saved[4]; /* r6..r9 of the caller */
@@ -109,100 +116,97 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #define BUDGET() ((void)0)
 #endif
 
+/* A handler starts with CASE(id) (ALSO(id) adds labels in front of one).
+ * The goto engines count the budget at the head of each handler, so that
+ * every handler ends in its own indirect jump: a shared tail would make
+ * all dispatches one hard-to-predict branch (clang merges them). */
 #if VM_GOTO
-#define CASE(id) h_##id
-#define NEXT                                                                 \
-	do {                                                                 \
-		BUDGET();                                                    \
-		goto *ip->h.addr;                                            \
-	} while (0)
+#define CASE(id)                                                             \
+	h_##id:                                                              \
+	BUDGET();
+#define ALSO(id) h_##id:
+#define NEXT goto *ip->h.addr
 	NEXT;
 #else
-#define CASE(id) case VM_HID_##id
+#define CASE(id) case VM_HID_##id:
+#define ALSO(id) case VM_HID_##id:
 #define NEXT continue
 	for (;;) {
 		BUDGET();
 		switch ((enum vm_handler)ip->h.idx) {
 #endif
 
-	/* ---- ALU64 ---------------------------------------------------- */
-#define ALU64(id, expr_k, expr_x)                                            \
-	CASE(id##_K) : D = (expr_k);                                         \
+	/* ---- ALU64 (rows in vm_int.h) --------------------------------- */
+#define ALU64_AS(label, da, sb, e)                                            \
+	CASE(label) {                                                      \
+		uint64_t a = (da), b = (sb);                                 \
+		D = t = (e);                                                 \
+	}                                                                    \
 	ip++;                                                                \
-	NEXT;                                                                \
-	CASE(id##_X) : D = (expr_x);                                         \
-	ip++;                                                                \
 	NEXT;
-	ALU64(ADD64, D + IMM, D + S)
-	ALU64(SUB64, D - IMM, D - S)
-	ALU64(MUL64, D * IMM, D * S)
-	ALU64(DIV64, IMM ? D / IMM : 0, S ? D / S : 0)
-	ALU64(SDIV64, vm_sdiv64(D, IMM), vm_sdiv64(D, S))
-	ALU64(OR64, D | IMM, D | S)
-	ALU64(AND64, D & IMM, D & S)
-	ALU64(LSH64, D << (IMM & 63), D << (S & 63))
-	ALU64(RSH64, D >> (IMM & 63), D >> (S & 63))
-	ALU64(MOD64, IMM ? D % IMM : D, S ? D % S : D)
-	ALU64(SMOD64, vm_smod64(D, IMM), vm_smod64(D, S))
-	ALU64(XOR64, D ^ IMM, D ^ S)
-	ALU64(ARSH64, vm_asr64(D, (unsigned)(IMM & 63)),
-	      vm_asr64(D, (unsigned)(S & 63)))
-	CASE(MOV64_K) : D = IMM;
+#define ALU64(id, e)                                                         \
+	ALU64_AS(id##_K, D, IMM, e)                                          \
+	ALU64_AS(id##_X, D, S, e)                                            \
+	ALU64_AS(TD_##id##_K, t, IMM, e)                                     \
+	ALU64_AS(TD_##id##_X, t, S, e)                                       \
+	ALU64_AS(TS_##id##_X, D, t, e)
+	VM_ALU64_ROWS(ALU64)
+	CASE(MOV64_K) D = t = IMM;
 	ip++;
 	NEXT;
-	CASE(MOV64_X) : D = S;
+	CASE(MOV64_X) D = t = S;
 	ip++;
 	NEXT;
-	CASE(MOVSX64_8) : D = (uint64_t)(int64_t)(int8_t)(uint8_t)S;
+	CASE(TS_MOV64_X) D = t;
 	ip++;
 	NEXT;
-	CASE(MOVSX64_16) : D = (uint64_t)(int64_t)(int16_t)(uint16_t)S;
+	CASE(MOVSX64_8) D = t = (uint64_t)(int64_t)(int8_t)(uint8_t)S;
 	ip++;
 	NEXT;
-	CASE(MOVSX64_32) : D = (uint64_t)(int64_t)(int32_t)(uint32_t)S;
+	CASE(MOVSX64_16) D = t = (uint64_t)(int64_t)(int16_t)(uint16_t)S;
 	ip++;
 	NEXT;
-	CASE(NEG64) : D = 0 - D;
+	CASE(MOVSX64_32) D = t = (uint64_t)(int64_t)(int32_t)(uint32_t)S;
+	ip++;
+	NEXT;
+	CASE(NEG64) D = t = 0 - D;
 	ip++;
 	NEXT;
 
 	/* ---- ALU32: operands are the low 32 bits, results zero-extended -- */
-#define ALU32(id, expr_k, expr_x)                                            \
-	CASE(id##_K) : D = W(expr_k);                                        \
-	ip++;                                                                \
-	NEXT;                                                                \
-	CASE(id##_X) : D = W(expr_x);                                        \
-	ip++;                                                                \
-	NEXT;
 #define DW ((uint32_t)D)
 #define SW ((uint32_t)S)
 #define IW ((uint32_t)IMM)
-	ALU32(ADD32, DW + IW, DW + SW)
-	ALU32(SUB32, DW - IW, DW - SW)
-	ALU32(MUL32, DW * IW, DW * SW)
-	ALU32(DIV32, IW ? DW / IW : 0, SW ? DW / SW : 0)
-	ALU32(SDIV32, vm_sdiv32(DW, IW), vm_sdiv32(DW, SW))
-	ALU32(OR32, DW | IW, DW | SW)
-	ALU32(AND32, DW & IW, DW & SW)
-	ALU32(LSH32, DW << (IW & 31), DW << (SW & 31))
-	ALU32(RSH32, DW >> (IW & 31), DW >> (SW & 31))
-	ALU32(MOD32, IW ? DW % IW : DW, SW ? DW % SW : DW)
-	ALU32(SMOD32, vm_smod32(DW, IW), vm_smod32(DW, SW))
-	ALU32(XOR32, DW ^ IW, DW ^ SW)
-	ALU32(ARSH32, vm_asr32(DW, IW & 31), vm_asr32(DW, SW & 31))
-	CASE(MOV32_K) : D = W(IW);
+#define ALU32_AS(label, da, sb, e)                                            \
+	CASE(label) {                                                      \
+		uint32_t a = (uint32_t)(da), b = (uint32_t)(sb);             \
+		D = t = W(e);                                                \
+	}                                                                    \
+	ip++;                                                                \
+	NEXT;
+#define ALU32(id, e)                                                         \
+	ALU32_AS(id##_K, D, IMM, e)                                          \
+	ALU32_AS(id##_X, D, S, e)                                            \
+	ALU32_AS(TD_##id##_K, t, IMM, e)                                     \
+	ALU32_AS(TD_##id##_X, t, S, e)                                       \
+	ALU32_AS(TS_##id##_X, D, t, e)
+	VM_ALU32_ROWS(ALU32)
+	CASE(MOV32_K) D = t = W(IW);
 	ip++;
 	NEXT;
-	CASE(MOV32_X) : D = W(SW);
+	CASE(MOV32_X) D = t = W(SW);
 	ip++;
 	NEXT;
-	CASE(MOVSX32_8) : D = W((int32_t)(int8_t)(uint8_t)S);
+	CASE(TS_MOV32_X) D = t = W((uint32_t)t);
 	ip++;
 	NEXT;
-	CASE(MOVSX32_16) : D = W((int32_t)(int16_t)(uint16_t)S);
+	CASE(MOVSX32_8) D = t = W((int32_t)(int8_t)(uint8_t)S);
 	ip++;
 	NEXT;
-	CASE(NEG32) : D = W(0 - DW);
+	CASE(MOVSX32_16) D = t = W((int32_t)(int16_t)(uint16_t)S);
+	ip++;
+	NEXT;
+	CASE(NEG32) D = t = W(0 - DW);
 	ip++;
 	NEXT;
 
@@ -223,43 +227,43 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #define FROM_BE32(x) vm_bswap32((uint32_t)(x))
 #define FROM_BE64(x) vm_bswap64(x)
 #endif
-	CASE(LE16) : D = FROM_LE16(D);
+	CASE(LE16) D = t = FROM_LE16(D);
 	ip++;
 	NEXT;
-	CASE(LE32) : D = FROM_LE32(D);
+	CASE(LE32) D = t = FROM_LE32(D);
 	ip++;
 	NEXT;
-	CASE(LE64) : D = FROM_LE64(D);
+	CASE(LE64) D = t = FROM_LE64(D);
 	ip++;
 	NEXT;
-	CASE(BE16) : D = FROM_BE16(D);
+	CASE(BE16) D = t = FROM_BE16(D);
 	ip++;
 	NEXT;
-	CASE(BE32) : D = FROM_BE32(D);
+	CASE(BE32) D = t = FROM_BE32(D);
 	ip++;
 	NEXT;
-	CASE(BE64) : D = FROM_BE64(D);
+	CASE(BE64) D = t = FROM_BE64(D);
 	ip++;
 	NEXT;
-	CASE(BSWAP16) : D = vm_bswap16((uint16_t)D);
+	CASE(BSWAP16) D = t = vm_bswap16((uint16_t)D);
 	ip++;
 	NEXT;
-	CASE(BSWAP32) : D = vm_bswap32((uint32_t)D);
+	CASE(BSWAP32) D = t = vm_bswap32((uint32_t)D);
 	ip++;
 	NEXT;
-	CASE(BSWAP64) : D = vm_bswap64(D);
+	CASE(BSWAP64) D = t = vm_bswap64(D);
 	ip++;
 	NEXT;
 
 	/* ---- lddw: the constant was composed at load time; the pseudo forms
 	 * load their plain value until maps are bound. ------------------- */
-	CASE(LDDW) :
-	CASE(LDDW_MAP_FD) :
-	CASE(LDDW_MAP_VALUE) :
-	CASE(LDDW_BTF_ID) :
-	CASE(LDDW_FUNC) :
-	CASE(LDDW_MAP_IDX) :
-	CASE(LDDW_MAP_IDX_VALUE) : D = IMM;
+	ALSO(LDDW_MAP_FD)
+	ALSO(LDDW_MAP_VALUE)
+	ALSO(LDDW_BTF_ID)
+	ALSO(LDDW_FUNC)
+	ALSO(LDDW_MAP_IDX)
+	ALSO(LDDW_MAP_IDX_VALUE)
+	CASE(LDDW) D = t = IMM;
 	ip += 2;
 	NEXT;
 
@@ -269,7 +273,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 		int64_t pkt_off;
 		uint64_t pkt_n;
 #define PKT(id, n, off_expr)                                                 \
-	CASE(id) : pkt_off = (off_expr);                                     \
+	CASE(id) pkt_off = (off_expr);                                     \
 	pkt_n = (n);                                                         \
 	goto pkt_load;
 		PKT(LDABSW, 4, (int32_t)IMM)
@@ -296,41 +300,47 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	}
 
 	/* ---- loads and stores ------------------------------------------- */
-#define LDX(id, n, expr)                                                     \
-	CASE(id) : {                                                         \
-		uint64_t a = S + (uint64_t)(int64_t)ip->off;                 \
+#define LDX(id, base, n, expr)                                               \
+	CASE(id) {                                                         \
+		uint64_t a = (base) + (uint64_t)(int64_t)ip->off;            \
 		MEMCHK(a, n, VM_F_LOAD);                                     \
-		D = (expr);                                                  \
+		D = t = (expr);                                              \
 	}                                                                    \
 	ip++;                                                                \
 	NEXT;
-	LDX(LDXB, 1, vm_ld8(a))
-	LDX(LDXH, 2, vm_ld16(a))
-	LDX(LDXW, 4, vm_ld32(a))
-	LDX(LDXDW, 8, vm_ld64(a))
-	LDX(LDXSB, 1, (uint64_t)(int64_t)(int8_t)(uint8_t)vm_ld8(a))
-	LDX(LDXSH, 2, (uint64_t)(int64_t)(int16_t)(uint16_t)vm_ld16(a))
-	LDX(LDXSW, 4, (uint64_t)(int64_t)(int32_t)(uint32_t)vm_ld32(a))
-#define STORE(id, n, fn, val)                                                \
-	CASE(id) : {                                                         \
-		uint64_t a = D + (uint64_t)(int64_t)ip->off;                 \
+#define LDXS(id, n, expr) LDX(id, S, n, expr) LDX(TS_##id, t, n, expr)
+	LDXS(LDXB, 1, vm_ld8(a))
+	LDXS(LDXH, 2, vm_ld16(a))
+	LDXS(LDXW, 4, vm_ld32(a))
+	LDXS(LDXDW, 8, vm_ld64(a))
+	LDXS(LDXSB, 1, (uint64_t)(int64_t)(int8_t)(uint8_t)vm_ld8(a))
+	LDXS(LDXSH, 2, (uint64_t)(int64_t)(int16_t)(uint16_t)vm_ld16(a))
+	LDXS(LDXSW, 4, (uint64_t)(int64_t)(int32_t)(uint32_t)vm_ld32(a))
+#define STORE(id, base, n, fn, val)                                          \
+	CASE(id) {                                                         \
+		uint64_t a = (base) + (uint64_t)(int64_t)ip->off;            \
 		MEMCHK(a, n, VM_F_STORE);                                    \
 		fn(a, (val));                                                \
 	}                                                                    \
 	ip++;                                                                \
 	NEXT;
-	STORE(STB, 1, vm_st8, IMM)
-	STORE(STH, 2, vm_st16, IMM)
-	STORE(STW, 4, vm_st32, IMM)
-	STORE(STDW, 8, vm_st64, IMM)
-	STORE(STXB, 1, vm_st8, S)
-	STORE(STXH, 2, vm_st16, S)
-	STORE(STXW, 4, vm_st32, S)
-	STORE(STXDW, 8, vm_st64, S)
+#define STS(id, n, fn)                                                       \
+	STORE(id, D, n, fn, IMM) STORE(TD_##id, t, n, fn, IMM)
+#define STXS(id, n, fn)                                                      \
+	STORE(id, D, n, fn, S)                                               \
+	STORE(TD_##id, t, n, fn, S) STORE(TS_##id, D, n, fn, t)
+	STS(STB, 1, vm_st8)
+	STS(STH, 2, vm_st16)
+	STS(STW, 4, vm_st32)
+	STS(STDW, 8, vm_st64)
+	STXS(STXB, 1, vm_st8)
+	STXS(STXH, 2, vm_st16)
+	STXS(STXW, 4, vm_st32)
+	STXS(STXDW, 8, vm_st64)
 
 	/* ---- atomics: sequentially consistent read-modify-write ---------- */
 #define ATOMIC(id, T, n, fetch, expr)                                        \
-	CASE(id) : {                                                         \
+	CASE(id) {                                                         \
 		uint64_t a = D + (uint64_t)(int64_t)ip->off;                 \
 		ATOMCHK(a, n);                                               \
 		T *p = (T *)(uintptr_t)a;                                    \
@@ -371,7 +381,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	/* cmpxchg compares with r0 (its low 32 bits for the 32-bit form) and
 	 * always leaves the old value, zero-extended, in r0. */
 #define CMPXCHG(id, T, n)                                                    \
-	CASE(id) : {                                                         \
+	CASE(id) {                                                         \
 		uint64_t a = D + (uint64_t)(int64_t)ip->off;                 \
 		ATOMCHK(a, n);                                               \
 		T *p = (T *)(uintptr_t)a;                                    \
@@ -387,52 +397,30 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	CMPXCHG(ATOMIC32_CMPXCHG, uint32_t, 4)
 
 	/* ---- jumps ------------------------------------------------------ */
-	CASE(JA) :
-	CASE(JA32) : ip += ip->jmp;
+	ALSO(JA32)
+	CASE(JA) ip += ip->jmp;
 	NEXT;
-#define JCC(id, cond)                                                        \
-	CASE(id) : ip += (cond) ? ip->jmp : 1;                               \
+#define JCC_AS(label, da, sb, e)                                              \
+	CASE(label) {                                                      \
+		uint64_t a = (da), b = (sb);                                 \
+		ip += (e) ? ip->jmp : 1;                                     \
+	}                                                                    \
 	NEXT;
-#define JCC64(id, op_k, op_x)                                                \
-	JCC(id##64_K, op_k) JCC(id##64_X, op_x)
-#define JCC32(id, op_k, op_x)                                                \
-	JCC(id##32_K, op_k) JCC(id##32_X, op_x)
-#define SD ((int64_t)D)
-#define SS ((int64_t)S)
-#define SI ((int64_t)IMM)
-#define SDW ((int32_t)DW)
-#define SSW ((int32_t)SW)
-#define SIW ((int32_t)IW)
-	JCC64(JEQ, D == IMM, D == S)
-	JCC64(JGT, D > IMM, D > S)
-	JCC64(JGE, D >= IMM, D >= S)
-	JCC64(JSET, (D & IMM) != 0, (D & S) != 0)
-	JCC64(JNE, D != IMM, D != S)
-	JCC64(JSGT, SD > SI, SD > SS)
-	JCC64(JSGE, SD >= SI, SD >= SS)
-	JCC64(JLT, D < IMM, D < S)
-	JCC64(JLE, D <= IMM, D <= S)
-	JCC64(JSLT, SD < SI, SD < SS)
-	JCC64(JSLE, SD <= SI, SD <= SS)
-	JCC32(JEQ, DW == IW, DW == SW)
-	JCC32(JGT, DW > IW, DW > SW)
-	JCC32(JGE, DW >= IW, DW >= SW)
-	JCC32(JSET, (DW & IW) != 0, (DW & SW) != 0)
-	JCC32(JNE, DW != IW, DW != SW)
-	JCC32(JSGT, SDW > SIW, SDW > SSW)
-	JCC32(JSGE, SDW >= SIW, SDW >= SSW)
-	JCC32(JLT, DW < IW, DW < SW)
-	JCC32(JLE, DW <= IW, DW <= SW)
-	JCC32(JSLT, SDW < SIW, SDW < SSW)
-	JCC32(JSLE, SDW <= SIW, SDW <= SSW)
+#define JCC(id, e)                                                           \
+	JCC_AS(id##_K, D, IMM, e)                                            \
+	JCC_AS(id##_X, D, S, e)                                              \
+	JCC_AS(TD_##id##_K, t, IMM, e)                                       \
+	JCC_AS(TD_##id##_X, t, S, e)                                         \
+	JCC_AS(TS_##id##_X, D, t, e)
+	VM_JCC_ROWS(JCC)
 
 	/* ---- calls ------------------------------------------------------ */
 	{
 		bpftk_vm_helper_fn fn;
-	CASE(CALL) : fn = helpers[IMM].fn;
+	CASE(CALL) fn = helpers[IMM].fn;
 		run->call.id = (uint32_t)IMM;
 		goto call_helper;
-	CASE(CALLX) : if (D >= vm->nhelpers || !helpers[D].fn)
+	CASE(CALLX) if (D >= vm->nhelpers || !helpers[D].fn)
 			FAULT(VM_F_CALLX, -ENOENT, D, 0);
 		fn = helpers[D].fn;
 		run->call.id = (uint32_t)D;
@@ -447,7 +435,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 		ip++;
 		NEXT;
 	}
-	CASE(CALL_LOCAL) : if (depth + 1 >= BPFTK_MAX_CALL_DEPTH)
+	CASE(CALL_LOCAL) if (depth + 1 >= BPFTK_MAX_CALL_DEPTH)
 			FAULT(VM_F_DEPTH, -E2BIG, 0, 0);
 	frames[depth].ret = ip + 1;
 	memcpy(frames[depth].saved, &reg[6], sizeof(frames[depth].saved));
@@ -463,7 +451,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #endif
 	ip += ip->jmp;
 	NEXT;
-	CASE(EXIT) : if (depth == 0)
+	CASE(EXIT) if (depth == 0)
 	{
 		run->r0 = reg[0];
 		return 0;
@@ -477,11 +465,108 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #endif
 	NEXT;
 
+	/* ---- superinstructions (fast engines only; see vm_fuse.c) ------
+	 * ip[1] and ip[2] are the slots fused into this one; the value the
+	 * first slot computes stays in a host register. */
+#if VM_CHECKED
+#define VM_FUSED_ONE(name) ALSO(name)
+	VM_FUSED_ALL
+#undef VM_FUSED_ONE
+	FAULT(VM_F_INTERNAL, -EFAULT, 0, 0);
+#else
+#define FUSED_MOVX64(id, e)                                                  \
+	CASE(MOVX_##id##_K) {                                              \
+		uint64_t a = S, b = ip[1].imm;                               \
+		D = t = (e);                                                 \
+	}                                                                    \
+	ip += 2;                                                             \
+	NEXT;                                                                \
+	CASE(MOVX_##id##_X) {                                              \
+		uint64_t a = S, b = reg[ip[1].src];                          \
+		D = t = (e);                                                 \
+	}                                                                    \
+	ip += 2;                                                             \
+	NEXT;
+	VM_ALU64_ROWS(FUSED_MOVX64)
+#define FUSED_MOVX32(id, e)                                                  \
+	CASE(MOV32X_##id##_K) {                                            \
+		uint32_t a = SW, b = (uint32_t)ip[1].imm;                    \
+		D = t = W(e);                                                \
+	}                                                                    \
+	ip += 2;                                                             \
+	NEXT;                                                                \
+	CASE(MOV32X_##id##_X) {                                            \
+		uint32_t a = SW, b = (uint32_t)reg[ip[1].src];               \
+		D = t = W(e);                                                \
+	}                                                                    \
+	ip += 2;                                                             \
+	NEXT;
+	VM_ALU32_ROWS(FUSED_MOVX32)
+	/* add then compare the sum: the jump delta of slot 1 counts from it */
+#define FUSED_JCC(id, e)                                                     \
+	CASE(ADD64K_##id##_K) {                                            \
+		uint64_t a = D + IMM, b = ip[1].imm;                         \
+		D = a;                                                       \
+		ip += (e) ? 1 + ip[1].jmp : 2;                               \
+	}                                                                    \
+	NEXT;                                                                \
+	CASE(ADD64K_##id##_X) {                                            \
+		uint64_t a = D + IMM, b;                                     \
+		D = a;                                                       \
+		b = reg[ip[1].src];                                          \
+		ip += (e) ? 1 + ip[1].jmp : 2;                               \
+	}                                                                    \
+	NEXT;                                                                \
+	CASE(ADD32K_##id##_K) {                                            \
+		uint64_t a = W(DW + IW), b = ip[1].imm;                      \
+		D = a;                                                       \
+		ip += (e) ? 1 + ip[1].jmp : 2;                               \
+	}                                                                    \
+	NEXT;                                                                \
+	CASE(ADD32K_##id##_X) {                                            \
+		uint64_t a = W(DW + IW), b;                                  \
+		D = a;                                                       \
+		b = reg[ip[1].src];                                          \
+		ip += (e) ? 1 + ip[1].jmp : 2;                               \
+	}                                                                    \
+	NEXT;
+	VM_JCC_ROWS(FUSED_JCC)
+	/* base + index, kept in d, then a load or store at d + off */
+#define FUSED_IDX_LD(id, fn)                                                 \
+	CASE(IDX_##id) {                                                   \
+		uint64_t a = S + reg[ip[1].src];                             \
+		D = a;                                                       \
+		reg[ip[2].dst] = t = fn(a + (uint64_t)(int64_t)ip[2].off);   \
+	}                                                                    \
+	ip += 3;                                                             \
+	NEXT;
+#define FUSED_IDX_ST(id, fn)                                                 \
+	CASE(IDX_##id) {                                                   \
+		uint64_t a = S + reg[ip[1].src];                             \
+		D = a;                                                       \
+		fn(a + (uint64_t)(int64_t)ip[2].off, reg[ip[2].src]);        \
+	}                                                                    \
+	ip += 3;                                                             \
+	NEXT;
+	FUSED_IDX_LD(LDXB, vm_ld8)
+	FUSED_IDX_LD(LDXH, vm_ld16)
+	FUSED_IDX_LD(LDXW, vm_ld32)
+	FUSED_IDX_LD(LDXDW, vm_ld64)
+	FUSED_IDX_ST(STXB, vm_st8)
+	FUSED_IDX_ST(STXH, vm_st16)
+	FUSED_IDX_ST(STXW, vm_st32)
+	FUSED_IDX_ST(STXDW, vm_st64)
+	CASE(MOVX_MOVX) D = S;
+	reg[ip[1].dst] = t = reg[ip[1].src];
+	ip += 2;
+	NEXT;
+#endif
+
 	/* ---- never reached in a loaded program ------------------------- */
-	CASE(END) : FAULT(VM_F_END, -EFAULT, 0, 0);
-	CASE(INVALID) :
-	CASE(SLOT2) :
-	CASE(CALL_KFUNC) : FAULT(VM_F_INTERNAL, -EFAULT, 0, 0);
+	CASE(END) FAULT(VM_F_END, -EFAULT, 0, 0);
+	ALSO(INVALID)
+	ALSO(SLOT2)
+	CASE(CALL_KFUNC) FAULT(VM_F_INTERNAL, -EFAULT, 0, 0);
 
 #if !VM_GOTO
 		default:
@@ -500,6 +585,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #undef ATOMCHK
 #undef BUDGET
 #undef CASE
+#undef ALSO
 #undef NEXT
 #undef ALU64
 #undef ALU32
@@ -514,7 +600,13 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #undef FROM_BE64
 #undef PKT
 #undef LDX
+#undef LDXS
 #undef STORE
+#undef STS
+#undef STXS
+#undef ALU64_AS
+#undef ALU32_AS
+#undef JCC_AS
 #undef ATOMIC
 #undef A_ADD
 #undef A_OR
@@ -523,14 +615,11 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #undef A_XCHG
 #undef CMPXCHG
 #undef JCC
-#undef JCC64
-#undef JCC32
-#undef SD
-#undef SS
-#undef SI
-#undef SDW
-#undef SSW
-#undef SIW
+#undef FUSED_MOVX64
+#undef FUSED_MOVX32
+#undef FUSED_JCC
+#undef FUSED_IDX_LD
+#undef FUSED_IDX_ST
 }
 
 #if VM_GOTO

@@ -8,6 +8,10 @@
  * second slot gets a handler that is never reached).  After the last slot a
  * sentinel stops a program that would run off its end.
  *
+ * Handlers are chosen in passes over a plan: the table row of each slot,
+ * then superinstructions for the fast engines (vm_fuse.c), then forwarded
+ * variants (vm_forward.c); only then are label addresses filled in.
+ *
  * Beyond bpftk_isa_validate, the interpreter refuses what it cannot run:
  * constant calls to unregistered helpers, kfunc calls, and fetch atomics
  * that would write the frame pointer r10.
@@ -59,15 +63,6 @@ static int check_runnable(const struct bpftk_vm *vm,
 	return 0;
 }
 
-static void set_handler(struct vm_op *o, unsigned h,
-			const void *const *labels)
-{
-	if (labels)
-		o->h.addr = labels[h];
-	else
-		o->h.idx = h;
-}
-
 int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		  size_t n, struct bpftk_diags *d)
 {
@@ -85,11 +80,16 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	int err = bpftk_isa_validate(insns, n, d, vm->name);
 	if (err)
 		return err;
+	/* one block: ops[n + 1], then the plan's arrays */
 	struct vm_op *ops = bpftk_calloc(n + 1, sizeof(*ops));
-	if (!ops)
+	uint16_t *opv = bpftk_calloc(n, 2 * sizeof(uint16_t) + 2);
+	if (!ops || !opv) {
+		bpftk_free(ops);
+		bpftk_free(opv);
 		return -ENOMEM;
-	const void *const *labels = NULL;
-	vm->exec(NULL, &labels);
+	}
+	uint16_t *hv = opv + n;
+	uint8_t *target = (uint8_t *)(hv + n), *len = target + n;
 	int bad = 0;
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct bpftk_insn *in = &insns[pc];
@@ -98,29 +98,49 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		if (check_runnable(vm, in, op, r, (long)pc, d))
 			bad = 1;
 		struct vm_op *o = &ops[pc];
+		opv[pc] = hv[pc] = (uint16_t)op;
+		len[pc] = 1;
 		o->dst = in->dst;
 		o->src = in->src;
 		o->off = in->off;
 		o->imm = (uint64_t)(int64_t)in->imm;
 		if ((bpftk_isa_form_uses(r->form) & BPFTK_IS_JUMP) ||
-		    op == BPFTK_OP_CALL_LOCAL)
-			o->jmp = (int32_t)(bpftk_isa_target(insns, pc) -
-					   (long)pc);
+		    op == BPFTK_OP_CALL_LOCAL) {
+			long t = bpftk_isa_target(insns, pc); /* validated */
+			o->jmp = (int32_t)(t - (long)pc);
+			target[t] = 1;
+		}
 		if (op == BPFTK_OP_CALL)
 			o->imm = (uint32_t)in->imm;
-		set_handler(o, (unsigned)op, labels);
 		if (r->form == BPFTK_FORM_LDDW) {
 			/* validated: the second slot exists */
 			o->imm = (uint32_t)in->imm |
 				 (uint64_t)(uint32_t)insns[pc + 1].imm << 32;
-			set_handler(&ops[++pc], VM_HID_SLOT2, labels);
+			len[pc++] = 2;
+			opv[pc] = 0;
+			hv[pc] = VM_HID_SLOT2;
+			len[pc] = 1;
 		}
 	}
 	if (bad) {
 		bpftk_free(ops);
+		bpftk_free(opv);
 		return -EINVAL;
 	}
-	set_handler(&ops[n], VM_HID_END, labels);
+	struct vm_plan plan = {insns, n, opv, target, hv, len};
+	if (vm->mode == BPFTK_VM_FAST)
+		bpftk_vm_fuse(&plan);
+	bpftk_vm_forward(&plan);
+	const void *const *labels = NULL;
+	vm->exec(NULL, &labels);
+	for (size_t pc = 0; pc <= n; pc++) {
+		unsigned h = pc < n ? hv[pc] : VM_HID_END;
+		if (labels)
+			ops[pc].h.addr = labels[h];
+		else
+			ops[pc].h.idx = h;
+	}
+	bpftk_free(opv);
 	vm->ops = ops;
 	vm->n = n;
 	vm->loaded = 1;

@@ -7,7 +7,13 @@
  * extension use only unsigned bit operations, byte swaps walk bytes, and
  * the host byte order is probed at run time.  Operands go in as lddw
  * constants and immediates; results come out through a memory region, a
- * thousand operations per program. */
+ * thousand operations per program.
+ *
+ * Second part: random programs made of the sequences the interpreter
+ * fuses into superinstructions or forwards through a host register (copy
+ * then operate, indexed loads and stores, counter then branch), with few
+ * registers so that operands alias often, checked against a reference
+ * interpreter written here from the same native reference. */
 #include "test.h"
 #include "test_vm_util.h"
 
@@ -248,6 +254,225 @@ static long run_batch(enum bpftk_op op, struct bpftk_insn *prog,
 	return bad;
 }
 
+/* ---- random programs against a reference interpreter ------------------ */
+
+/* Runs p (no calls) on registers r[] and host memory; returns r0. */
+static uint64_t ref_run(const struct bpftk_insn *p, size_t n, uint64_t *r)
+{
+	for (size_t pc = 0; pc < n;) {
+		const struct bpftk_insn *in = &p[pc];
+		enum bpftk_op op = bpftk_isa_lookup(in);
+		const struct bpftk_opinfo *info = bpftk_isa_info(op);
+		uint64_t *d = &r[in->dst], s = r[in->src];
+		uint64_t imm = (uint64_t)(int64_t)in->imm;
+		uint8_t *addr;
+		switch (info->form) {
+		case BPFTK_FORM_ALU_K:
+		case BPFTK_FORM_ALU_X: {
+			uint64_t b = info->form == BPFTK_FORM_ALU_K ? imm : s;
+			*d = ref_alu(op, *d, b);
+			pc++;
+			break;
+		}
+		case BPFTK_FORM_LDDW:
+			*d = (uint32_t)in->imm | (uint64_t)(uint32_t)p[pc + 1].imm << 32;
+			pc += 2;
+			break;
+		case BPFTK_FORM_LDX: {
+			unsigned n8 = BPFTK_MEM_BYTES(in->code);
+			uint64_t v = 0;
+			addr = (uint8_t *)(uintptr_t)(s + (uint64_t)(int64_t)in->off);
+			for (unsigned k = 0; k < n8; k++) /* little-endian host */
+				v |= (uint64_t)addr[k] << (8 * k);
+			*d = v;
+			pc++;
+			break;
+		}
+		case BPFTK_FORM_STX:
+		case BPFTK_FORM_ST: {
+			unsigned n8 = BPFTK_MEM_BYTES(in->code);
+			uint64_t v = info->form == BPFTK_FORM_STX ? s : imm;
+			addr = (uint8_t *)(uintptr_t)(*d + (uint64_t)(int64_t)in->off);
+			for (unsigned k = 0; k < n8; k++)
+				addr[k] = (uint8_t)(v >> (8 * k));
+			pc++;
+			break;
+		}
+		case BPFTK_FORM_JA:
+			pc += 1 + (size_t)(int64_t)in->off;
+			break;
+		case BPFTK_FORM_JCC_K:
+		case BPFTK_FORM_JCC_X: {
+			uint64_t b = info->form == BPFTK_FORM_JCC_K ? imm : s;
+			pc += ref_jcc(op, *d, b) ? 1 + (size_t)(int64_t)in->off
+						 : 1;
+			break;
+		}
+		case BPFTK_FORM_EXIT:
+			return r[0];
+		default:
+			fprintf(stderr, "reference: no %s\n", info->name);
+			CHECK(0);
+			return 0;
+		}
+	}
+	return r[0];
+}
+
+/* ALU rows the generator draws from (all rows are fine; these make longer
+ * dependent chains without collapsing values to 0 too fast). */
+static const enum bpftk_op gen_alu[] = {
+	BPFTK_OP_ADD64_X, BPFTK_OP_ADD64_K, BPFTK_OP_SUB64_X, BPFTK_OP_XOR64_X,
+	BPFTK_OP_OR64_K,  BPFTK_OP_AND64_K, BPFTK_OP_LSH64_K, BPFTK_OP_RSH64_X,
+	BPFTK_OP_MUL64_K, BPFTK_OP_ARSH64_K, BPFTK_OP_ADD32_X, BPFTK_OP_XOR32_K,
+	BPFTK_OP_LSH32_X, BPFTK_OP_SUB32_K, BPFTK_OP_MUL32_X, BPFTK_OP_SDIV64_X,
+	BPFTK_OP_MOD32_X, BPFTK_OP_RSH32_K, BPFTK_OP_OR32_X,  BPFTK_OP_DIV64_K,
+};
+static const enum bpftk_op gen_jcc[] = {
+	BPFTK_OP_JEQ64_K, BPFTK_OP_JNE64_X, BPFTK_OP_JGT64_K, BPFTK_OP_JSLT64_X,
+	BPFTK_OP_JLE32_K, BPFTK_OP_JSGE32_X, BPFTK_OP_JSET64_K, BPFTK_OP_JNE32_K,
+};
+static const enum bpftk_op gen_ldx[] = {BPFTK_OP_LDXB, BPFTK_OP_LDXH,
+					BPFTK_OP_LDXW, BPFTK_OP_LDXDW};
+static const enum bpftk_op gen_stx[] = {BPFTK_OP_STXB, BPFTK_OP_STXH,
+					BPFTK_OP_STXW, BPFTK_OP_STXDW};
+#define PICK(a) (a)[rnd() % (sizeof(a) / sizeof((a)[0]))]
+
+/* Data registers r0..r4 (few, so operands alias), r6 = memory (64 bytes,
+ * from r1 at entry), r7 = loop counter, r8/r9 = address scratch. */
+static int data_reg(void)
+{
+	return (int)(rnd() % 5);
+}
+
+/* One random piece, appended at p[n]; returns the new length.  Forward
+ * jumps skip at most the next piece, so every jump lands on a piece. */
+static size_t gen_piece(struct bpftk_insn *p, size_t n)
+{
+	int a = data_reg(), b = data_reg(), c = data_reg();
+	switch (rnd() % 8) {
+	case 0: /* copy then operate: mov a, b ; op a, ... */
+		p[n++] = MOVX(a, b);
+		/* fall through */
+	case 1: {
+		enum bpftk_op op = PICK(gen_alu);
+		int k = bpftk_isa_info(op)->form == BPFTK_FORM_ALU_K;
+		int32_t imm = (int32_t)(rnd() % 64) - 8;
+		p[n++] = vt_ins(op, a, k ? 0 : c, 0, k ? imm : 0);
+		break;
+	}
+	case 2: /* a chain on one register */
+		p[n++] = vt_ins(PICK(gen_alu), a, 0, 0, 0);
+		p[n - 1] = bpftk_isa_info(bpftk_isa_lookup(&p[n - 1]))->form ==
+					   BPFTK_FORM_ALU_K
+				   ? vt_ins(BPFTK_OP_ADD64_K, a, 0, 0, 3)
+				   : vt_ins(BPFTK_OP_ADD64_X, a, b, 0, 0);
+		p[n++] = vt_ins(BPFTK_OP_LSH64_K, a, 0, 0, (int32_t)(rnd() % 9));
+		p[n++] = vt_ins(BPFTK_OP_OR64_X, a, c, 0, 0);
+		break;
+	case 3: /* indexed load: r8 = b & 48; r9 = r6; r9 += r8; ldx a, [r9] */
+	case 4: { /* indexed store */
+		p[n++] = MOVX(8, b);
+		p[n++] = vt_ins(BPFTK_OP_AND64_K, 8, 0, 0, 48);
+		p[n++] = MOVX(9, 6);
+		p[n++] = vt_ins(BPFTK_OP_ADD64_X, 9, 8, 0, 0);
+		int off = (int)(rnd() % 5);
+		if (rnd() & 1)
+			p[n++] = vt_ins(PICK(gen_ldx), a, 9, off, 0);
+		else
+			p[n++] = vt_ins(PICK(gen_stx), 9, rnd() % 3 ? a : 9, off,
+					0);
+		break;
+	}
+	case 5: /* two copies */
+		p[n++] = MOVX(a, b);
+		p[n++] = MOVX(c, a);
+		break;
+	case 6: { /* a compare that may skip the next two slots */
+		enum bpftk_op op = PICK(gen_jcc);
+		int k = bpftk_isa_info(op)->form == BPFTK_FORM_JCC_K;
+		p[n++] = vt_ins(BPFTK_OP_ADD64_K, a, 0, 0, (int32_t)(rnd() % 5));
+		p[n++] = vt_ins(op, a, k ? 0 : b, 2, k ? (int32_t)(rnd() % 8) : 0);
+		p[n++] = vt_ins(BPFTK_OP_XOR64_K, c, 0, 0, 0x55);
+		p[n++] = vt_ins(BPFTK_OP_MOV32_X, b, c, 0, 0);
+		break;
+	}
+	default: /* load, then use the loaded value */
+		p[n++] = vt_ins(PICK(gen_ldx), a, 6, (int)(rnd() % 57), 0);
+		p[n++] = vt_ins(BPFTK_OP_ADD64_X, b, a, 0, 0);
+		break;
+	}
+	return n;
+}
+
+/* A loop of random pieces run a few times, then a fold of r0..r4. */
+static size_t gen_program(struct bpftk_insn *p)
+{
+	size_t n = 0;
+	p[n++] = MOVX(6, 1);
+	for (int r = 0; r < 5; r++) {
+		uint64_t v = operand();
+		struct bpftk_insn ld[] = {LD64(r, v)};
+		p[n++] = ld[0];
+		p[n++] = ld[1];
+	}
+	p[n++] = MOVK(7, (int32_t)(1 + rnd() % 4));
+	size_t top = n;
+	int pieces = 3 + (int)(rnd() % 10);
+	for (int k = 0; k < pieces; k++)
+		n = gen_piece(p, n);
+	/* counter then branch back: a fused pair */
+	p[n++] = vt_ins(BPFTK_OP_ADD64_K, 7, 0, 0, -1);
+	p[n] = vt_ins(BPFTK_OP_JNE64_K, 7, 0, 0, 0);
+	p[n].off = (int16_t)((long)top - (long)n - 1);
+	n++;
+	for (int r = 1; r < 5; r++)
+		p[n++] = vt_ins(BPFTK_OP_XOR64_X, 0, r, 0, 0);
+	p[n++] = EXIT();
+	return n;
+}
+
+/* Every engine runs on the same buffer as the reference did (programs may
+ * store addresses), starting from the same bytes. */
+static void random_programs(void)
+{
+	struct bpftk_insn p[256];
+	uint8_t init[64], buf[64], ref_mem[64];
+	long mismatches = 0;
+	for (int iter = 0; iter < 3000; iter++) {
+		size_t n = gen_program(p);
+		for (size_t k = 0; k < sizeof(init); k++)
+			init[k] = (uint8_t)rnd();
+		memcpy(buf, init, sizeof(buf));
+		uint64_t r[11] = {0};
+		r[1] = (uint64_t)(uintptr_t)buf;
+		r[2] = sizeof(buf);
+		uint64_t want = ref_run(p, n, r);
+		memcpy(ref_mem, buf, sizeof(buf));
+		for (int e = 0; e < VT_NENGINES; e++) {
+			memcpy(buf, init, sizeof(buf));
+			struct vt_out o =
+				vt_run1(e, p, n, buf, sizeof(buf), NULL, 0);
+			int ok = o.load_err == 0 && o.err == 0 && o.r0 == want &&
+				 !memcmp(buf, ref_mem, sizeof(buf));
+			if (!ok && mismatches++ < 3)
+				fprintf(stderr, "random program %d (%zu slots) on "
+						"%s: vm 0x%" PRIx64
+						" (load %d run %d %s), reference "
+						"0x%" PRIx64 "%s\n",
+					iter, n, vt_engine_names[e], o.r0,
+					o.load_err, o.err, o.msg, want,
+					memcmp(buf, ref_mem, sizeof(buf))
+						? ", memory differs"
+						: "");
+			CHECK(ok);
+		}
+	}
+	printf("3000 random programs agree with the reference interpreter "
+	       "on %d engines\n",
+	       VT_NENGINES);
+}
+
 static void diff_all(void)
 {
 	struct bpftk_insn *prog = malloc((BATCH * 9 + 4) * sizeof(*prog));
@@ -293,4 +518,7 @@ static void diff_all(void)
 	free(out);
 }
 
-TEST_MAIN(diff_all())
+TEST_MAIN({
+	diff_all();
+	random_programs();
+})
