@@ -9,7 +9,9 @@
  *   3. the symbol table: entry size, its string table, every name, every
  *      section index, and every symbol's value/size inside its section;
  *   4. the relocation sections: entry size, symbol table link, target
- *      section, and every entry's symbol index and patched byte range.
+ *      section, and every entry's symbol index and patched byte range;
+ *   5. the instruction positions .BTF.ext records (section name and byte
+ *      offset of each func_info, line_info and CO-RE record).
  *
  * Invariant: once bpftk_elf_open_mem has returned a handle, every string,
  * offset, index and byte range it exposes has been checked against the
@@ -536,6 +538,154 @@ static int read_relocs(struct ctx *c)
 	return c->errors ? -EINVAL : 0;
 }
 
+/* ---- phase 5: positions recorded in .BTF.ext ---------------------------- */
+
+/* .BTF.ext (func_info, line_info, CO-RE relocations) names instruction
+ * sections by a .BTF string and points into them by byte offset.  Full BTF
+ * parsing belongs to the object loader; here only those names and offsets
+ * are checked, so that nothing built on this handle can be sent past a
+ * section by them. */
+
+#define BTF_MAGIC 0xeb9f
+
+struct btf_strings {
+	const uint8_t *p;
+	uint64_t len;
+};
+
+/* The string table of .BTF: header magic u16, version u8, flags u8,
+ * hdr_len u32, type_off u32, type_len u32, str_off u32, str_len u32. */
+static int btf_strings(struct ctx *c, size_t i, struct btf_strings *out)
+{
+	struct bpftk_elf *e = c->e;
+	const struct bpftk_elf_shdr *s = &e->secs[i];
+	const uint8_t *d = s->data;
+	if (!d || s->size < 24 || get(e, d, 2) != BTF_MAGIC) {
+		fail(c, "section %zu '%s' is not BTF (bad header or magic)", i,
+		     s->name);
+		return -1;
+	}
+	uint64_t hdr = get(e, d + 4, 4), toff = get(e, d + 8, 4);
+	uint64_t tlen = get(e, d + 12, 4), soff = get(e, d + 16, 4);
+	uint64_t slen = get(e, d + 20, 4);
+	if (hdr < 24 || !in_range(hdr, 0, s->size) ||
+	    !in_range(toff, tlen, s->size - hdr) ||
+	    !in_range(soff, slen, s->size - hdr)) {
+		fail(c, "section %zu '%s': BTF header (length %" PRIu64
+			", types at %" PRIu64 "+%" PRIu64 ", strings at %" PRIu64
+			"+%" PRIu64 ") does not fit the section (size 0x%" PRIx64
+			")",
+		     i, s->name, hdr, toff, tlen, soff, slen, s->size);
+		return -1;
+	}
+	out->p = d + hdr + soff;
+	out->len = slen;
+	return 0;
+}
+
+/* One subsection: rec_size u32, then { sec_name_off u32, count u32,
+ * count records of rec_size bytes whose first u32 is a byte offset into
+ * the named section }. */
+static void check_ext_sub(struct ctx *c, size_t ei, const char *what,
+			  const uint8_t *p, uint64_t len, unsigned min_rec,
+			  const struct btf_strings *str)
+{
+	struct bpftk_elf *e = c->e;
+	const char *ename = e->secs[ei].name;
+	if (len == 0)
+		return;
+	uint64_t rec = len >= 4 ? get(e, p, 4) : 0;
+	if (rec < min_rec || rec % 4) {
+		fail(c, "section %zu '%s': %s record size %" PRIu64
+			" is invalid (at least %u, a multiple of 4)",
+		     ei, ename, what, rec, min_rec);
+		return;
+	}
+	for (uint64_t at = 4; at < len && c->errors < MAX_ERRORS;) {
+		if (len - at < 8) {
+			fail(c, "section %zu '%s': %s is truncated", ei, ename,
+			     what);
+			return;
+		}
+		uint64_t name = get(e, p + at, 4), n = get(e, p + at + 4, 4);
+		at += 8;
+		if (n > (len - at) / rec) {
+			fail(c, "section %zu '%s': %s lists %" PRIu64
+				" records, more than it holds",
+			     ei, ename, what, n);
+			return;
+		}
+		const char *sn = NULL;
+		if (name < str->len &&
+		    memchr(str->p + name, '\0', (size_t)(str->len - name)))
+			sn = (const char *)str->p + name;
+		long t = sn ? bpftk_elf_section_by_name(e, sn) : -1;
+		if (t < 0) {
+			fail(c, "section %zu '%s': %s refers to %s%s%s, which is "
+				"not a section of this object",
+			     ei, ename, what, sn ? "'" : "an invalid name",
+			     sn ? sn : "", sn ? "'" : "");
+			return;
+		}
+		uint64_t size = e->secs[t].size;
+		for (uint64_t k = 0; k < n; k++, at += rec) {
+			uint64_t off = get(e, p + at, 4);
+			if (off >= size || off % 8) {
+				fail(c, "section %zu '%s': %s record %" PRIu64
+					" for section '%s' points at byte offset "
+					"%" PRIu64 ", which is not an "
+					"instruction of it (size %" PRIu64 ")",
+				     ei, ename, what, k, sn, off, size);
+				return;
+			}
+		}
+	}
+}
+
+static int check_btf_ext(struct ctx *c)
+{
+	struct bpftk_elf *e = c->e;
+	long bi = bpftk_elf_section_by_name(e, ".BTF");
+	long xi = bpftk_elf_section_by_name(e, ".BTF.ext");
+	if (xi < 0)
+		return 0;
+	const struct bpftk_elf_shdr *x = &e->secs[xi];
+	struct btf_strings str;
+	if (bi < 0) {
+		fail(c, "section %ld '.BTF.ext' comes without a '.BTF' section",
+		     xi);
+		return -EINVAL;
+	}
+	if (btf_strings(c, (size_t)bi, &str))
+		return -EINVAL;
+	const uint8_t *d = x->data;
+	/* magic u16, version u8, flags u8, hdr_len u32, then (off, len) u32
+	 * pairs for func_info, line_info and, when hdr_len >= 32, CO-RE
+	 * relocations; offsets count from the end of the header. */
+	uint64_t hdr = d && x->size >= 8 ? get(e, d + 4, 4) : 0;
+	if (!d || x->size < 24 || get(e, d, 2) != BTF_MAGIC || hdr < 24 ||
+	    hdr > x->size) {
+		fail(c, "section %ld '.BTF.ext' has an invalid header", xi);
+		return -EINVAL;
+	}
+	static const char *const what[3] = {"func_info", "line_info",
+					    "CO-RE relocation"};
+	static const unsigned min_rec[3] = {8, 16, 16};
+	for (unsigned k = 0; k < 3 && 8 + 8 * k + 8 <= hdr; k++) {
+		uint64_t off = get(e, d + 8 + 8 * k, 4);
+		uint64_t len = get(e, d + 12 + 8 * k, 4);
+		if (!in_range(off, len, x->size - hdr)) {
+			fail(c, "section %ld '.BTF.ext': %s (offset %" PRIu64
+				", length %" PRIu64 ") extends past the section",
+			     xi, what[k], off, len);
+			continue;
+		}
+		check_ext_sub(c, (size_t)xi, what[k], d + hdr + off, len,
+			      min_rec[k], &str);
+	}
+	return c->errors ? -EINVAL : 0;
+}
+
 /* ---- open / close ------------------------------------------------------- */
 
 int bpftk_elf_open_mem(const void *data, size_t len, const char *filename,
@@ -570,6 +720,8 @@ int bpftk_elf_open_mem(const void *data, size_t len, const char *filename,
 	if ((err = read_symbols(&c)))
 		goto fail;
 	if ((err = read_relocs(&c)))
+		goto fail;
+	if ((err = check_btf_ext(&c)))
 		goto fail;
 	*out = e;
 	return 0;
