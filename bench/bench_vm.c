@@ -52,31 +52,25 @@ static unsigned long long run_once(struct job *j)
 	return r0;
 }
 
-/* ns per run: batches grow until one takes min_ns; best of `reps`. */
-static double time_job(struct job *j, double min_ns, int reps)
+/* Runs per batch so that one batch takes at least min_ns. */
+static unsigned long calibrate(struct job *j, double min_ns)
 {
-	unsigned long n = 1;
-	double best = 0;
-	for (;;) {
+	for (unsigned long n = 1;; n *= 2) {
 		double t0 = now_ns();
 		for (unsigned long k = 0; k < n; k++)
 			sink = run_once(j);
-		double t = now_ns() - t0;
-		if (t >= min_ns) {
-			best = t / (double)n;
-			break;
-		}
-		n *= 2;
+		if (now_ns() - t0 >= min_ns)
+			return n;
 	}
-	for (int r = 1; r < reps; r++) {
-		double t0 = now_ns();
-		for (unsigned long k = 0; k < n; k++)
-			sink = run_once(j);
-		double t = (now_ns() - t0) / (double)n;
-		if (t < best)
-			best = t;
-	}
-	return best;
+}
+
+/* ns per run of one batch of n runs. */
+static double batch(struct job *j, unsigned long n)
+{
+	double t0 = now_ns();
+	for (unsigned long k = 0; k < n; k++)
+		sink = run_once(j);
+	return (now_ns() - t0) / (double)n;
 }
 
 static struct bpftk_vm *make_vm(const struct bench_prog *p, int engine)
@@ -165,31 +159,52 @@ int main(int argc, char **argv)
 		unsigned char *mem = malloc(len);
 		if (!mem)
 			return 1;
-		struct job nat = {p, mem, len, NULL, 0};
+		/* job 0 is native, job 1 + e the interpreter engine e */
+		struct job jobs[1 + E_COUNT];
+		unsigned long runs[1 + E_COUNT];
+		double best[1 + E_COUNT];
+		memset(jobs, 0, sizeof(jobs));
+		jobs[0].p = p;
+		jobs[0].mem = mem;
+		jobs[0].len = len;
 		p->input(mem, len);
-		unsigned long long want = run_once(&nat);
-		double tn = time_job(&nat, min_ns, reps);
-		double te[E_COUNT];
+		unsigned long long want = run_once(&jobs[0]);
 		int ok = 1;
-		for (int e = 0; e < engines; e++) {
-			struct job j = {p, mem, len, make_vm(p, e), 0};
-			if (!j.vm) {
+		for (int e = 0; e < engines && ok; e++) {
+			struct job *j = &jobs[1 + e];
+			*j = jobs[0];
+			j->vm = make_vm(p, e);
+			if (!j->vm) {
 				ok = 0;
 				break;
 			}
 			p->input(mem, len);
-			unsigned long long got = run_once(&j);
-			if (j.failed || got != want) {
+			unsigned long long got = run_once(j);
+			if (j->failed || got != want) {
 				fprintf(stderr,
 					"bench: %s: %s interpreter returned %#llx, "
 					"native %#llx%s\n",
 					p->name, ename[e], got, want,
-					j.failed ? " (fault)" : "");
+					j->failed ? " (fault)" : "");
 				ok = 0;
 			}
-			te[e] = time_job(&j, min_ns, reps);
-			bpftk_vm_free(j.vm);
 		}
+		/* Rounds interleave the engines, so that a change of machine
+		 * load hits all of them alike; each keeps its best batch. */
+		for (int k = 0; ok && k <= engines; k++) {
+			runs[k] = calibrate(&jobs[k], min_ns);
+			best[k] = batch(&jobs[k], runs[k]);
+		}
+		for (int r = 1; ok && r < reps; r++)
+			for (int k = 0; k <= engines; k++) {
+				double t = batch(&jobs[k], runs[k]);
+				if (t < best[k])
+					best[k] = t;
+			}
+		for (int e = 0; e < engines; e++)
+			bpftk_vm_free(jobs[1 + e].vm);
+		double tn = best[0];
+		double *te = best + 1;
 		free(mem);
 		if (!ok) {
 			bad++;

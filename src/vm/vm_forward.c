@@ -87,7 +87,8 @@ static int leaves_t(const struct vm_plan *p, size_t g)
 	default:
 		break;
 	}
-	/* MOVX_* and MOV32X_* leave their result; ADD*K_<jcc> end in a jump */
+	/* MOVX_*, MOV32X_* and the shift pairs leave their result; ADD*K_<jcc>
+	 * and JA_<jcc> end in a jump */
 	const struct bpftk_opinfo *r = bpftk_isa_info(p->op[g + 1]);
 	if (r && (bpftk_isa_form_uses(r->form) & BPFTK_WRITES_DST))
 		return in[g + 1].dst;

@@ -5,7 +5,8 @@
  * r0 twice and reloads it twice.  A fused handler does the work of two or
  * three consecutive slots with the intermediate value in a host register
  * (vm_int.h lists them).  The patterns are the ones clang emits in loops:
- * copy-then-operate, indexed loads and stores, and counter-then-branch.
+ * copy-then-operate, indexed loads and stores, counter-then-branch, a
+ * branch followed by ja, and the shift pairs that extend 32-bit values.
  *
  * Invariants:
  *  - a fused handler has exactly the effect of its slots run in order
@@ -55,6 +56,14 @@ static const uint16_t add32k_of[BPFTK_OP__COUNT] = {
 #undef X
 };
 
+static const uint16_t ja_of[BPFTK_OP__COUNT] = {
+#define X(id, e)                                                             \
+	[BPFTK_OP_##id##_K] = VM_HID_JA_##id##_K,                            \
+	[BPFTK_OP_##id##_X] = VM_HID_JA_##id##_X,
+	VM_JCC_ROWS(X)
+#undef X
+};
+
 static const uint16_t idx_of[BPFTK_OP__COUNT] = {
 	[BPFTK_OP_LDXB] = VM_HID_IDX_LDXB,   [BPFTK_OP_LDXH] = VM_HID_IDX_LDXH,
 	[BPFTK_OP_LDXW] = VM_HID_IDX_LDXW,   [BPFTK_OP_LDXDW] = VM_HID_IDX_LDXDW,
@@ -80,6 +89,8 @@ static unsigned pick(const struct vm_plan *p, size_t i, uint8_t *len)
 	const struct bpftk_insn *a = &in[i], *b = &in[i + 1];
 	enum bpftk_op oa = op[i], ob = op[i + 1];
 	*len = 2;
+	if (ja_of[oa] && ob == BPFTK_OP_JA)
+		return ja_of[oa];
 	if (b->dst != a->dst && oa != BPFTK_OP_MOV64_X)
 		return 0;
 	switch (oa) {
@@ -110,6 +121,12 @@ static unsigned pick(const struct vm_plan *p, size_t i, uint8_t *len)
 		return add64k_of[ob];
 	case BPFTK_OP_ADD32_K:
 		return add32k_of[ob];
+	case BPFTK_OP_LSH64_K:
+		if (ob == BPFTK_OP_RSH64_K)
+			return VM_HID_LSH_RSH;
+		if (ob == BPFTK_OP_ARSH64_K)
+			return VM_HID_LSH_ARSH;
+		return 0;
 	default:
 		return 0;
 	}

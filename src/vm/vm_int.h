@@ -96,13 +96,17 @@
  *   IDX_LDX*  mov64 d, s ; add64 d, t (t != d) ; ldx* x, [d + off]
  *   IDX_STX*  mov64 d, s ; add64 d, t (t != d) ; stx* [d + off], x
  *   MOVX_MOVX two mov64 reg, reg
+ *   JA_<jcc row>_K/_X       <row> ... ; ja (a two-way branch)
+ *   LSH_RSH, LSH_ARSH       lsh64 d, imm ; rsh64/arsh64 d, imm (the
+ *                           zero- and sign-extension idioms)
  * VM_FUSED_ONE(name) must be defined where VM_FUSED_ALL is expanded. */
 #define VM_FX_MOVX64(id, e) VM_FUSED_ONE(MOVX_##id##_K) VM_FUSED_ONE(MOVX_##id##_X)
 #define VM_FX_MOVX32(id, e)                                                  \
 	VM_FUSED_ONE(MOV32X_##id##_K) VM_FUSED_ONE(MOV32X_##id##_X)
 #define VM_FX_JCC(id, e)                                                     \
 	VM_FUSED_ONE(ADD64K_##id##_K) VM_FUSED_ONE(ADD64K_##id##_X)          \
-	VM_FUSED_ONE(ADD32K_##id##_K) VM_FUSED_ONE(ADD32K_##id##_X)
+	VM_FUSED_ONE(ADD32K_##id##_K) VM_FUSED_ONE(ADD32K_##id##_X)          \
+	VM_FUSED_ONE(JA_##id##_K) VM_FUSED_ONE(JA_##id##_X)
 #define VM_FUSED_ALL                                                         \
 	VM_ALU64_ROWS(VM_FX_MOVX64)                                          \
 	VM_ALU32_ROWS(VM_FX_MOVX32)                                          \
@@ -110,7 +114,7 @@
 	VM_FUSED_ONE(IDX_LDXB) VM_FUSED_ONE(IDX_LDXH) VM_FUSED_ONE(IDX_LDXW)   \
 	VM_FUSED_ONE(IDX_LDXDW) VM_FUSED_ONE(IDX_STXB) VM_FUSED_ONE(IDX_STXH) \
 	VM_FUSED_ONE(IDX_STXW) VM_FUSED_ONE(IDX_STXDW)                       \
-	VM_FUSED_ONE(MOVX_MOVX)
+	VM_FUSED_ONE(MOVX_MOVX) VM_FUSED_ONE(LSH_RSH) VM_FUSED_ONE(LSH_ARSH)
 
 /* Forwarded handlers (vm_forward.c picks them at load, in every engine):
  * every handler that writes a register also leaves the value in a host

@@ -531,6 +531,26 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	}                                                                    \
 	NEXT;
 	VM_JCC_ROWS(FUSED_JCC)
+	/* a conditional jump whose fall-through is a ja: both ways at once */
+#define FUSED_JCC_JA(id, e)                                                  \
+	CASE(JA_##id##_K) {                                                  \
+		uint64_t a = D, b = IMM;                                     \
+		ip += (e) ? ip->jmp : 1 + ip[1].jmp;                         \
+	}                                                                    \
+	NEXT;                                                                \
+	CASE(JA_##id##_X) {                                                  \
+		uint64_t a = D, b = S;                                       \
+		ip += (e) ? ip->jmp : 1 + ip[1].jmp;                         \
+	}                                                                    \
+	NEXT;
+	VM_JCC_ROWS(FUSED_JCC_JA)
+	CASE(LSH_RSH) D = t = (D << (IMM & 63)) >> (ip[1].imm & 63);
+	ip += 2;
+	NEXT;
+	CASE(LSH_ARSH)
+	D = t = vm_asr64(D << (IMM & 63), (unsigned)(ip[1].imm & 63));
+	ip += 2;
+	NEXT;
 	/* base + index, kept in d, then a load or store at d + off */
 #define FUSED_IDX_LD(id, fn)                                                 \
 	CASE(IDX_##id) {                                                   \
@@ -618,6 +638,7 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #undef FUSED_MOVX64
 #undef FUSED_MOVX32
 #undef FUSED_JCC
+#undef FUSED_JCC_JA
 #undef FUSED_IDX_LD
 #undef FUSED_IDX_ST
 }

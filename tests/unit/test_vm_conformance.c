@@ -1,0 +1,239 @@
+/* test_vm_conformance.c — the bpf_conformance suite (an oracle we did not
+ * write): every program of ../shared/conformance/tests is assembled from its
+ * `-- asm` section (bpf_conformance dialect) or decoded from `-- raw`, run
+ * with its `-- mem` on all four engines, and its r0 compared with
+ * `-- result`.  Helper 5 returns its first argument, as the suite's plugin
+ * convention says.  The files are read in place. */
+#include <dirent.h>
+
+#include <bpftk/asm.h>
+
+#include "test.h"
+#include "test_vm_util.h"
+
+struct conf_case {
+	char *asm_text;
+	size_t asm_len;
+	uint8_t raw[8 * 512];
+	size_t raw_len;
+	int has_raw;
+	uint8_t mem[4096];
+	size_t mem_len;
+	int has_result;
+	uint64_t result;
+};
+
+static uint64_t h_first(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+			uint64_t e, struct bpftk_vm_call *call)
+{
+	(void)b, (void)c, (void)d, (void)e, (void)call;
+	return a;
+}
+
+static void setup(struct bpftk_vm *vm)
+{
+	bpftk_vm_register_helper(vm, 5, "conformance", h_first);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n - 1, f);
+		n += got;
+		if (got == 0)
+			break;
+		if (n + 1 >= cap) {
+			char *p = realloc(buf, cap *= 2);
+			if (!p) {
+				free(buf);
+				buf = NULL;
+			}
+			buf = p;
+		}
+	}
+	fclose(f);
+	if (buf) {
+		buf[n] = '\0';
+		*len = n;
+	}
+	return buf;
+}
+
+/* Splits a .data file into its sections (see ../shared/README.md). */
+static int parse_case(char *text, struct conf_case *c)
+{
+	memset(c, 0, sizeof(*c));
+	enum { NONE, ASM, RAW, MEM, RESULT, OTHER } sec = NONE;
+	char *line = text;
+	while (line && *line) {
+		char *next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (!strncmp(line, "--", 2)) {
+			const char *name = line + 2;
+			while (*name == ' ')
+				name++;
+			sec = !strncmp(name, "asm", 3)	    ? ASM
+			      : !strncmp(name, "raw", 3)    ? RAW
+			      : !strncmp(name, "mem", 3)    ? MEM
+			      : !strncmp(name, "result", 6) ? RESULT
+							    : OTHER;
+			if (sec == ASM)
+				c->asm_text = next;
+			if (sec == RAW)
+				c->has_raw = 1;
+		} else if (sec == ASM) {
+			c->asm_len = (size_t)(line + strlen(line) - c->asm_text);
+			line[strlen(line)] = next ? '\n' : '\0';
+		} else if (sec == RAW) {
+			char *end;
+			unsigned long long v = strtoull(line, &end, 0);
+			if (end != line && c->raw_len + 8 <= sizeof(c->raw)) {
+				for (int k = 0; k < 8; k++)
+					c->raw[c->raw_len++] = (uint8_t)(v >> (8 * k));
+			}
+		} else if (sec == MEM) {
+			for (char *p = line; *p;) {
+				char *end;
+				unsigned long v = strtoul(p, &end, 16);
+				if (end == p)
+					break;
+				if (c->mem_len < sizeof(c->mem))
+					c->mem[c->mem_len++] = (uint8_t)v;
+				p = end;
+			}
+		} else if (sec == RESULT) {
+			const char *p = line;
+			while (*p == ' ')
+				p++;
+			if (*p && *p != '#') {
+				int hex = !strncmp(p, "0x", 2) || !strncmp(p, "0X", 2);
+				c->result = hex ? strtoull(p, NULL, 16)
+					: *p == '-' ? (uint64_t)strtoll(p, NULL, 10)
+						    : strtoull(p, NULL, 10);
+				c->has_result = 1;
+				sec = OTHER;
+			}
+		}
+		line = next;
+	}
+	return c->has_result ? 0 : -1;
+}
+
+/* The program of a case: assembled, else decoded from raw.  Returns the
+ * slot count (0 on failure); *insns is malloc'ed. */
+static size_t program_of(const char *file, struct conf_case *c,
+			 struct bpftk_insn **insns)
+{
+	*insns = NULL;
+	if (c->asm_text && c->asm_len) {
+		struct bpftk_asm_opts o;
+		memset(&o, 0, sizeof(o));
+		o.sz = sizeof(o);
+		o.dialect = BPFTK_ASM_CONFORMANCE;
+		o.filename = file;
+		struct bpftk_asm_result *res = NULL;
+		struct bpftk_diags *d = bpftk_diags_new();
+		size_t n = 0;
+		if (bpftk_asm_assemble(c->asm_text, c->asm_len, &o, &res, d) == 0 &&
+		    bpftk_asm_result_nsections(res) == 1) {
+			const struct bpftk_asm_section *s =
+				bpftk_asm_result_section(res, 0);
+			n = s->n;
+			*insns = malloc((n ? n : 1) * sizeof(**insns));
+			memcpy(*insns, s->insns, n * sizeof(**insns));
+		} else {
+			char line[512];
+			for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+				bpftk_diag_format(bpftk_diags_get(d, i), line,
+						  sizeof(line));
+				fprintf(stderr, "%s\n", line);
+			}
+		}
+		bpftk_asm_result_free(res);
+		bpftk_diags_free(d);
+		return n;
+	}
+	if (c->has_raw && c->raw_len) {
+		size_t n = c->raw_len / 8;
+		*insns = malloc(n * sizeof(**insns));
+		if (bpftk_isa_decode(c->raw, c->raw_len, 0, *insns, NULL, file) < 0)
+			return 0;
+		return n;
+	}
+	return 0;
+}
+
+static void run_suite(void)
+{
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/conformance/tests", test_shared);
+	DIR *dd = opendir(dir);
+	CHECK(dd != NULL);
+	if (!dd)
+		return;
+	int files = 0, passed = 0, raw_checked = 0;
+	struct dirent *e;
+	struct conf_case *c = malloc(sizeof(*c));
+	while ((e = readdir(dd))) {
+		size_t l = strlen(e->d_name);
+		if (l < 6 || strcmp(e->d_name + l - 5, ".data"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		size_t len;
+		char *text = read_all(path, &len);
+		if (!text || parse_case(text, c)) {
+			fprintf(stderr, "%s: unreadable or no result\n", path);
+			CHECK(0);
+			free(text);
+			continue;
+		}
+		files++;
+		struct bpftk_insn *p;
+		size_t n = program_of(e->d_name, c, &p);
+		if (!n) {
+			fprintf(stderr, "%s: no program\n", e->d_name);
+			CHECK(0);
+			free(text);
+			free(p);
+			continue;
+		}
+		/* where a file has both, the assembled program must equal raw */
+		if (c->asm_text && c->has_raw) {
+			uint8_t enc[sizeof(c->raw)];
+			int same = n * 8 == c->raw_len;
+			if (same) {
+				bpftk_isa_encode(p, n, 0, enc);
+				same = !memcmp(enc, c->raw, c->raw_len);
+			}
+			CHECK(same);
+			raw_checked++;
+		}
+		struct vt_out o = vt_run_on(e->d_name, p, n, c->mem, c->mem_len,
+					    setup, VT_ALL, 0);
+		int ok = o.load_err == 0 && o.err == 0 && o.r0 == c->result;
+		if (!ok)
+			fprintf(stderr, "%s: r0 0x%" PRIx64 ", expected 0x%" PRIx64
+					" (load %d run %d: %s)\n",
+				e->d_name, o.r0, c->result, o.load_err, o.err,
+				o.msg);
+		CHECK(ok);
+		passed += ok;
+		free(p);
+		free(text);
+	}
+	closedir(dd);
+	free(c);
+	printf("conformance: %d of %d programs give the expected r0 on all %d "
+	       "engines (%d raw sections match the assembler)\n",
+	       passed, files, VT_NENGINES, raw_checked);
+	CHECK(files >= 312);
+}
+
+TEST_MAIN(run_suite())
