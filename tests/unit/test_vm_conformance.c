@@ -1,9 +1,16 @@
-/* test_vm_conformance.c — the bpf_conformance suite (an oracle we did not
- * write): every program of ../shared/conformance/tests is assembled from its
- * `-- asm` section (bpf_conformance dialect) or decoded from `-- raw`, run
- * with its `-- mem` on all four engines, and its r0 compared with
- * `-- result`.  Helper 5 returns its first argument, as the suite's plugin
- * convention says.  The files are read in place. */
+/* test_vm_conformance.c — programs as data files, run on every engine.
+ *
+ * First the bpf_conformance suite (an oracle we did not write): every
+ * program of ../shared/conformance/tests is assembled from its `-- asm`
+ * section (bpf_conformance dialect) or decoded from `-- raw`, run with its
+ * `-- mem` on all four engines, and its r0 compared with `-- result`.
+ * Helper 5 returns its first argument, as the suite's plugin convention
+ * says.  The files are read in place.
+ *
+ * Then our own cases in tests/data/vm, in the same format plus:
+ *   -- error      a substring of the expected diagnostic ("insn 3: ...")
+ *   -- budget N   the instruction budget of the checked engines
+ *   -- checked    run only the checked engines (the program faults) */
 #include <dirent.h>
 
 #include <bpftk/asm.h>
@@ -21,6 +28,9 @@ struct conf_case {
 	size_t mem_len;
 	int has_result;
 	uint64_t result;
+	char error[256];
+	uint64_t budget;
+	int checked_only;
 };
 
 static uint64_t h_first(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
@@ -68,7 +78,7 @@ static char *read_all(const char *path, size_t *len)
 static int parse_case(char *text, struct conf_case *c)
 {
 	memset(c, 0, sizeof(*c));
-	enum { NONE, ASM, RAW, MEM, RESULT, OTHER } sec = NONE;
+	enum { NONE, ASM, RAW, MEM, RESULT, ERROR, OTHER } sec = NONE;
 	char *line = text;
 	while (line && *line) {
 		char *next = strchr(line, '\n');
@@ -82,7 +92,12 @@ static int parse_case(char *text, struct conf_case *c)
 			      : !strncmp(name, "raw", 3)    ? RAW
 			      : !strncmp(name, "mem", 3)    ? MEM
 			      : !strncmp(name, "result", 6) ? RESULT
+			      : !strncmp(name, "error", 5)  ? ERROR
 							    : OTHER;
+			if (!strncmp(name, "budget", 6))
+				c->budget = strtoull(name + 6, NULL, 0);
+			if (!strncmp(name, "checked", 7))
+				c->checked_only = 1;
 			if (sec == ASM)
 				c->asm_text = next;
 			if (sec == RAW)
@@ -107,6 +122,9 @@ static int parse_case(char *text, struct conf_case *c)
 					c->mem[c->mem_len++] = (uint8_t)v;
 				p = end;
 			}
+		} else if (sec == ERROR) {
+			if (*line && !c->error[0])
+				snprintf(c->error, sizeof(c->error), "%s", line);
 		} else if (sec == RESULT) {
 			const char *p = line;
 			while (*p == ' ')
@@ -122,7 +140,7 @@ static int parse_case(char *text, struct conf_case *c)
 		}
 		line = next;
 	}
-	return c->has_result ? 0 : -1;
+	return c->has_result || c->error[0] ? 0 : -1;
 }
 
 /* The program of a case: assembled, else decoded from raw.  Returns the
@@ -215,7 +233,8 @@ static void run_suite(void)
 			CHECK(same);
 			raw_checked++;
 		}
-		struct vt_out o = vt_run_on(e->d_name, p, n, c->mem, c->mem_len,
+		struct vt_out o = vt_run_on(e->d_name, p, n,
+					    c->mem_len ? c->mem : NULL, c->mem_len,
 					    setup, VT_ALL, 0);
 		int ok = o.load_err == 0 && o.err == 0 && o.r0 == c->result;
 		if (!ok)
@@ -236,4 +255,65 @@ static void run_suite(void)
 	CHECK(files >= 312);
 }
 
-TEST_MAIN(run_suite())
+/* tests/data/vm: expected result or expected diagnostic. */
+static void run_cases(void)
+{
+	const char *dir = "tests/data/vm";
+	DIR *dd = opendir(dir);
+	CHECK(dd != NULL);
+	if (!dd)
+		return;
+	int files = 0, passed = 0;
+	struct dirent *e;
+	struct conf_case *c = malloc(sizeof(*c));
+	while ((e = readdir(dd))) {
+		size_t l = strlen(e->d_name);
+		if (l < 6 || strcmp(e->d_name + l - 5, ".data"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		size_t len;
+		char *text = read_all(path, &len);
+		if (!text || parse_case(text, c)) {
+			fprintf(stderr, "%s: unreadable, or no result or error\n",
+				path);
+			CHECK(0);
+			free(text);
+			continue;
+		}
+		files++;
+		struct bpftk_insn *p;
+		size_t n = program_of(e->d_name, c, &p);
+		CHECK(n > 0);
+		struct vt_out o = vt_run_on(e->d_name, p, n,
+					    c->mem_len ? c->mem : NULL, c->mem_len,
+					    setup,
+					    c->checked_only ? VT_CHECKED : VT_ALL,
+					    c->budget);
+		/* the diagnostic as printed: "insn N: error: message" */
+		char line[700];
+		snprintf(line, sizeof(line), "insn %ld: error: %s", o.insn,
+			 o.msg);
+		int ok;
+		if (c->error[0])
+			ok = (o.load_err || o.err) && strstr(line, c->error);
+		else
+			ok = n && !o.load_err && !o.err && o.r0 == c->result;
+		if (!ok)
+			fprintf(stderr, "%s: r0 0x%" PRIx64 " load %d run %d: %s\n",
+				path, o.r0, o.load_err, o.err, line);
+		CHECK(ok);
+		passed += ok;
+		free(p);
+		free(text);
+	}
+	closedir(dd);
+	free(c);
+	printf("tests/data/vm: %d of %d cases as expected\n", passed, files);
+	CHECK(files > 0);
+}
+
+TEST_MAIN({
+	run_suite();
+	run_cases();
+})
