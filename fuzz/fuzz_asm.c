@@ -1,8 +1,10 @@
 /* fuzz_asm.c — libFuzzer target for the assembler: the input is assembled
  * as LLVM dialect, as conformance dialect and with auto-detection; what
- * assembles is ISA-validated and encoded.  Any crash, leak or sanitizer
- * report is a bug; so is a result that breaks the API's promises (empty
- * section, symbol outside its section), which aborts. */
+ * assembles is ISA-validated and encoded.  A last run fails one allocation
+ * (which one depends on the input) and must end in -ENOMEM or success.
+ * Any crash, leak or sanitizer report is a bug; so is a result that breaks
+ * the API's promises (empty section, symbol outside its section, a
+ * rejection without an error message), which aborts. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,21 +15,47 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static unsigned long fail_at, calls;
+
+static void *failing_malloc(size_t n)
+{
+	return ++calls == fail_at ? NULL : malloc(n);
+}
+
+static void *failing_realloc(void *p, size_t n)
+{
+	return ++calls == fail_at ? NULL : realloc(p, n);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const enum bpftk_asm_dialect dialects[] = {
-		BPFTK_ASM_LLVM, BPFTK_ASM_CONFORMANCE, BPFTK_ASM_AUTO};
+		BPFTK_ASM_LLVM, BPFTK_ASM_CONFORMANCE, BPFTK_ASM_AUTO,
+		BPFTK_ASM_AUTO};
 	for (size_t k = 0; k < sizeof(dialects) / sizeof(dialects[0]); k++) {
+		int failing = k == 3;
+		if (failing) {
+			unsigned long h = 0;
+			for (size_t i = 0; i < size; i++)
+				h = h * 31 + data[i];
+			fail_at = 1 + h % 64;
+			calls = 0;
+			bpftk_set_allocator(failing_malloc, failing_realloc, free);
+		}
 		struct bpftk_diags *d = bpftk_diags_new();
 		struct bpftk_asm_opts o = {.sz = sizeof(o),
 					   .dialect = dialects[k],
 					   .filename = "fuzz.s"};
 		struct bpftk_asm_result *r = NULL;
+		unsigned long before = calls;
 		int err = bpftk_asm_assemble((const char *)data, size, &o, &r, d);
 		if (!err != !!r)
 			abort();
-		if (err && !bpftk_diags_errors(d) && err != -ENOMEM)
+		if (d && err && !bpftk_diags_errors(d) && err != -ENOMEM)
 			abort(); /* rejected without saying why */
+		if (failing && before < fail_at && calls >= fail_at &&
+		    err != -ENOMEM)
+			abort(); /* an allocation failed unnoticed */
 		for (size_t i = 0; i < bpftk_asm_result_nsections(r); i++) {
 			const struct bpftk_asm_section *s =
 				bpftk_asm_result_section(r, i);
@@ -49,6 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		bpftk_asm_result_free(r);
 		bpftk_diags_free(d);
+		if (failing)
+			bpftk_set_allocator(NULL, NULL, NULL);
 	}
 	return 0;
 }
