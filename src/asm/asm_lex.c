@@ -83,10 +83,18 @@ static void lex_number(struct tok *t)
 	}
 }
 
-static const char *const puncts[] = {
-	">>=", "<<=", ">=", "<=", "==", "!=", "+=", "-=", "*=", "/=",
-	"%=",  "|=",  "&=", "^=", "<<", ">>",
-};
+/* Length of the operator at p (longest match: ">>=", ">=", ">"), 0 if
+ * none. */
+static size_t punct_len(const char *p, const char *end)
+{
+	size_t left = (size_t)(end - p);
+	char a = p[0], b = left > 1 ? p[1] : 0, c = left > 2 ? p[2] : 0;
+	if ((a == '<' || a == '>') && b == a)
+		return c == '=' ? 3 : 2;
+	if (b == '=' && a && strchr("<>=!+-*/%|&^", a))
+		return 2;
+	return a && strchr("=+-*/%|&^<>!~()[]{},:@", a) ? 1 : 0;
+}
 
 void asm_lex_next(struct lexer *lx, struct tok *t)
 {
@@ -142,23 +150,9 @@ void asm_lex_next(struct lexer *lx, struct tok *t)
 			t->kind = TK_BAD; /* unterminated */
 		}
 	} else {
-		t->kind = TK_PUNCT;
-		size_t left = (size_t)(lx->end - p);
-		for (size_t i = 0; i < sizeof(puncts) / sizeof(puncts[0]); i++) {
-			size_t l = strlen(puncts[i]);
-			if (l <= left && !memcmp(p, puncts[i], l)) {
-				q = p + l;
-				break;
-			}
-		}
-		if (q == p) {
-			if (strchr("=+-*/%|&^<>!~()[]{},:@", ch) && ch)
-				q = p + 1;
-			else {
-				t->kind = TK_BAD;
-				q = p + 1;
-			}
-		}
+		size_t l = punct_len(p, lx->end);
+		t->kind = l ? TK_PUNCT : TK_BAD;
+		q = p + (l ? l : 1);
 	}
 	t->len = (size_t)(q - p);
 	lx->p = q;

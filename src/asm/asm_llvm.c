@@ -21,6 +21,28 @@
 
 #include "asm_int.h"
 
+/* Can template tmpl start with token t0?  A cheap filter before the full
+ * match: it may say yes wrongly, never no wrongly.  Skipped templates leave
+ * no expectation behind, which is fine: when nothing gets past the first
+ * token the message is "unknown instruction" anyway. */
+static int may_start(const char *tmpl, const struct tok *t0, unsigned wide)
+{
+	while (*tmpl == ' ' || *tmpl == '\t')
+		tmpl++;
+	unsigned r;
+	if (tmpl[0] == '{') {
+		int reg = tmpl[1] == 'd' || tmpl[1] == 's';
+		if (reg && tmpl[2] == '}')
+			return asm_tok_reg(t0, 'r', &r) ||
+			       ((wide >> (tmpl[1] == 'd' ? H_D : H_S) & 1) &&
+				asm_tok_reg(t0, 'w', &r));
+		if (reg && tmpl[2] == 'w')
+			return asm_tok_reg(t0, 'w', &r);
+		return 1;
+	}
+	return tmpl[0] == t0->p[0] && !strncmp(tmpl, t0->p, t0->len);
+}
+
 struct attempt {
 	struct match_fail fail;
 	struct enc_error err;
@@ -43,8 +65,9 @@ static int try_rows(struct asm_ctx *c, const struct tok *t, size_t n, int code,
 					? 1u << H_S
 					: 0;
 		for (int k = 0; k < 2; k++) {
-			if (!tmpl[k] || !asm_match(tmpl[k], t, n, 0, STYLE_LLVM,
-						   wide, &m, &a->fail))
+			if (!tmpl[k] || !may_start(tmpl[k], &t[0], wide) ||
+			    !asm_match(tmpl[k], t, n, 0, STYLE_LLVM, wide, &m,
+				       &a->fail))
 				continue;
 			struct enc_error e;
 			if (asm_encode(r, &m, t, STYLE_LLVM, &enc, &e)) {

@@ -283,7 +283,7 @@ int asm_match(const char *tmpl, const struct tok *t, size_t n, size_t start,
 	      struct match_fail *f)
 {
 	memset(m, 0, sizeof(*m));
-	const char *p = tmpl;
+	const char *p = tmpl, *end = tmpl + strlen(tmpl);
 	size_t i = start;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
@@ -306,7 +306,7 @@ int asm_match(const char *tmpl, const struct tok *t, size_t n, size_t start,
 		}
 		struct lexer lx;
 		struct tok lt;
-		asm_lex_init(&lx, p, strlen(p), tmpl);
+		asm_lex_init(&lx, p, (size_t)(end - p), tmpl);
 		asm_lex_next(&lx, &lt);
 		if (lt.kind == TK_END || lt.kind == TK_BAD)
 			return 0;
