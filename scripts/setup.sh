@@ -11,10 +11,11 @@ if [ "${BPFTK_NO_APT:-0}" != 1 ]; then
 		export DEBIAN_FRONTEND=noninteractive
 		apt-get update -q
 		# compilers and build; llvm tools are test oracles (objdump, mc,
-		# objcopy); libclang-rt for sanitizers and libFuzzer.
+		# objcopy); libclang-rt for sanitizers and libFuzzer; libbpf
+		# parses BTF for the object loader and is its test oracle.
 		apt-get install -y -q --no-install-recommends \
 			build-essential cmake pkg-config clang llvm \
-			libclang-rt-14-dev binutils
+			libclang-rt-14-dev binutils libbpf-dev
 	else
 		echo "setup: not root, skipping apt-get (set BPFTK_NO_APT=1 to silence)" >&2
 	fi

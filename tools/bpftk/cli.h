@@ -43,6 +43,7 @@ int cli_is(const char *arg, const char *a, const char *b);
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_obj(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

@@ -1,0 +1,150 @@
+/* obj_btf.c — the object's .BTF, parsed by libbpf (btf__new), and the few
+ * queries the other phases make of it.
+ *
+ * libbpf reports parse problems through its print callback, which prints to
+ * stderr by default; the library never prints, so while btf__new runs the
+ * callback is swapped for one that keeps the last message (it becomes part
+ * of our diagnostic).  The callback is process-wide: a mutex serialises our
+ * swaps, and messages another thread's libbpf calls emit in that window are
+ * dropped.
+ *
+ * A .BTF that does not parse is a warning and the object opens without BTF
+ * (as libbpf does), unless BTF-defined maps or kconfig externs need it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "obj_int.h"
+#include "object_int.h"
+
+static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
+static char last_msg[256];
+
+static int keep_message(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(last_msg, sizeof(last_msg), fmt, ap);
+	size_t n = strlen(last_msg);
+	while (n && (last_msg[n - 1] == '\n' || last_msg[n - 1] == ' '))
+		last_msg[--n] = '\0';
+	return 0;
+}
+
+/* Header of .BTF (struct btf_header): magic, version, flags, hdr_len,
+ * type_off, type_len, str_off, str_len. */
+static int btf_header(const struct bpftk_object *o, const uint8_t *p,
+		      size_t size, uint32_t *str_len)
+{
+	if (size < 24)
+		return -1;
+	int big = o->big;
+	uint16_t magic = (uint16_t)rd(p, 2, big);
+	if (magic != 0xeB9F) {
+		big = !big;
+		if ((uint16_t)rd(p, 2, big) != 0xeB9F)
+			return -1;
+	}
+	*str_len = (uint32_t)rd(p + 20, 4, big);
+	return 0;
+}
+
+int obj_btf_load(struct obj_ctx *c)
+{
+	struct bpftk_object *o = c->o;
+	long i = bpftk_elf_section_by_name(o->elf, ".BTF");
+	struct bpftk_elf_shdr s;
+	if (i < 0 || bpftk_elf_section(o->elf, (size_t)i, &s) || !s.data)
+		return 0;
+	pthread_mutex_lock(&print_lock);
+	last_msg[0] = '\0';
+	libbpf_print_fn_t old = libbpf_set_print(keep_message);
+	struct btf *b = btf__new(s.data, (uint32_t)s.size);
+	int err = b ? 0 : (errno ? -errno : -EINVAL);
+	libbpf_set_print(old);
+	char msg[sizeof(last_msg)];
+	memcpy(msg, last_msg, sizeof(msg));
+	pthread_mutex_unlock(&print_lock);
+	uint32_t str_len = 0;
+	if (s.size > UINT32_MAX)
+		err = -E2BIG;
+	if (err || btf_header(o, s.data, (size_t)s.size, &str_len)) {
+		if (!err)
+			btf__free(b);
+		if (err == -ENOMEM)
+			return obj_nomem(c);
+		obj_warn(c, ".BTF does not parse (%s%s%s); ignored",
+			 strerror(err < 0 ? -err : EINVAL), msg[0] ? ": " : "",
+			 msg);
+		return 0;
+	}
+	o->btf = b;
+	o->btf_info.present = 1;
+	o->btf_info.types = btf__type_cnt(b) - 1;
+	o->btf_info.str_size = str_len;
+	o->btf_info.size = (size_t)s.size;
+	return 0;
+}
+
+void obj_btf_free(struct bpftk_object *o)
+{
+	btf__free(o->btf);
+	o->btf = NULL;
+}
+
+uint32_t obj_btf_datasec(const struct bpftk_object *o, const char *name)
+{
+	if (!o->btf)
+		return 0;
+	int id = btf__find_by_name_kind(o->btf, name, BTF_KIND_DATASEC);
+	return id > 0 ? (uint32_t)id : 0;
+}
+
+int obj_btf_datasec_has_global(const struct bpftk_object *o, uint32_t id)
+{
+	const struct btf_type *t = btf__type_by_id(o->btf, id);
+	if (!t || !btf_is_datasec(t))
+		return 0;
+	const struct btf_var_secinfo *v = btf_var_secinfos(t);
+	for (unsigned i = 0; i < btf_vlen(t); i++, v++) {
+		const struct btf_type *vt = btf__type_by_id(o->btf, v->type);
+		if (vt && btf_is_var(vt) &&
+		    btf_var(vt)->linkage != BTF_VAR_STATIC)
+			return 1;
+	}
+	return 0;
+}
+
+long obj_sym_by_name(const struct bpftk_object *o, const char *name,
+		     size_t sec)
+{
+	size_t n = bpftk_elf_symbol_count(o->elf);
+	for (size_t i = 1; i < n; i++) {
+		struct bpftk_elf_sym s;
+		bpftk_elf_symbol(o->elf, i, &s);
+		if (s.shndx == sec && s.type != BPFTK_STT_SECTION &&
+		    !strcmp(s.name, name))
+			return (long)i;
+	}
+	return -ENOENT;
+}
+
+/* ---- public --------------------------------------------------------------- */
+
+void bpftk_object_btf_info(const struct bpftk_object *o,
+			   struct bpftk_object_btf_info *info)
+{
+	*info = o->btf_info;
+}
+
+const struct btf *bpftk_object_btf(const struct bpftk_object *o)
+{
+	return o->btf;
+}
