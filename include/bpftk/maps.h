@@ -220,8 +220,8 @@ BPFTK_API int bpftk_map_lookup_and_delete_elem(struct bpftk_map *map,
 					       const void *key, void *value,
 					       uint64_t flags);
 /* BPF_MAP_FREEZE: userspace writes fail with -EPERM from now on.
- * Errors: -EBUSY (already frozen), BPFTK_ENOTSUPP (values with a spin
- * lock), -EPERM (created BPFTK_F_RDONLY: userspace may not write). */
+ * Errors: BPFTK_ENOTSUPP (values with a spin lock), -EPERM (created
+ * BPFTK_F_RDONLY, or already frozen: userspace may not write). */
 BPFTK_API int bpftk_map_freeze(struct bpftk_map *map);
 
 /* ---- program side: what the helpers do ------------------------------------ */

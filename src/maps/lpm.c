@@ -186,10 +186,13 @@ static uint32_t match_len(const struct lpm *t, struct node *n,
 
 /* ---- commands ---- */
 
-/* The longest matching real node (read lock held). */
+/* The longest matching real node (read lock held).  Like Linux, a key
+ * longer than the trie's prefixes matches nothing. */
 static struct node *longest_match(struct lpm *t, const void *key)
 {
 	struct node *found = NULL, *n = t->root;
+	if (key_prefixlen(key) > t->max_prefixlen)
+		return NULL;
 	while (n) {
 		uint32_t ml = match_len(t, n, key);
 		if (ml == t->max_prefixlen) {

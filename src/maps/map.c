@@ -655,11 +655,12 @@ int bpftk_map_freeze(struct bpftk_map *m)
 		return -EBADF;
 	if (m->lock_off >= 0)
 		return -BPFTK_ENOTSUPP;
-	if (m->map_flags & BPFTK_F_RDONLY)
-		return -EPERM;
-	if (!__atomic_compare_exchange_n(&m->frozen, &expect, 1, 0,
+	/* a frozen map is not writable any more: freezing again is -EPERM,
+	 * as in Linux */
+	if ((m->map_flags & BPFTK_F_RDONLY) ||
+	    !__atomic_compare_exchange_n(&m->frozen, &expect, 1, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
-		return -EBUSY;
+		return -EPERM;
 	return 0;
 }
 

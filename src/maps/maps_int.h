@@ -30,7 +30,7 @@
 #define MAPS_KMALLOC_MAX (1u << 22)	 /* KMALLOC_MAX_SIZE */
 #define MAPS_PCPU_MIN_UNIT_SIZE 32768u /* PCPU_MIN_UNIT_SIZE */
 #define MAPS_HTAB_ELEM_SIZE 48u	 /* sizeof(struct htab_elem) */
-#define MAPS_LPM_NODE_SIZE 32u	 /* sizeof(struct lpm_trie_node) */
+#define MAPS_LPM_NODE_SIZE 24u	 /* sizeof(struct lpm_trie_node) */
 #define MAPS_PAGE_SIZE 4096u
 
 /* The kernel's BPF_F_ACCESS_MASK and the flags every type accepts. */
