@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpftk/disasm.h>
 #include <bpftk/object.h>
 
 #include "cli.h"
@@ -16,7 +17,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: bpftk obj show [-j] FILE.o\n"
+		"usage: bpftk obj show [-j] [-d] FILE.o\n"
 		"\n"
 		"Opens a BPF ELF object the way a loader would (programs with\n"
 		"their subprograms appended, maps, global data, relocations,\n"
@@ -26,6 +27,9 @@ static void usage(FILE *out)
 		"\n"
 		"options:\n"
 		"  -j, --json    print JSON instead of text\n"
+		"  -d, --disasm  also list each program's final instructions\n"
+		"                (relocated, subprograms appended) with the\n"
+		"                source lines of .BTF.ext line info\n"
 		"  -h, --help    this text\n"
 		"\n"
 		"exit codes: 0 ok, 1 the object was rejected, 2 usage error,\n"
@@ -60,7 +64,46 @@ static const char *map_type_str(uint32_t t)
 
 /* ---- text ------------------------------------------------------------------ */
 
-static void show_text(const struct bpftk_object *o)
+static const char *base_name(const char *p)
+{
+	const char *b = strrchr(p, '/');
+	return b ? b + 1 : p;
+}
+
+/* The program's instructions, each function and source line announced
+ * before its first instruction, like bpftool's "prog dump xlated linum". */
+static void show_insns(const struct bpftk_object_prog *p)
+{
+	size_t n, fk = 0;
+	const struct bpftk_insn *in = bpftk_object_prog_insns(p, &n);
+	struct bpftk_disasm_opts dopts;
+	memset(&dopts, 0, sizeof(dopts));
+	dopts.sz = sizeof(dopts);
+	const char *last_text = NULL;
+	for (size_t i = 0; i < n; i++) {
+		struct bpftk_object_func f;
+		if (!bpftk_object_prog_func(p, fk, &f) && f.insn == i) {
+			printf("    %s%s:\n", f.name,
+			       fk ? " (subprogram)" : "");
+			fk++;
+			last_text = NULL;
+		}
+		struct bpftk_object_line l;
+		if (!bpftk_object_prog_line(p, i, &l) && l.insn == i &&
+		    l.line && l.text != last_text) {
+			printf("      ; %s  [%s:%u:%u]\n", l.text,
+			       base_name(l.file), l.line, l.col);
+			last_text = l.text;
+		}
+		char buf[256];
+		if (i && in[i - 1].code == 0x18)
+			continue; /* second slot of lddw */
+		bpftk_disasm_insn(in, n, i, &dopts, buf, sizeof(buf));
+		printf("    %5zu: %s\n", i, buf);
+	}
+}
+
+static void show_text(const struct bpftk_object *o, int disasm)
 {
 	const struct bpftk_elf *e = bpftk_object_elf(o);
 	printf("%s: object '%s', %s-endian", bpftk_object_filename(o),
@@ -91,6 +134,8 @@ static void show_text(const struct bpftk_object *o)
 			       n - bpftk_object_prog_main_insn_cnt(p), nf - 1,
 			       nf > 2 ? "s" : "");
 		printf("\n");
+		if (disasm)
+			show_insns(p);
 	}
 	size_t nm = bpftk_object_map_count(o);
 	printf("maps (%zu):\n", nm);
@@ -254,7 +299,7 @@ static void show_json(const struct bpftk_object *o)
 
 static int show(int argc, char **argv)
 {
-	int json = 0;
+	int json = 0, disasm = 0;
 	const char *file = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (cli_is(argv[i], "-h", "--help")) {
@@ -262,6 +307,8 @@ static int show(int argc, char **argv)
 			return EXIT_OK;
 		} else if (cli_is(argv[i], "-j", "--json")) {
 			json = 1;
+		} else if (cli_is(argv[i], "-d", "--disasm")) {
+			disasm = 1;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
 			cli_error("obj show: unknown option '%s' (try 'bpftk "
 				  "obj --help')",
@@ -297,10 +344,15 @@ static int show(int argc, char **argv)
 	bpftk_diags_free(d);
 	if (err)
 		return EXIT_REJECTED;
+	if (json && disasm) {
+		cli_error("obj show: -d and -j do not combine");
+		bpftk_object_close(o);
+		return EXIT_USAGE;
+	}
 	if (json)
 		show_json(o);
 	else
-		show_text(o);
+		show_text(o, disasm);
 	bpftk_object_close(o);
 	return fflush(stdout) ? EXIT_IO : EXIT_OK;
 }
