@@ -18,15 +18,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <bpftk/disasm.h>
-
-#include "../util/util_int.h"
+#include "disasm_int.h"
 
 /* Registers LLVM's BPF backend can name: r0..r10 and its internal r11. */
 #define LLVM_MAX_REG 11
 
-/* Options with defaults for fields an older caller's struct lacks. */
-static struct bpftk_disasm_opts opts_of(const struct bpftk_disasm_opts *o)
+struct bpftk_disasm_opts disasm_opts(const struct bpftk_disasm_opts *o)
 {
 	struct bpftk_disasm_opts r;
 	memset(&r, 0, sizeof(r));
@@ -287,7 +284,7 @@ int bpftk_disasm_insn(const struct bpftk_insn *insns, size_t n, size_t pc,
 		buf[0] = '\0';
 	if (!insns || pc >= n)
 		return 0;
-	struct ctx c = {&insns[pc], NULL, NULL, opts_of(opts)};
+	struct ctx c = {&insns[pc], NULL, NULL, disasm_opts(opts)};
 	const struct bpftk_opinfo *r = bpftk_isa_info(bpftk_isa_lookup(c.in));
 	int slots = 1;
 	if (r && r->form == BPFTK_FORM_LDDW) {

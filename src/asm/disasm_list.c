@@ -25,9 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <bpftk/disasm.h>
-
-#include "../util/util_int.h"
+#include "disasm_int.h"
 
 #define STT_COMMON_ 5
 
@@ -55,18 +53,6 @@ struct lister {
 	const struct relx *rels; /* sorted by offset */
 	size_t nrels, relcur;
 };
-
-static struct bpftk_disasm_opts opts_of(const struct bpftk_disasm_opts *o)
-{
-	struct bpftk_disasm_opts r;
-	memset(&r, 0, sizeof(r));
-	if (o) {
-		size_t n = o->sz && o->sz < sizeof(r) ? o->sz : sizeof(r);
-		memcpy(&r, o, n);
-	}
-	r.sz = sizeof(r);
-	return r;
-}
 
 static int cmp_label(const void *pa, const void *pb)
 {
@@ -252,7 +238,7 @@ int bpftk_disasm_prog(const struct bpftk_insn *insns, size_t n,
 	struct lister l;
 	memset(&l, 0, sizeof(l));
 	l.b = &b;
-	l.o = opts_of(o);
+	l.o = disasm_opts(o);
 	l.big = l.o.big_endian ? 1 : 0;
 	l.size = (uint64_t)n * 8;
 	uint8_t *bytes = bpftk_malloc(n ? n * 8 : 1);
@@ -398,7 +384,7 @@ int bpftk_disasm_elf(const struct bpftk_elf *e,
 	struct lister l;
 	memset(&l, 0, sizeof(l));
 	l.b = &b;
-	l.o = opts_of(o);
+	l.o = disasm_opts(o);
 	l.e = e;
 	l.big = bpftk_elf_big_endian(e);
 
