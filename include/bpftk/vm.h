@@ -144,6 +144,22 @@ BPFTK_API void *bpftk_vm_call_mem(const struct bpftk_vm_call *call,
 BPFTK_API void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err,
 				  const char *fmt, ...) BPFTK_PRINTF(3, 4);
 
+/* Inside a helper: ends the whole program successfully once the helper
+ * returns, with r0 = r0 (how a tail call leaves the calling program: the
+ * embedder then runs the target). */
+BPFTK_API void bpftk_vm_call_exit(struct bpftk_vm_call *call, uint64_t r0);
+/* Inside a helper: runs the BPF function starting at slot pc of the loaded
+ * program (a callback such as bpf_loop's) with r1..r5 = args, in a new
+ * stack frame below the caller's (whose stack stays accessible), and stores
+ * its r0 in *r0.  Counts against the run's budget and call depth.
+ * Errors: -EINVAL (pc is not an instruction start), or the fault of the
+ * callback (-EFAULT, -ETIMEDOUT, -E2BIG, ...); the helper should then end
+ * the program with bpftk_vm_call_fail(), whose message this function has
+ * already filled in (returning without calling it keeps the message but
+ * not the error). */
+BPFTK_API int bpftk_vm_call_sub(struct bpftk_vm_call *call, uint64_t pc,
+				const uint64_t args[5], uint64_t *r0);
+
 /* ---- memory and program -------------------------------------------------- */
 
 /* Allows checked runs to access [ptr, ptr + len) (stores only when writable).
@@ -176,6 +192,12 @@ struct bpftk_vm_run_opts {
 	const void *data;
 	size_t data_len;
 	void *ctx; /* handed to helpers through bpftk_vm_call_ctx() */
+	/* Checked mode: consulted (with ctx) for an access outside the stack
+	 * and the regions; returns nonzero to allow it.  Lets an embedder
+	 * allow memory whose bounds change during a run (a packet after
+	 * bpf_xdp_adjust_head, map values handed out by helpers).  NULL: no
+	 * other memory. */
+	int (*mem_check)(void *ctx, uint64_t addr, uint64_t size, int write);
 };
 
 /* Runs the loaded program.  On success returns 0 and stores r0 in *r0 (r0

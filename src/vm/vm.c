@@ -7,6 +7,7 @@
  * live in vm_load.c, the engines in vm_exec_*.c, memory rules in vm_mem.c.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -167,6 +168,80 @@ void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err, const char *fmt,
 	}
 }
 
+void bpftk_vm_call_exit(struct bpftk_vm_call *call, uint64_t r0)
+{
+	if (!call)
+		return;
+	call->err = VM_CALL_EXIT;
+	call->exit_r0 = r0;
+}
+
+/* A callback runs in the same struct vm_run as its caller, entered at pc one
+ * frame deeper; what the nested engine changes in the run (the call record
+ * of its own helper calls, entry point, arguments) is put back afterwards. */
+int bpftk_vm_call_sub(struct bpftk_vm_call *call, uint64_t pc,
+		      const uint64_t args[5], uint64_t *r0)
+{
+	if (!call || !args)
+		return -EINVAL;
+	struct vm_run *run = call->run;
+	const struct bpftk_vm *vm = run->vm;
+	const void *const *labels = NULL;
+	vm->exec(NULL, &labels);
+	const void *slot2 = labels ? labels[VM_HID_SLOT2] : NULL;
+	if (pc >= vm->n || (labels ? vm->ops[pc].h.addr == slot2
+				   : vm->ops[pc].h.idx == VM_HID_SLOT2)) {
+		snprintf(call->msg, sizeof(call->msg),
+			 "callback at %" PRIu64 " is not an instruction of "
+			 "the program",
+			 pc);
+		return -EINVAL;
+	}
+	unsigned depth = call->depth + 1;
+	if (depth >= BPFTK_MAX_CALL_DEPTH) {
+		snprintf(call->msg, sizeof(call->msg),
+			 "callback nested too deep: the limit is %d frames",
+			 BPFTK_MAX_CALL_DEPTH);
+		return -E2BIG;
+	}
+	struct bpftk_vm_call saved = *call;
+	long saved_pc = run->entry_pc;
+	unsigned saved_depth = run->entry_depth;
+	uint64_t saved_args[5];
+	memcpy(saved_args, run->args, sizeof(saved_args));
+	if (depth >= run->zeroed) {
+		memset((void *)(uintptr_t)(run->stack_hi -
+					   (uint64_t)(depth + 1) *
+						   BPFTK_STACK_SIZE),
+		       0, BPFTK_STACK_SIZE);
+		run->zeroed = depth + 1;
+	}
+	run->entry_pc = (long)pc;
+	run->entry_depth = depth;
+	memcpy(run->args, args, sizeof(run->args));
+	int err = vm->exec(run, NULL);
+	run->entry_pc = saved_pc;
+	run->entry_depth = saved_depth;
+	memcpy(run->args, saved_args, sizeof(saved_args));
+	char msg[sizeof(call->msg)];
+	msg[0] = '\0';
+	if (err) {
+		struct bpftk_diags *d = bpftk_diags_new();
+		bpftk_vm_report_fault(run, d);
+		const struct bpftk_diag *g = d ? bpftk_diags_get(d, 0) : NULL;
+		snprintf(msg, sizeof(msg), "in callback at insn %ld: %s",
+			 run->pc, g ? g->msg : "fault");
+		bpftk_diags_free(d);
+		run->fault = VM_F_NONE;
+	} else if (r0) {
+		*r0 = run->r0;
+	}
+	*call = saved;
+	if (err)
+		memcpy(call->msg, msg, sizeof(msg));
+	return err;
+}
+
 int bpftk_vm_run(const struct bpftk_vm *vm,
 		 const struct bpftk_vm_run_opts *opts, uint64_t *r0,
 		 struct bpftk_diags *d)
@@ -197,6 +272,9 @@ int bpftk_vm_run(const struct bpftk_vm *vm,
 	run.data = o.data;
 	run.data_len = o.data ? o.data_len : 0;
 	run.ctx = o.ctx;
+	run.mem_check = o.mem_check;
+	run.entry_pc = 0;
+	run.entry_depth = 0;
 	memcpy(run.args, o.args, sizeof(run.args));
 	run.budget = vm->budget;
 	run.stack_hi = (uint64_t)(uintptr_t)(run.stack.bytes + VM_STACK_BYTES);

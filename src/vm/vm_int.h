@@ -224,9 +224,14 @@ struct bpftk_vm_call {
 	uint32_t id;
 	long insn;
 	uint64_t stack_lo; /* lowest stack byte visible during the call */
-	int err;
+	unsigned depth;	   /* call depth of the calling instruction */
+	int err;	   /* < 0: fault; VM_CALL_EXIT: end the program */
+	uint64_t exit_r0;
 	char msg[256];
 };
+
+/* call.err value of bpftk_vm_call_exit: stop with success. */
+#define VM_CALL_EXIT 1
 
 #define VM_STACK_BYTES (BPFTK_STACK_SIZE * BPFTK_MAX_CALL_DEPTH)
 
@@ -238,7 +243,12 @@ struct vm_run {
 	const uint8_t *data; /* LD_ABS / LD_IND packet */
 	size_t data_len;
 	void *ctx;
+	int (*mem_check)(void *ctx, uint64_t addr, uint64_t size, int write);
 	uint64_t args[5];
+	/* where the engine starts: slot and call depth (0 and 0 for a run;
+	 * bpftk_vm_call_sub enters a callback deeper) */
+	long entry_pc;
+	unsigned entry_depth;
 	uint64_t budget; /* checked engines: instructions left */
 	uint64_t stack_hi; /* top of frame 0 (r10 at entry) */
 	uint64_t r0;	   /* result on success */

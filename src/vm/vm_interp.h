@@ -54,24 +54,25 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 	const struct bpftk_vm *const vm = run->vm;
 	const struct vm_op *const base = vm->ops;
 	const struct vm_helper *const helpers = vm->helpers;
-	const struct vm_op *ip = base;
+	const struct vm_op *ip = base + run->entry_pc;
 	uint64_t reg[BPFTK_NREGS];
 	uint64_t t = 0; /* the last register value written (vm_forward.c) */
 	struct {
 		const struct vm_op *ret;
 		uint64_t saved[4]; /* r6..r9 of the caller */
 	} frames[BPFTK_MAX_CALL_DEPTH];
-	unsigned depth = 0;
+	unsigned depth = run->entry_depth;
+	const unsigned depth0 = depth;
 	const uint64_t stack_hi = run->stack_hi;
 #if VM_CHECKED
-	uint64_t stack_lo = stack_hi - BPFTK_STACK_SIZE;
+	uint64_t stack_lo = stack_hi - (uint64_t)(depth + 1) * BPFTK_STACK_SIZE;
 	uint64_t budget = run->budget;
 #endif
 
 	memset(reg, 0, sizeof(reg));
 	for (int i = 0; i < 5; i++)
 		reg[1 + i] = run->args[i];
-	reg[BPFTK_REG_FP] = stack_hi;
+	reg[BPFTK_REG_FP] = stack_hi - (uint64_t)depth * BPFTK_STACK_SIZE;
 
 #define D reg[ip->dst]
 #define S reg[ip->src]
@@ -428,10 +429,22 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 		run->call.insn = PC;
 		run->call.stack_lo =
 			stack_hi - (uint64_t)(depth + 1) * BPFTK_STACK_SIZE;
+		run->call.depth = depth;
+#if VM_CHECKED
+		run->budget = budget; /* callbacks of the helper count too */
+#endif
 		reg[0] = fn(reg[1], reg[2], reg[3], reg[4], reg[5],
 			    &run->call);
-		if (run->call.err)
+#if VM_CHECKED
+		budget = run->budget;
+#endif
+		if (run->call.err) {
+			if (run->call.err == VM_CALL_EXIT) {
+				run->r0 = run->call.exit_r0;
+				return 0;
+			}
 			FAULT(VM_F_HELPER, run->call.err, 0, 0);
+		}
 		ip++;
 		NEXT;
 	}
@@ -451,9 +464,12 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #endif
 	ip += ip->jmp;
 	NEXT;
-	CASE(EXIT) if (depth == 0)
+	CASE(EXIT) if (depth == depth0)
 	{
 		run->r0 = reg[0];
+#if VM_CHECKED
+		run->budget = budget;
+#endif
 		return 0;
 	}
 	depth--;

@@ -45,7 +45,8 @@ int bpftk_vm_region_ok(const struct vm_run *run, uint64_t addr, uint64_t size,
 	for (size_t i = 0; i < run->nregions; i++)
 		if (region_allows(&run->regions[i], addr, size, write))
 			return 1;
-	return 0;
+	return run->mem_check && size &&
+	       run->mem_check(run->ctx, addr, size, write);
 }
 
 void *bpftk_vm_call_mem(const struct bpftk_vm_call *call, uint64_t addr,
