@@ -140,7 +140,8 @@ BPFTK_API void *bpftk_vm_call_mem(const struct bpftk_vm_call *call,
 				  uint64_t addr, size_t len, int write);
 /* Inside a helper: stops the program once the helper returns.  bpftk_vm_run
  * then fails with err (a negative errno; -EINVAL when err >= 0) and adds the
- * message to its diagnostics, located at the calling instruction. */
+ * message to its diagnostics, located at the calling instruction.  fmt NULL
+ * keeps the message bpftk_vm_call_sub() wrote for a failed callback. */
 BPFTK_API void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err,
 				  const char *fmt, ...) BPFTK_PRINTF(3, 4);
 

@@ -159,8 +159,8 @@ void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err, const char *fmt,
 	if (!call)
 		return;
 	call->err = err < 0 ? err : -EINVAL;
-	call->msg[0] = '\0';
-	if (fmt) {
+	if (fmt) { /* NULL keeps a message bpftk_vm_call_sub left */
+		call->msg[0] = '\0';
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(call->msg, sizeof(call->msg), fmt, ap);
