@@ -25,7 +25,9 @@ static int find_bpftk(void)
 	if (!slash)
 		return -1;
 	*slash = '\0';
-	snprintf(bpftk, sizeof(bpftk), "%s/../bpftk", bin_dir);
+	if ((size_t)snprintf(bpftk, sizeof(bpftk), "%s/../bpftk", bin_dir) >=
+	    sizeof(bpftk))
+		return -1; /* path too long */
 	return access(bpftk, X_OK);
 }
 
