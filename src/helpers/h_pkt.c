@@ -163,7 +163,7 @@ uint64_t bpftk_h_xdp_adjust_meta(uint64_t r1, uint64_t r2, uint64_t r3,
 	if (meta < frame_start(c) || meta > c->data)
 		return (uint64_t)(int64_t)-EINVAL;
 	uint64_t metalen = c->data - meta;
-	if ((metalen & 3) || metalen > 32)
+	if ((metalen & 3) || metalen > 255)
 		return (uint64_t)(int64_t)-EACCES;
 	c->data_meta = meta;
 	return 0;

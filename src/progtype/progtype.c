@@ -1,0 +1,196 @@
+/* progtype.c — THE program-type table: one descriptor per type (context
+ * layout and access rights, packet model, return values).  Offsets and
+ * sizes are the kernel's uapi facts (<linux/bpf.h>: struct xdp_md, struct
+ * __sk_buff; <asm/ptrace.h>: x86-64 struct pt_regs); the unit test checks
+ * them with offsetof on the real structs.  Access rights follow the
+ * kernel's *_is_valid_access functions in net/core/filter.c and
+ * kernel/trace/bpf_trace.c.
+ *
+ * Invariants: fields of a descriptor are sorted by offset and do not
+ * overlap; pointer fields are read-only, exact-size u32 fields.
+ */
+#include <errno.h>
+#include <stddef.h>
+
+#include <bpftk/helpers.h>
+#include <bpftk/progtype.h>
+
+#define R BPFTK_CTX_READ
+#define W BPFTK_CTX_WRITE
+#define N BPFTK_CTX_NARROW
+#define F(name, off, size, count, acc, kind)                                 \
+	{name, off, size, count, acc, BPFTK_CTX_##kind}
+
+/* ---- XDP: struct xdp_md (xdp_is_valid_access: read-only, u32 loads
+ * only; egress_ifindex only for devmap programs, which bpftk does not
+ * run) ---- */
+static const struct bpftk_ctx_field xdp_fields[] = {
+	F("data", 0, 4, 1, R, PKT_DATA),
+	F("data_end", 4, 4, 1, R, PKT_END),
+	F("data_meta", 8, 4, 1, R, PKT_META),
+	F("ingress_ifindex", 12, 4, 1, R, PLAIN),
+	F("rx_queue_index", 16, 4, 1, R, PLAIN),
+};
+
+static const char *const xdp_rets[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS",
+				       "XDP_TX", "XDP_REDIRECT"};
+
+/* ---- tc: struct __sk_buff (tc_cls_act_is_valid_access; narrow loads of
+ * u32 fields; socket fields, flow_keys and sk are not provided) ---- */
+#define SKB_COMMON(wr_mark, wr_misc)                                         \
+	F("len", 0, 4, 1, R | N, PLAIN),                                     \
+	F("pkt_type", 4, 4, 1, R | N, PLAIN),                                \
+	F("mark", 8, 4, 1, R | N | (wr_mark), PLAIN),                        \
+	F("queue_mapping", 12, 4, 1, R | N | (wr_misc), PLAIN),              \
+	F("protocol", 16, 4, 1, R | N, PLAIN),                               \
+	F("vlan_present", 20, 4, 1, R | N, PLAIN),                           \
+	F("vlan_tci", 24, 4, 1, R | N, PLAIN),                               \
+	F("vlan_proto", 28, 4, 1, R | N, PLAIN),                             \
+	F("priority", 32, 4, 1, R | N | (wr_mark), PLAIN),                   \
+	F("ingress_ifindex", 36, 4, 1, R | N, PLAIN),                        \
+	F("ifindex", 40, 4, 1, R | N, PLAIN),                                \
+	F("tc_index", 44, 4, 1, R | N | (wr_misc), PLAIN),                   \
+	F("cb", 48, 4, 5, R | N | W, PLAIN),                                 \
+	F("hash", 68, 4, 1, R | N, PLAIN)
+
+static const struct bpftk_ctx_field tc_fields[] = {
+	SKB_COMMON(W, W),
+	F("tc_classid", 72, 4, 1, R | N | W, PLAIN),
+	F("data", 76, 4, 1, R, PKT_DATA),
+	F("data_end", 80, 4, 1, R, PKT_END),
+	F("napi_id", 84, 4, 1, R | N, PLAIN),
+	F("data_meta", 140, 4, 1, R, PKT_META),
+	F("tstamp", 152, 8, 1, R | N | W, PLAIN),
+	F("wire_len", 160, 4, 1, R | N, PLAIN),
+	F("gso_segs", 164, 4, 1, R | N, PLAIN),
+	F("gso_size", 176, 4, 1, R | N, PLAIN),
+	F("hwtstamp", 184, 8, 1, R | N, PLAIN),
+};
+
+/* socket filters (sk_filter_is_valid_access): no packet pointers,
+ * tc_classid, tstamp, wire_len or hwtstamp; only cb[] is writable */
+static const struct bpftk_ctx_field sock_fields[] = {
+	SKB_COMMON(0, 0),
+	F("napi_id", 84, 4, 1, R | N, PLAIN),
+	F("gso_segs", 164, 4, 1, R | N, PLAIN),
+	F("gso_size", 176, 4, 1, R | N, PLAIN),
+};
+
+static const char *const tc_rets[] = {
+	"TC_ACT_UNSPEC", "TC_ACT_OK", "TC_ACT_RECLASSIFY", "TC_ACT_SHOT",
+	"TC_ACT_PIPE", "TC_ACT_STOLEN", "TC_ACT_QUEUED", "TC_ACT_REPEAT",
+	"TC_ACT_REDIRECT", "TC_ACT_TRAP"};
+
+/* ---- tracing: x86-64 struct pt_regs, read-only (kprobe_prog_is_valid_
+ * access: any aligned load inside the struct) ---- */
+#define REG(name, i) F(name, (i) * 8, 8, 1, R | N, PLAIN)
+static const struct bpftk_ctx_field regs_fields[] = {
+	REG("r15", 0),	REG("r14", 1),	 REG("r13", 2),	  REG("r12", 3),
+	REG("bp", 4),	REG("bx", 5),	 REG("r11", 6),	  REG("r10", 7),
+	REG("r9", 8),	REG("r8", 9),	 REG("ax", 10),	  REG("cx", 11),
+	REG("dx", 12),	REG("si", 13),	 REG("di", 14),	  REG("orig_ax", 15),
+	REG("ip", 16),	REG("cs", 17),	 REG("flags", 18), REG("sp", 19),
+	REG("ss", 20),
+};
+
+/* tracepoints: the event record, read-only; bpftk takes up to
+ * BPFTK_CTX_USER_MAX bytes of it as 8-byte words */
+static const struct bpftk_ctx_field tp_fields[] = {
+	F("record", 0, 8, BPFTK_CTX_USER_MAX / 8, R | N, PLAIN),
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct bpftk_progtype pt_raw = {
+	BPFTK_PROG_TYPE_UNSPEC, "raw", BPFTK_CTX_MODEL_MEM, NULL, 0, NULL, 0,
+	0, 0, 0, 0, 0, INT64_MIN, INT64_MAX, "any value", NULL, 0, 0};
+
+static const struct bpftk_progtype pt_xdp = {
+	BPFTK_PROG_TYPE_XDP, "xdp", BPFTK_CTX_MODEL_CTX, "struct xdp_md", 24,
+	xdp_fields, COUNT(xdp_fields), 1, 1, 256, 0, 0, INT64_MIN, INT64_MAX,
+	"the packet's fate: XDP_ABORTED, DROP, PASS, TX, REDIRECT", xdp_rets,
+	COUNT(xdp_rets), 0};
+
+static const struct bpftk_progtype pt_cls = {
+	BPFTK_PROG_TYPE_SCHED_CLS, "sched_cls", BPFTK_CTX_MODEL_CTX,
+	"struct __sk_buff", 192, tc_fields, COUNT(tc_fields), 1, 1, 0, 0, 1,
+	INT64_MIN, INT64_MAX, "a TC_ACT_* verdict (TC_ACT_UNSPEC is -1)",
+	tc_rets, COUNT(tc_rets), -1};
+
+static const struct bpftk_progtype pt_act = {
+	BPFTK_PROG_TYPE_SCHED_ACT, "sched_act", BPFTK_CTX_MODEL_CTX,
+	"struct __sk_buff", 192, tc_fields, COUNT(tc_fields), 1, 1, 0, 0, 1,
+	INT64_MIN, INT64_MAX, "a TC_ACT_* verdict (TC_ACT_UNSPEC is -1)",
+	tc_rets, COUNT(tc_rets), -1};
+
+static const struct bpftk_progtype pt_sock = {
+	BPFTK_PROG_TYPE_SOCKET_FILTER, "socket_filter", BPFTK_CTX_MODEL_CTX,
+	"struct __sk_buff", 192, sock_fields, COUNT(sock_fields), 1, 0, 0, 14,
+	1, 0, UINT32_MAX, "bytes of the packet to keep (0 drops it)", NULL, 0,
+	0};
+
+static const struct bpftk_progtype pt_kprobe = {
+	BPFTK_PROG_TYPE_KPROBE, "kprobe", BPFTK_CTX_MODEL_CTX,
+	"struct pt_regs", 168, regs_fields, COUNT(regs_fields), 0, 0, 0, 0, 0,
+	INT64_MIN, INT64_MAX, "ignored by the kernel (0 by convention)", NULL,
+	0, 0};
+
+static const struct bpftk_progtype pt_tp = {
+	BPFTK_PROG_TYPE_TRACEPOINT, "tracepoint", BPFTK_CTX_MODEL_CTX,
+	"the tracepoint's record", BPFTK_CTX_USER_MAX, tp_fields,
+	COUNT(tp_fields), 0, 0, 0, 0, 0, INT64_MIN, INT64_MAX,
+	"ignored by the kernel (0 by convention)", NULL, 0, 0};
+
+static const struct bpftk_progtype *const all[] = {
+	&pt_raw, &pt_sock, &pt_kprobe, &pt_cls, &pt_act, &pt_tp, &pt_xdp};
+
+const struct bpftk_progtype *bpftk_progtype_get(enum bpftk_prog_type type)
+{
+	for (size_t i = 0; i < COUNT(all); i++)
+		if (all[i]->type == type)
+			return all[i];
+	return NULL;
+}
+
+const struct bpftk_progtype *const *bpftk_progtype_all(size_t *n)
+{
+	if (n)
+		*n = COUNT(all);
+	return all;
+}
+
+const char *bpftk_progtype_ret_name(const struct bpftk_progtype *pt,
+				    uint64_t r0)
+{
+	if (!pt || !pt->ret_names)
+		return NULL;
+	/* verdicts are ints: the kernel looks at the low 32 bits */
+	int64_t v = (int32_t)(uint32_t)r0;
+	if (v < pt->ret_names_base ||
+	    v - pt->ret_names_base >= (int64_t)pt->nret_names)
+		return NULL;
+	return pt->ret_names[v - pt->ret_names_base];
+}
+
+const struct bpftk_ctx_field *
+bpftk_progtype_field(const struct bpftk_progtype *pt, uint32_t off,
+		     uint32_t size)
+{
+	if (!pt || !size)
+		return NULL;
+	for (size_t i = 0; i < pt->nfields; i++) {
+		const struct bpftk_ctx_field *f = &pt->fields[i];
+		uint32_t end = (uint32_t)f->off + (uint32_t)f->size * f->count;
+		if (off >= f->off && off < end && size <= end - off)
+			return f;
+	}
+	return NULL;
+}
+
+int bpftk_progtype_helper_allowed(const struct bpftk_progtype *pt,
+				  uint32_t id)
+{
+	const struct bpftk_helper *h = bpftk_helper_get(id);
+	return pt && h && (unsigned)pt->type < 64 &&
+	       (h->prog_types & BPFTK_PT_BIT(pt->type)) != 0;
+}
