@@ -12,7 +12,8 @@
  * the end reads contiguously.  Here the data area is simply 2 * size bytes
  * long and a record is written contiguously from its header's offset: only
  * this file's consumer reads records, always from their header, so the
- * bytes past `size` are never needed at their wrapped place.
+ * bytes past `size` are never needed at their wrapped place.  The area
+ * starts zeroed, as the kernel's pages do.
  *
  * pg_off locates the ring from a sample, as in the kernel: the data follows
  * one header page (page aligned) whose first word points back to the ring,
@@ -88,7 +89,8 @@ static int rb_alloc(const struct bpftk_map *proto, struct bpftk_map **out)
 		return -ENOMEM;
 	rb->map = *proto;
 	rb->mask = size - 1;
-	if (bytes > SIZE_MAX / 2 || !(rb->alloc = bpftk_malloc((size_t)bytes)))
+	if (bytes > SIZE_MAX / 2 ||
+	    !(rb->alloc = bpftk_calloc(1, (size_t)bytes)))
 		goto nomem;
 	rb->meta = (unsigned char *)(((uintptr_t)rb->alloc + MAPS_PAGE_SIZE - 1) &
 				     ~(uintptr_t)(MAPS_PAGE_SIZE - 1));

@@ -37,6 +37,7 @@ int main(void)
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /* ---- bookkeeping ---- */
@@ -1022,6 +1023,351 @@ static void access_flags(void)
 	}
 }
 
+
+/* ---- ring buffers, produced by real programs ---- */
+
+/* Kernel ring buffers are only written by programs: each command is a
+ * small socket filter run with BPF_PROG_TEST_RUN, its return value the
+ * helper's result.  The records are read back through the kernel's mmap
+ * layout (consumer page, producer page, data) and compared with bpftk's:
+ * return codes, the four positions, every header and the data. */
+
+struct prog_buf {
+	struct bpf_insn in[128];
+	int n;
+};
+
+static void emit(struct prog_buf *b, uint8_t code, uint8_t dst, uint8_t src,
+		 int16_t off, int32_t imm)
+{
+	struct bpf_insn i;
+	memset(&i, 0, sizeof(i));
+	i.code = code;
+	i.dst_reg = dst & 0xf;
+	i.src_reg = src & 0xf;
+	i.off = off;
+	i.imm = imm;
+	b->in[b->n++] = i;
+}
+
+static void emit_map(struct prog_buf *b, uint8_t dst, int fd)
+{
+	emit(b, BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd);
+	emit(b, 0, 0, 0, 0, 0);
+}
+
+static void emit_call(struct prog_buf *b, int32_t helper)
+{
+	emit(b, BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+}
+
+static void emit_exit_imm(struct prog_buf *b, int32_t r0)
+{
+	emit(b, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, r0);
+	emit(b, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+/* Loads and runs the program once; returns its r0 (32 bits) or sets
+ * *fail. */
+static uint32_t run_prog(struct prog_buf *b, int *fail)
+{
+	static char log[1 << 16];
+	struct bpf_prog_load_opts lo;
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "rb", "GPL", b->in,
+			       (size_t)b->n, NULL);
+	if (fd < 0) {
+		/* again with the verifier's log, to say why */
+		memset(&lo, 0, sizeof(lo));
+		lo.sz = sizeof(lo);
+		lo.log_buf = log;
+		lo.log_size = sizeof(log);
+		lo.log_level = 1;
+		log[0] = 0;
+		fd = bpf_prog_load(BPF_PROG_TYPE_SOCKET_FILTER, "rb", "GPL",
+				   b->in, (size_t)b->n, &lo);
+		if (print_budget-- > 0)
+			fprintf(stderr, "ringbuf program rejected (%d, %d "
+				"insns): %s\n", fd, b->n, log);
+		if (fd >= 0)
+			close(fd);
+		*fail = 1;
+		return 0;
+	}
+	unsigned char pkt[64] = {0};
+	struct bpf_test_run_opts to;
+	memset(&to, 0, sizeof(to));
+	to.sz = sizeof(to);
+	to.data_in = pkt;
+	to.data_size_in = sizeof(pkt);
+	to.repeat = 1;
+	if (bpf_prog_test_run_opts(fd, &to))
+		*fail = 1;
+	close(fd);
+	return to.retval;
+}
+
+/* output(size bytes of the pattern seed + i, flags) */
+static uint32_t k_output(int map_fd, uint32_t size, uint64_t flags, int *fail)
+{
+	struct prog_buf b = {.n = 0};
+	/* at least one initialized slot: r2 must point into the stack */
+	uint32_t room = size ? (size + 7) & ~7u : 8;
+	for (uint32_t off = 0; off < room; off += 8) {
+		/* *(u64 *)(r10 - room + off) = pattern */
+		int32_t lo = (int32_t)(0x01010101u * ((off / 8 + size) & 0x7f));
+		emit(&b, BPF_ST | BPF_MEM | BPF_DW, 10, 0,
+		     (int16_t)(-(int32_t)room + (int32_t)off), lo);
+	}
+	emit_map(&b, 1, map_fd);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0);
+	emit(&b, BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -(int32_t)room);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, (int32_t)size);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 4, 0, 0, (int32_t)flags);
+	emit_call(&b, BPF_FUNC_ringbuf_output);
+	emit(&b, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	return run_prog(&b, fail);
+}
+
+static void b_pattern(unsigned char *buf, uint32_t size)
+{
+	uint32_t room = size ? (size + 7) & ~7u : 8;
+	for (uint32_t off = 0; off < room; off += 8) {
+		int32_t lo = (int32_t)(0x01010101u * ((off / 8 + size) & 0x7f));
+		int64_t v = lo; /* ST_MEM sign-extends the immediate */
+		memcpy(buf + off, &v, 8);
+	}
+}
+
+/* reserve a (size1) and b (size2), write 8 bytes into each, commit b
+ * first then a; ops: bit 0 discard a, bit 1 discard b.  Returns
+ * 0 both, 2 only a, 3 only b, 4 none. */
+static uint32_t k_two(int map_fd, uint32_t s1, uint32_t s2, unsigned ops,
+		      int *fail)
+{
+	struct prog_buf b = {.n = 0};
+	int32_t ca = ops & 1 ? BPF_FUNC_ringbuf_discard
+			     : BPF_FUNC_ringbuf_submit;
+	int32_t cb = ops & 2 ? BPF_FUNC_ringbuf_discard
+			     : BPF_FUNC_ringbuf_submit;
+	emit_map(&b, 1, map_fd);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, (int32_t)s1);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+	emit_call(&b, BPF_FUNC_ringbuf_reserve);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 6, 0, 0, 0);
+	emit_map(&b, 1, map_fd);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, (int32_t)s2);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 0);
+	emit_call(&b, BPF_FUNC_ringbuf_reserve);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 7, 0, 0, 0);
+	/* if r6 == 0 goto a_null */
+	int j_anull = b.n;
+	emit(&b, BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 0, 0);
+	int j_bnull = b.n;
+	emit(&b, BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 0, 0);
+	emit(&b, BPF_ST | BPF_MEM | BPF_DW, 7, 0, 0, 0x2222);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 1, 7, 0, 0);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+	emit_call(&b, cb);
+	emit(&b, BPF_ST | BPF_MEM | BPF_DW, 6, 0, 0, 0x1111);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+	emit_call(&b, ca);
+	emit_exit_imm(&b, 0);
+	/* b_null, a ok */
+	b.in[j_bnull].off = (int16_t)(b.n - j_bnull - 1);
+	emit(&b, BPF_ST | BPF_MEM | BPF_DW, 6, 0, 0, 0x1111);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 1, 6, 0, 0);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+	emit_call(&b, ca);
+	emit_exit_imm(&b, 2);
+	/* a_null */
+	b.in[j_anull].off = (int16_t)(b.n - j_anull - 1);
+	int j_both = b.n;
+	emit(&b, BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 0, 0);
+	emit(&b, BPF_ST | BPF_MEM | BPF_DW, 7, 0, 0, 0x2222);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_X, 1, 7, 0, 0);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 0);
+	emit_call(&b, cb);
+	emit_exit_imm(&b, 3);
+	b.in[j_both].off = (int16_t)(b.n - j_both - 1);
+	emit_exit_imm(&b, 4);
+	return run_prog(&b, fail);
+}
+
+static uint32_t b_two(struct bpftk_map *m, uint32_t s1, uint32_t s2,
+		      unsigned ops)
+{
+	uint64_t *a = bpftk_ringbuf_reserve(m, s1, 0);
+	uint64_t *b = bpftk_ringbuf_reserve(m, s2, 0);
+	uint64_t va = 0x1111, vb = 0x2222;
+	if (b) {
+		memcpy(b, &vb, 8);
+		if (ops & 2)
+			bpftk_ringbuf_discard(b, 0);
+		else
+			bpftk_ringbuf_submit(b, 0);
+	}
+	if (a) {
+		memcpy(a, &va, 8);
+		if (ops & 1)
+			bpftk_ringbuf_discard(a, 0);
+		else
+			bpftk_ringbuf_submit(a, 0);
+	}
+	return a && b ? 0 : a ? 2 : b ? 3 : 4;
+}
+
+static uint32_t k_query(int map_fd, uint64_t flags, int *fail)
+{
+	struct prog_buf b = {.n = 0};
+	emit_map(&b, 1, map_fd);
+	emit(&b, BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, (int32_t)flags);
+	emit_call(&b, BPF_FUNC_ringbuf_query);
+	emit(&b, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	return run_prog(&b, fail);
+}
+
+/* what each record in the ring is, in position order: data written in
+ * full (output) or only its first 8 bytes (reserve), discarded or not */
+struct rec_kind {
+	uint8_t reserved, discarded;
+};
+static struct rec_kind fifo[1 << 14];
+static unsigned fhead, ftail;
+
+static void fifo_push(uint8_t reserved, uint8_t discarded)
+{
+	fifo[ftail++ % (1 << 14)] = (struct rec_kind){reserved, discarded};
+}
+
+struct kring {
+	unsigned char *cons; /* consumer page (writable) */
+	unsigned char *prod; /* producer page, then the data twice */
+	size_t size;
+};
+
+struct bseen {
+	int n, limit;
+	uint32_t len[64];
+	unsigned char data[64][512];
+};
+
+static int b_take(void *ctx, void *data, size_t size)
+{
+	struct bseen *s = ctx;
+	if (s->n < 64) {
+		s->len[s->n] = (uint32_t)size;
+		memcpy(s->data[s->n], data, size < 512 ? size : 512);
+	}
+	s->n++;
+	return s->n >= s->limit ? -1 : 0;
+}
+
+static void ringbuf_kernel(void)
+{
+	struct stat_row *r = row("ringbuf records");
+	struct attrs a;
+	struct pair p;
+	struct kring k;
+	int fail = 0;
+	attrs_init(&a, BPF_MAP_TYPE_RINGBUF, 0, 0, 4096, 0);
+	if (create_pair(r, &a, &p, NULL) || !p.m)
+		return;
+	long page = sysconf(_SC_PAGESIZE);
+	k.size = 4096;
+	k.cons = mmap(NULL, (size_t)page, PROT_READ | PROT_WRITE, MAP_SHARED,
+		      p.fd, 0);
+	k.prod = mmap(NULL, (size_t)page + 2 * k.size, PROT_READ, MAP_SHARED,
+		      p.fd, page);
+	if (k.cons == MAP_FAILED || k.prod == MAP_FAILED) {
+		printf("  ringbuf: cannot mmap the kernel ring, not compared\n");
+		pair_free(&p);
+		return;
+	}
+	unsigned char *kdata = k.prod + page;
+	unsigned char buf[512];
+	for (long op = 0; op < 1500 && !fail; op++) {
+		int c = (int)rn(100);
+		if (c < 45) {
+			uint32_t size = rn(10) ? rn(300) : rn(513);
+			uint64_t f = rn(8) ? rn(4) : 4;
+			uint32_t kr = k_output(p.fd, size, f, &fail);
+			b_pattern(buf, size);
+			int br = bpftk_ringbuf_output(p.m, buf, size, f);
+			if (same(r, "output", op, (int)kr, br) && !br)
+				fifo_push(0, 0);
+		} else if (c < 65) {
+			uint32_t s1 = 8 + rn(200), s2 = 8 + rn(rn(4) ? 200 : 4100);
+			unsigned ops = rn(4);
+			uint32_t res = b_two(p.m, s1, s2, ops);
+			if (same(r, "reserve two", op,
+				 (int)k_two(p.fd, s1, s2, ops, &fail),
+				 (int)res)) {
+				if (res == 0 || res == 2)
+					fifo_push(1, ops & 1);
+				if (res == 0 || res == 3)
+					fifo_push(1, (ops & 2) != 0);
+			}
+		} else if (c < 80) {
+			uint64_t f = rn(5);
+			same(r, "query", op, (int)k_query(p.fd, f, &fail),
+			     (int)(uint32_t)bpftk_ringbuf_query(p.m, f));
+		} else {
+			/* consume up to n records on both sides */
+			int n = 1 + (int)rn(6), kn = 0;
+			uint64_t cpos = __atomic_load_n((uint64_t *)k.cons,
+							__ATOMIC_ACQUIRE);
+			uint64_t ppos = __atomic_load_n((uint64_t *)k.prod,
+							__ATOMIC_ACQUIRE);
+			struct bseen *bs = calloc(1, sizeof(*bs));
+			bs->limit = n;
+			int brc = bpftk_ringbuf_consume(p.m, b_take, bs);
+			while (cpos < ppos && kn < n) {
+				unsigned char *h = kdata + (cpos & (k.size - 1));
+				uint32_t len;
+				memcpy(&len, h, 4);
+				if (len & BPF_RINGBUF_BUSY_BIT)
+					break;
+				uint32_t l = len & ~(BPF_RINGBUF_BUSY_BIT |
+						     BPF_RINGBUF_DISCARD_BIT);
+				cpos += (l + 8 + 7) & ~7u;
+				struct rec_kind rk = {0, 0};
+				if (fhead != ftail)
+					rk = fifo[fhead++ % (1 << 14)];
+				same(r, "discard bit", op,
+				     (len & BPF_RINGBUF_DISCARD_BIT) != 0,
+				     rk.discarded);
+				if (len & BPF_RINGBUF_DISCARD_BIT)
+					continue;
+				if (kn < bs->n && kn < 64) {
+					r->ops++;
+					uint32_t cmp = rk.reserved ? 8 : l;
+					if (l != bs->len[kn])
+						mismatch(r, "op %ld record %d "
+							 "length: kernel %u "
+							 "bpftk %u", op, kn, l,
+							 bs->len[kn]);
+					else
+						same_bytes(r, "record data", op,
+							   h + 8, bs->data[kn],
+							   cmp < 512 ? cmp : 512);
+				}
+				kn++;
+			}
+			__atomic_store_n((uint64_t *)k.cons, cpos,
+					 __ATOMIC_RELEASE);
+			same(r, "records consumed", op, kn,
+			     brc < 0 ? bs->n : brc);
+			free(bs);
+		}
+	}
+	if (fail)
+		mismatch(r, "a ring buffer program could not run");
+	munmap(k.cons, (size_t)page);
+	munmap(k.prod, (size_t)page + 2 * k.size);
+	pair_free(&p);
+}
+
 /* ---- summary ---- */
 
 static int kernel_usable(void)
@@ -1112,6 +1458,7 @@ int main(int argc, char **argv)
 	prog_array();
 	spin_lock_maps();
 	access_flags();
+	ringbuf_kernel();
 
 	bpftk_map_set_free(set);
 	printf("%-28s %8s %10s\n", "map type", "compared", "mismatches");
