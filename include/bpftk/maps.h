@@ -32,6 +32,22 @@
  * Errors are negative errno values as the kernel returns them, including
  * BPFTK_ENOTSUPP (524, the kernel-internal ENOTSUPP that bpf() passes to
  * userspace) and -EOPNOTSUPP where the kernel uses that one.
+ *
+ * Differences from Linux, on purpose:
+ *  - an update of an existing key writes its value in place (Linux swaps in
+ *    a new element), so a program's pointer keeps seeing its key's value;
+ *    the iteration order is still the kernel's;
+ *  - LRU maps evict the least recently used element with a second chance
+ *    for elements programs looked up, only when the map is full, and never
+ *    for a failed update; Linux's LRU is approximate (per-CPU free lists,
+ *    batch eviction, possibly before the map is full).  BPF_F_NO_COMMON_LRU
+ *    rounds max_entries like Linux but keeps one shared list;
+ *  - memory: creation fails with -ENOMEM only when the host allocator does
+ *    (Linux also has memcg and vmalloc limits); only NUMA node 0 exists;
+ *  - BPF_F_MMAPABLE is accepted but there is no mmap view; ring buffers are
+ *    read through bpftk_ringbuf_consume/poll, not through mmap;
+ *  - prog arrays do not check that programs are compatible (type, owner):
+ *    that is the loader's job; BPF_F_ZERO_SEED needs no privilege.
  */
 #ifndef BPFTK_MAPS_H
 #define BPFTK_MAPS_H
