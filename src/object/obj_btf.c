@@ -56,6 +56,152 @@ static int btf_header(const struct bpftk_object *o, const uint8_t *p,
 	return 0;
 }
 
+/* ---- what libbpf's helpers assume ------------------------------------------
+ * btf__new checks record sizes, not references: btf__align_of dereferences
+ * the types a type refers to without checking them, and follows typedefs,
+ * modifiers, arrays and members recursively without a depth limit.  So
+ * before any other phase uses the BTF: every referenced id must exist, and
+ * the "contains" graph (typedef, modifiers, type tags, array elements,
+ * members, variables, section entries — not pointers or prototypes) must
+ * be acyclic and at most MAX_NEST deep. */
+
+#define MAX_NEST 1024
+
+/* Calls f(ctx, id) for every type t refers to, stopping at (and
+ * returning) the first non-zero result; `by_value` limits it to the
+ * containment edges. */
+static int refs(const struct btf_type *t, int by_value,
+		int (*f)(void *, uint32_t), void *ctx)
+{
+	switch (btf_kind(t)) {
+	case BTF_KIND_PTR:
+	case BTF_KIND_FUNC:
+	case BTF_KIND_DECL_TAG:
+		return by_value ? 0 : f(ctx, t->type);
+	case BTF_KIND_TYPEDEF:
+	case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST:
+	case BTF_KIND_RESTRICT:
+	case BTF_KIND_TYPE_TAG:
+	case BTF_KIND_VAR:
+		return f(ctx, t->type);
+	case BTF_KIND_ARRAY: {
+		int e = f(ctx, btf_array(t)->type);
+		return e ? e : by_value ? 0 : f(ctx, btf_array(t)->index_type);
+	}
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: {
+		const struct btf_member *m = btf_members(t);
+		for (unsigned i = 0; i < btf_vlen(t); i++) {
+			int e = f(ctx, m[i].type);
+			if (e)
+				return e;
+		}
+		return 0;
+	}
+	case BTF_KIND_FUNC_PROTO: {
+		if (by_value)
+			return 0;
+		int e = f(ctx, t->type);
+		const struct btf_param *p = btf_params(t);
+		for (unsigned i = 0; !e && i < btf_vlen(t); i++)
+			e = f(ctx, p[i].type);
+		return e;
+	}
+	case BTF_KIND_DATASEC: {
+		const struct btf_var_secinfo *v = btf_var_secinfos(t);
+		for (unsigned i = 0; i < btf_vlen(t); i++) {
+			int e = f(ctx, v[i].type);
+			if (e)
+				return e;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+struct walk {
+	uint32_t n;	 /* type count, void included */
+	uint8_t *state;	 /* 0 new, 1 on the stack, 2 done */
+	uint32_t *stack; /* ids being explored */
+	uint32_t *next;	 /* per stack entry: edges already followed */
+	size_t depth;
+	uint32_t edge, want; /* edge counter while looking for edge `want` */
+	uint32_t found;
+};
+
+static int in_range(void *ctx, uint32_t id)
+{
+	return id < ((struct walk *)ctx)->n ? 0 : -1;
+}
+
+/* Picks the want-th containment edge of a type. */
+static int pick(void *ctx, uint32_t id)
+{
+	struct walk *w = ctx;
+	if (w->edge++ == w->want) {
+		w->found = id;
+		return 1;
+	}
+	return 0;
+}
+
+/* Iterative depth-first search from root over containment edges. */
+static const char *explore(const struct btf *b, struct walk *w, uint32_t root)
+{
+	w->depth = 0;
+	w->stack[w->depth] = root;
+	w->next[w->depth++] = 0;
+	w->state[root] = 1;
+	while (w->depth) {
+		uint32_t id = w->stack[w->depth - 1];
+		w->edge = 0;
+		w->want = w->next[w->depth - 1]++;
+		if (refs(btf__type_by_id(b, id), 1, pick, w) <= 0) {
+			w->state[id] = 2;
+			w->depth--;
+			continue;
+		}
+		uint32_t t = w->found;
+		if (t == 0 || w->state[t] == 2)
+			continue;
+		if (w->state[t] == 1)
+			return "a type contains itself";
+		if (w->depth == MAX_NEST)
+			return "types nest too deeply";
+		w->state[t] = 1;
+		w->stack[w->depth] = t;
+		w->next[w->depth++] = 0;
+	}
+	return NULL;
+}
+
+/* NULL when the BTF is safe for libbpf's helpers, else why not; *nomem on
+ * allocation failure. */
+static const char *btf_check(const struct btf *b, int *nomem)
+{
+	struct walk w = {0};
+	w.n = btf__type_cnt(b);
+	for (uint32_t id = 1; id < w.n; id++)
+		if (refs(btf__type_by_id(b, id), 0, in_range, &w))
+			return "a type refers to a type id that does not exist";
+	w.state = bpftk_calloc(w.n, 1);
+	w.stack = bpftk_calloc(MAX_NEST + 1, sizeof(uint32_t));
+	w.next = bpftk_calloc(MAX_NEST + 1, sizeof(uint32_t));
+	const char *why = NULL;
+	if (!w.state || !w.stack || !w.next)
+		*nomem = 1;
+	for (uint32_t id = 1; !*nomem && !why && id < w.n; id++)
+		if (!w.state[id])
+			why = explore(b, &w, id);
+	bpftk_free(w.state);
+	bpftk_free(w.stack);
+	bpftk_free(w.next);
+	return why;
+}
+
 int obj_btf_load(struct obj_ctx *c)
 {
 	struct bpftk_object *o = c->o;
@@ -83,6 +229,15 @@ int obj_btf_load(struct obj_ctx *c)
 		obj_warn(c, ".BTF does not parse (%s%s%s); ignored",
 			 strerror(err < 0 ? -err : EINVAL), msg[0] ? ": " : "",
 			 msg);
+		return 0;
+	}
+	int nomem = 0;
+	const char *why = btf_check(b, &nomem);
+	if (nomem || why) {
+		btf__free(b);
+		if (nomem)
+			return obj_nomem(c);
+		obj_warn(c, ".BTF is inconsistent (%s); ignored", why);
 		return 0;
 	}
 	o->btf = b;

@@ -537,9 +537,9 @@ int obj_kconfig_map(struct obj_ctx *c)
 		off = (off + k->align - 1) / k->align * k->align;
 		k->off = (uint32_t)off;
 		off += k->size;
-		if (off > UINT32_MAX) {
+		if (off > OBJ_DATA_LIMIT) {
 			obj_err(c, NULL, -1, "kconfig externs need more than "
-				"4 GiB");
+				"the loader's limit of %u bytes", OBJ_DATA_LIMIT);
 			return -EINVAL;
 		}
 	}

@@ -23,6 +23,11 @@
 
 struct btf;
 
+/* Largest global-data map value the loader accepts.  The kernel refuses
+ * array values above KMALLOC_MAX_SIZE (4 MiB on x86-64); userspace runs can
+ * use more, but a hostile object must not make us allocate gigabytes. */
+#define OBJ_DATA_LIMIT (64u << 20)
+
 /* Kernel map types the loader itself needs to recognise. */
 enum {
 	MAP_TYPE_ARRAY = 2,

@@ -251,11 +251,12 @@ int obj_data_maps(struct obj_ctx *c)
 			continue;
 		struct bpftk_elf_shdr s;
 		bpftk_elf_section(o->elf, sec, &s);
-		if (s.size > UINT32_MAX) {
+		if (s.size > OBJ_DATA_LIMIT) {
 			obj_err(c, NULL, -1,
 				"data section '%s' of %" PRIu64
-				" bytes is too large for a map value",
-				s.name, s.size);
+				" bytes is too large for a map value (the "
+				"loader's limit is %u bytes)",
+				s.name, s.size, OBJ_DATA_LIMIT);
 			continue;
 		}
 		struct bpftk_object_map *m = obj_map_add(c);

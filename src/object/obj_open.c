@@ -247,7 +247,12 @@ static int validate_progs(struct obj_ctx *c)
 	for (size_t i = 0; i < o->nprogs; i++) {
 		struct bpftk_object_prog *p = &o->progs[i];
 		bpftk_diags_clear(tmp);
-		if (!bpftk_isa_validate(p->insns, p->n, tmp, p->name))
+		int err = bpftk_isa_validate(p->insns, p->n, tmp, p->name);
+		if (err == -ENOMEM) {
+			bpftk_diags_free(tmp);
+			return obj_nomem(c);
+		}
+		if (!err)
 			continue;
 		for (size_t k = 0; k < bpftk_diags_count(tmp); k++) {
 			const struct bpftk_diag *g = bpftk_diags_get(tmp, k);
