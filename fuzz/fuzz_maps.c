@@ -7,6 +7,7 @@
  * command must then succeed or fail cleanly, and nothing may leak. */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,11 +96,15 @@ struct model {
 	int qhead, qlen;
 };
 
-static void expect(int cond)
-{
-	if (!cond)
-		abort();
-}
+/* a broken promise: say which one, then crash like a sanitizer would */
+#define expect(cond)                                                       \
+	do {                                                               \
+		if (!(cond)) {                                             \
+			fprintf(stderr, "fuzz_maps.c:%d: expected %s\n",    \
+				__LINE__, #cond);                          \
+			abort();                                           \
+		}                                                          \
+	} while (0)
 
 static int model_update(struct model *m, uint8_t k, uint64_t v, uint64_t f)
 {
@@ -116,6 +121,34 @@ static int model_update(struct model *m, uint8_t k, uint64_t v, uint64_t f)
 		m->count++;
 	}
 	m->value[k] = v;
+	return 0;
+}
+
+/* queue push: the expected result, and the model updated */
+static int model_push(struct model *m, const unsigned char *val,
+		      uint64_t flags)
+{
+	if (flags != 0 && flags != BPFTK_EXIST)
+		return -EINVAL;
+	if (m->qlen == 5) {
+		if (flags != BPFTK_EXIST)
+			return -E2BIG;
+		m->qhead = (m->qhead + 1) % 5;
+		m->qlen--;
+	}
+	memcpy(m->q[(m->qhead + m->qlen) % 5], val, 3);
+	m->qlen++;
+	return 0;
+}
+
+/* queue pop: the expected result; checks the value popped into out */
+static int model_pop(struct model *m, const unsigned char *out)
+{
+	if (!m->qlen)
+		return -ENOENT;
+	expect(!memcmp(out, m->q[m->qhead], 3));
+	m->qhead = (m->qhead + 1) % 5;
+	m->qlen--;
 	return 0;
 }
 
@@ -179,24 +212,8 @@ static void run(struct in in, int failing)
 				expect(err == model_update(ref, key[0], v,
 							   flags));
 			}
-			if (which == M_QUEUE && ref->exact) {
-				int want = flags == 0 || flags == BPFTK_EXIST
-						   ? 0 : -EINVAL;
-				if (!want && ref->qlen == 5) {
-					if (flags == BPFTK_EXIST) {
-						ref->qhead = (ref->qhead + 1) % 5;
-						ref->qlen--;
-					} else {
-						want = -E2BIG;
-					}
-				}
-				if (!want) {
-					memcpy(ref->q[(ref->qhead + ref->qlen) %
-						      5], val, 3);
-					ref->qlen++;
-				}
-				expect(err == want);
-			}
+			if (which == M_QUEUE && ref->exact)
+				expect(err == model_push(ref, val, flags));
 			break;
 		case 1:
 			err = bpftk_map_lookup_elem(map, k, out, flags & 4);
@@ -242,16 +259,9 @@ static void run(struct in in, int failing)
 					ref->count--;
 				}
 			}
-			if (which == M_QUEUE && ref->exact) {
+			if (which == M_QUEUE && ref->exact)
 				expect(err == (flags & 4 ? -EINVAL
-					       : ref->qlen ? 0 : -ENOENT));
-				if (!err) {
-					expect(!memcmp(out, ref->q[ref->qhead],
-						       3));
-					ref->qhead = (ref->qhead + 1) % 5;
-					ref->qlen--;
-				}
-			}
+					       : model_pop(ref, out)));
 			break;
 		case 5: {
 			void *p = bpftk_map_prog_lookup(map, k, flagb % 4);
@@ -284,7 +294,11 @@ static void run(struct in in, int failing)
 			break;
 		case 8:
 			err = bpftk_map_prog_push(map, val, flags);
+			if (which == M_QUEUE && ref->exact)
+				expect(err == model_push(ref, val, flags));
 			err = bpftk_map_prog_pop(map, out);
+			if (which == M_QUEUE && ref->exact)
+				expect(err == model_pop(ref, out));
 			err = bpftk_map_prog_peek(map, out);
 			break;
 		case 9: {
