@@ -23,6 +23,8 @@
  * as (target function, offset in it) for the link phase.
  */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,22 @@ struct rctx {
 	const char *sec; /* the function's section name */
 	uint8_t *done;	 /* slots with a relocation */
 };
+
+/* An error at slot `at` of the function being relocated, naming the
+ * function (as the program), and the section and slot llvm-objdump would
+ * show. */
+static void rerr(struct rctx *x, size_t at, const char *fmt, ...)
+	BPFTK_PRINTF(3, 4);
+static void rerr(struct rctx *x, size_t at, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	obj_err(x->c, x->f->name, (long)at, "%s [section '%s', instruction %zu]",
+		msg, x->sec, x->f->off + at);
+}
 
 /* The function containing slot `slot` of section sec, or -1. */
 static long func_at(const struct bpftk_object *o, size_t sec, size_t slot)
@@ -64,8 +82,7 @@ static int add_call(struct rctx *x, size_t at, size_t sec, int64_t slot,
 	struct bpftk_object *o = x->c->o;
 	long t = slot >= 0 ? func_at(o, sec, (size_t)slot) : -1;
 	if (t < 0) {
-		obj_err(x->c, x->f->name, (long)at,
-			"%s target (instruction %" PRId64 " of section '%s') "
+		rerr(x, at, "%s target (instruction %" PRId64 " of section '%s') "
 			"is not inside a function",
 			what, slot, obj_sec_name(o, sec));
 		return 0;
@@ -109,8 +126,7 @@ static void set_value_ref(struct rctx *x, size_t at, long map, int64_t off,
 	struct bpftk_insn *in = &x->f->insns[at];
 	const struct bpftk_object_map *m = &x->c->o->maps[map];
 	if (off < 0 || off > (int64_t)m->value_size) {
-		obj_err(x->c, x->f->name, (long)at,
-			"reference to '%s' at offset %" PRId64
+		rerr(x, at, "reference to '%s' at offset %" PRId64
 			" lies outside map '%s' (%u bytes)",
 			sym, off, m->name, m->value_size);
 		return;
@@ -129,8 +145,7 @@ static int reloc_lddw(struct rctx *x, size_t at, const struct bpftk_elf_sym *s,
 	const char *sn = obj_sym_name(o, s);
 	struct bpftk_insn *in = &x->f->insns[at];
 	if (at + 1 >= x->f->n) {
-		obj_err(c, x->f->name, (long)at,
-			"64-bit load relocated against '%s' has no second "
+		rerr(x, at, "64-bit load relocated against '%s' has no second "
 			"slot in its function", sn);
 		return 0;
 	}
@@ -141,14 +156,12 @@ static int reloc_lddw(struct rctx *x, size_t at, const struct bpftk_elf_sym *s,
 				      sn);
 			return 0;
 		}
-		obj_err(c, x->f->name, (long)at,
-			"relocation against undefined symbol '%s' (an extern "
+		rerr(x, at, "relocation against undefined symbol '%s' (an extern "
 			"variable needs linking or a kernel)", sn);
 		return 0;
 	}
 	if (s->shndx >= o->nsecs) {
-		obj_err(c, x->f->name, (long)at,
-			"relocation against '%s' in special section 0x%x "
+		rerr(x, at, "relocation against '%s' in special section 0x%x "
 			"(an uninitialised global variable? compile with "
 			"-fno-common)", sn, s->shndx);
 		return 0;
@@ -158,15 +171,13 @@ static int reloc_lddw(struct rctx *x, size_t at, const struct bpftk_elf_sym *s,
 	int64_t off = (int64_t)s->value + addend;
 	if (k == SEC_CODE) {
 		if (s->type != BPFTK_STT_FUNC && s->type != BPFTK_STT_SECTION) {
-			obj_err(c, x->f->name, (long)at,
-				"function pointer to '%s' in section '%s' is "
+			rerr(x, at, 	"function pointer to '%s' in section '%s' is "
 				"not a function symbol", sn, ts);
 			return 0;
 		}
 		off += in[0].imm;
 		if (off % 8) {
-			obj_err(c, x->f->name, (long)at,
-				"function pointer to '%s' at offset %" PRId64
+			rerr(x, at, 	"function pointer to '%s' at offset %" PRId64
 				" of section '%s' is not on an instruction",
 				sn, off, ts);
 			return 0;
@@ -181,8 +192,7 @@ static int reloc_lddw(struct rctx *x, size_t at, const struct bpftk_elf_sym *s,
 			off += in[0].imm;
 		long m = map_def_at(o, s->shndx, (uint64_t)off);
 		if (m < 0) {
-			obj_err(c, x->f->name, (long)at,
-				"relocation against '%s': no map starts at "
+			rerr(x, at, 	"relocation against '%s': no map starts at "
 				"offset %" PRId64 " of section '%s'",
 				sn, off, ts);
 			return 0;
@@ -196,7 +206,7 @@ static int reloc_lddw(struct rctx *x, size_t at, const struct bpftk_elf_sym *s,
 		set_value_ref(x, at, o->sec_map[s->shndx], off + in[0].imm, sn);
 		return 0;
 	}
-	obj_err(c, x->f->name, (long)at,
+	rerr(x, at,
 		"relocation against '%s' in section '%s', which is neither "
 		"code, a map nor global data", sn, ts);
 	return 0;
@@ -215,35 +225,30 @@ static int reloc_one(struct rctx *x, const struct bpftk_elf_rel *r)
 	if (in->code == OP_LDDW)
 		return reloc_lddw(x, at, &s, r->addend);
 	if (in->code != OP_CALL) {
-		obj_err(c, x->f->name, (long)at,
-			"relocation against '%s' on an instruction that is "
+		rerr(x, at, "relocation against '%s' on an instruction that is "
 			"neither a call nor a 64-bit load (opcode 0x%02x)",
 			sn, in->code);
 		return 0;
 	}
 	if (s.shndx == 0) {
-		obj_err(c, x->f->name, (long)at,
-			"call to undefined function '%s' (an extern function "
+		rerr(x, at, "call to undefined function '%s' (an extern function "
 			"needs linking)", sn);
 		return 0;
 	}
 	if (in->src != BPFTK_CALL_LOCAL) {
-		obj_err(c, x->f->name, (long)at,
-			"relocation against '%s' on a call that is not a "
+		rerr(x, at, "relocation against '%s' on a call that is not a "
 			"BPF-to-BPF call (src %u)", sn, in->src);
 		return 0;
 	}
 	if (s.shndx >= o->nsecs || o->sec_kind[s.shndx] != SEC_CODE) {
-		obj_err(c, x->f->name, (long)at,
-			"call relocation against '%s' in section '%s', which "
+		rerr(x, at, "call relocation against '%s' in section '%s', which "
 			"holds no code", sn,
 			s.shndx < o->nsecs ? obj_sec_name(o, s.shndx) : "?");
 		return 0;
 	}
 	int64_t off = (int64_t)s.value + r->addend;
 	if (off % 8) {
-		obj_err(c, x->f->name, (long)at,
-			"call relocation against '%s' at offset %" PRId64
+		rerr(x, at, "call relocation against '%s' at offset %" PRId64
 			" is not on an instruction", sn, off);
 		return 0;
 	}
