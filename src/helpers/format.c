@@ -3,13 +3,14 @@
  *
  * Accepted, as in Linux: printable ASCII and whitespace; %% ; %[-+ 0]*
  * width and .precision; %d %i %u %x %X with no, l or ll length; %c; %s;
- * %p with K, x, s, S, B (printed as the raw address, 16 hex digits: the
+ * %p alone or with K, x, s, S (printed as the raw address, 16 hex digits: the
  * kernel hashes plain %p, which we do not imitate), %pi4 %pI4 %pi6 %pI6
  * (addresses read from program memory).  Anything else is -EINVAL, as is a
  * format without its NUL inside fmt_size or with more conversions than
  * arguments.  Output is truncated to the caller's buffer; the return value
  * is the full length, like snprintf.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -120,11 +121,11 @@ int bpftk_helper_format(char *out, size_t size, const char *fmt,
 				i += 2;
 				continue;
 			}
-			if (c == 'K' || c == 'x' || c == 's' || c == 'S' ||
-			    c == 'B')
+			if (c == 'K' || c == 'x' || c == 's' || c == 'S')
 				i++;
-			else if (c && strchr("iI", c))
-				return -EINVAL;
+			else if (c && !strchr(" \t\n\v\f\r", c) &&
+				 !ispunct((unsigned char)c))
+				return -EINVAL; /* only %pI4 %pi4 %pI6 %pi6 */
 			n = snprintf(tmp, sizeof(tmp), "%016llx",
 				     (unsigned long long)a);
 		} else if (fmt[i] == 's') {

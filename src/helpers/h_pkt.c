@@ -44,14 +44,25 @@ static uint16_t csum_fold(uint32_t s)
 	return (uint16_t)~s;
 }
 
-static uint32_t csum_words(const uint8_t *p, size_t n, uint32_t seed)
+/* csum_partial: 32-bit words, then a 16-bit and an 8-bit tail, each
+ * added with end-around carry (the x86-64 implementation's order). */
+static uint32_t csum_partial(const uint8_t *p, size_t n, uint32_t seed)
 {
 	uint32_t s = seed;
-	for (size_t i = 0; i + 4 <= n; i += 4) {
+	size_t i = 0;
+	for (; i + 4 <= n; i += 4) {
 		uint32_t w;
 		memcpy(&w, p + i, 4);
 		s = csum_add(s, w);
 	}
+	if (n - i >= 2) {
+		uint16_t h;
+		memcpy(&h, p + i, 2);
+		s = csum_add(s, h);
+		i += 2;
+	}
+	if (n - i == 1)
+		s = csum_add(s, p[i]);
 	return s;
 }
 
@@ -61,28 +72,30 @@ static uint16_t fold16(uint32_t s)
 	return (uint16_t)~csum_fold(s);
 }
 
-/* bpf_csum_diff(from, from_size, to, to_size, seed): the sum of ~from and
- * to over 32-bit words, added to seed, folded to 16 bits as Linux 6.13+
- * returns it on every architecture. */
+/* bpf_csum_diff(from, from_size, to, to_size, seed): the sum of to minus
+ * the sum of from, plus seed, folded to 16 bits, with the case split of
+ * Linux 6.13+ (which also made the result 16 bits on every architecture
+ * and accepts any sizes). */
 uint64_t bpftk_h_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 			   uint64_t r5, struct bpftk_vm_call *call)
 {
-	if (((r2 | r4) & 3) || r2 + r4 > 512)
-		return (uint64_t)(int64_t)-EINVAL;
 	const uint8_t *from = bpftk_henv_mem(call, r1, r2, 0, 1);
 	if (!from && r2)
 		return 0;
 	const uint8_t *to = bpftk_henv_mem(call, r3, r4, 0, 3);
 	if (!to && r4)
 		return 0;
-	uint32_t s = (uint32_t)r5;
-	for (uint64_t i = 0; i < r2; i += 4) {
-		uint32_t w;
-		memcpy(&w, from + i, 4);
-		s = csum_add(s, ~w);
-	}
-	s = csum_words(to, r4, s);
-	return fold16(s);
+	uint32_t seed = (uint32_t)r5, ret;
+	if (r2 && r4)
+		ret = csum_add(csum_partial(to, r4, seed),
+			       ~csum_partial(from, r2, 0));
+	else if (r4)
+		ret = csum_partial(to, r4, seed);
+	else if (r2)
+		ret = ~csum_partial(from, r2, ~seed);
+	else
+		ret = seed;
+	return fold16(ret);
 }
 
 /* ---- the packet context ------------------------------------------------- */

@@ -24,6 +24,8 @@
 #define PT_TRACE (BPFTK_PT_TRACING | BPFTK_PT_RAW)
 #define PT_PKT (BPFTK_PT_XDP | BPFTK_PT_TC)
 #define PT_SKB (BPFTK_PT_TC | BPFTK_PT_SOCKET)
+/* "tracing progs cannot use bpf_spin_lock yet" */
+#define PT_NOTRACE (BPFTK_PT_ALL & ~BPFTK_PT_TRACING)
 
 static const struct bpftk_helper table[] = {
 	ROW(map_lookup_elem, "map_lookup_elem", A(CONST_MAP_PTR),
@@ -96,9 +98,9 @@ static const struct bpftk_helper table[] = {
 	    A(PTR_TO_UNINIT_MAP_VALUE), NONE, NONE, NONE, R(INTEGER), PT_ALL,
 	    map_peek_elem)
 	ROW(spin_lock, "spin_lock", A(PTR_TO_SPIN_LOCK), NONE, NONE, NONE,
-	    NONE, R(VOID), PT_ALL, spin_lock)
+	    NONE, R(VOID), PT_NOTRACE, spin_lock)
 	ROW(spin_unlock, "spin_unlock", A(PTR_TO_SPIN_LOCK), NONE, NONE, NONE,
-	    NONE, R(VOID), PT_ALL, spin_unlock)
+	    NONE, R(VOID), PT_NOTRACE, spin_unlock)
 	ROW(probe_read_user, "probe_read_user", A(PTR_TO_UNINIT_MEM),
 	    A(CONST_SIZE_OR_ZERO), A(ANYTHING), NONE, NONE, R(INTEGER),
 	    PT_TRACE, probe_read)
