@@ -12,10 +12,11 @@ if [ "${BPFTK_NO_APT:-0}" != 1 ]; then
 		apt-get update -q
 		# compilers and build; llvm tools are test oracles (objdump, mc,
 		# objcopy); libclang-rt for sanitizers and libFuzzer; libbpf
-		# parses BTF for the object loader and is its test oracle.
+		# parses BTF for the object loader and is its test oracle; python3
+		# checks JSON output in tests.
 		apt-get install -y -q --no-install-recommends \
 			build-essential cmake pkg-config clang llvm \
-			libclang-rt-14-dev binutils libbpf-dev
+			libclang-rt-14-dev binutils libbpf-dev python3
 	else
 		echo "setup: not root, skipping apt-get (set BPFTK_NO_APT=1 to silence)" >&2
 	fi
