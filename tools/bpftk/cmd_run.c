@@ -5,6 +5,12 @@
  * bytes; the program sees it as r1 = address, r2 = length, and it is also
  * the packet of legacy LD_ABS/LD_IND loads.  Checked mode is the default
  * (nothing verifies programs yet); --fast runs without checks.
+ *
+ * With --prog, --data or --ctx an ELF object runs like BPF_PROG_TEST_RUN
+ * (run.h): its maps are created, relocations bound, the program gets the
+ * context of its type (XDP, tc, socket filter...), and the output is the
+ * return value with its name, the packet if the program changed it, and
+ * the time per run.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -16,6 +22,8 @@
 
 #include <bpftk/elf.h>
 #include <bpftk/isa.h>
+#include <bpftk/object.h>
+#include <bpftk/run.h>
 #include <bpftk/vm.h>
 
 #include "cli.h"
@@ -41,6 +49,15 @@ static void usage(FILE *out)
 		"                     memory is not reset between runs\n"
 		"  --section NAME     ELF section to run (default: the first\n"
 		"                     executable section)\n"
+		"\n"
+		"object runs (like BPF_PROG_TEST_RUN; maps, helpers, program type):\n"
+		"  --prog NAME        program (function) of the object (default:\n"
+		"                     the first)\n"
+		"  --data FILE        the packet (or memory of a raw program)\n"
+		"  --data-hex \"..\"    the same as hex bytes\n"
+		"  --ctx FILE         ctx_in (struct xdp_md, __sk_buff, pt_regs)\n"
+		"  prints \"retval = N (NAME)\", the output packet in hex when it\n"
+		"  changed, and with --repeat the time per run\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"exit codes: 0 ok, 1 program rejected, 2 usage, 3 fault at run time\n"
@@ -177,6 +194,79 @@ out:
 	return rc;
 }
 
+/* The object mode: bpftk_run_new + bpftk_run_test. */
+static int run_object(const char *path, const char *prog, unsigned char *data,
+		      size_t data_len, const char *ctx_file,
+		      enum bpftk_vm_mode mode, uint64_t budget, uint64_t repeat,
+		      struct bpftk_diags *d)
+{
+	struct bpftk_object *o = NULL;
+	struct bpftk_run *r = NULL;
+	char *ctx = NULL;
+	size_t ctx_len = 0;
+	unsigned char *out = NULL;
+	int rc = EXIT_OK, err;
+	if (ctx_file && !(ctx = cli_read_file(ctx_file, &ctx_len)))
+		return EXIT_IO;
+	err = bpftk_object_open_file(path, NULL, &o, d);
+	if (err) {
+		rc = err == -EIO ? EXIT_IO : EXIT_REJECTED;
+		goto out;
+	}
+	struct bpftk_run_opts ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.sz = sizeof(ro);
+	ro.prog_name = prog;
+	ro.mode = mode;
+	ro.budget = budget;
+	err = bpftk_run_new(o, &ro, &r, d);
+	if (err) {
+		rc = err == -ENOMEM ? EXIT_IO : EXIT_REJECTED;
+		goto out;
+	}
+	size_t cap = data_len + 4096;
+	out = malloc(cap);
+	unsigned char ctx_out[BPFTK_CTX_USER_MAX];
+	struct bpftk_test_run_opts t;
+	memset(&t, 0, sizeof(t));
+	t.sz = sizeof(t);
+	t.data_in = data;
+	t.data_size_in = (uint32_t)data_len;
+	t.data_out = out;
+	t.data_size_out = out ? (uint32_t)cap : 0;
+	t.ctx_in = ctx;
+	t.ctx_size_in = (uint32_t)ctx_len;
+	t.ctx_out = ctx_out;
+	t.ctx_size_out = sizeof(ctx_out);
+	t.repeat = repeat ? (int)repeat : 1;
+	err = bpftk_run_test(r, &t, d);
+	if (err) {
+		rc = err == -EINVAL || err == -E2BIG ? EXIT_REJECTED
+						     : EXIT_FAULT;
+		goto out;
+	}
+	const char *name = bpftk_progtype_ret_name(bpftk_run_progtype(r),
+						   t.retval);
+	printf("retval = %" PRIu32 "%s%s%s\n", t.retval, name ? " (" : "",
+	       name ? name : "", name ? ")" : "");
+	if (t.data_size_out != data_len ||
+	    (t.data_size_out && memcmp(out, data, t.data_size_out))) {
+		printf("data_out (%" PRIu32 " bytes):", t.data_size_out);
+		for (uint32_t i = 0; i < t.data_size_out; i++)
+			printf("%s%02x", i % 16 ? " " : "\n  ", out[i]);
+		printf("\n");
+	}
+	if (repeat)
+		printf("%" PRIu64 " runs, %" PRIu64 " ns/run\n", repeat,
+		       t.duration);
+out:
+	bpftk_run_free(r);
+	bpftk_object_close(o);
+	free(ctx);
+	free(out);
+	return rc;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -188,7 +278,8 @@ int cmd_run(int argc, char **argv)
 {
 	enum bpftk_vm_mode mode = BPFTK_VM_CHECKED;
 	const char *mem_file = NULL, *mem_hex = NULL, *section = NULL;
-	const char *prog = NULL;
+	const char *prog = NULL, *prog_name = NULL, *ctx_file = NULL;
+	int object_mode = 0;
 	uint64_t repeat = 0, budget = 0;
 	int have_budget = 0;
 	for (int i = 1; i < argc; i++) {
@@ -207,6 +298,18 @@ int cmd_run(int argc, char **argv)
 			mem_hex = argv[++i];
 		} else if (!strcmp(a, "--section") && more) {
 			section = argv[++i];
+		} else if (!strcmp(a, "--prog") && more) {
+			prog_name = argv[++i];
+			object_mode = 1;
+		} else if (!strcmp(a, "--data") && more) {
+			mem_file = argv[++i];
+			object_mode = 1;
+		} else if (!strcmp(a, "--data-hex") && more) {
+			mem_hex = argv[++i];
+			object_mode = 1;
+		} else if (!strcmp(a, "--ctx") && more) {
+			ctx_file = argv[++i];
+			object_mode = 1;
 		} else if (!strcmp(a, "--repeat") && more) {
 			if (parse_u64(argv[++i], &repeat) || repeat == 0) {
 				cli_error("run: --repeat needs a count of at "
@@ -261,7 +364,24 @@ int cmd_run(int argc, char **argv)
 	struct bpftk_insn *insns = NULL;
 	size_t n = 0;
 	struct bpftk_vm *vm = NULL;
-	int rc = d ? read_program(prog, section, &insns, &n, d) : EXIT_IO;
+	int rc;
+	if (object_mode) {
+		if (section) {
+			cli_error("run: --section is for single sections; "
+				  "name the program with --prog");
+			rc = EXIT_USAGE;
+			goto out;
+		}
+		rc = d ? run_object(prog, prog_name, mem, mem_len, ctx_file,
+				    mode,
+				    have_budget ? (budget ? budget
+							  : BPFTK_VM_UNLIMITED)
+						: 0,
+				    repeat, d)
+		       : EXIT_IO;
+		goto out;
+	}
+	rc = d ? read_program(prog, section, &insns, &n, d) : EXIT_IO;
 	if (rc)
 		goto out;
 
