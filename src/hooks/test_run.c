@@ -580,6 +580,7 @@ static int prepare(struct bpftk_run *r, const struct bpftk_test_run_opts *t,
 	}
 	if (pt->l2_offset)
 		c->data += pt->l2_offset;
+	c->data_meta = c->data; /* skbs of a test run carry no metadata */
 	put32(c, 0, (uint32_t)(c->data_end - c->data));
 	put32(c, 4, pkt_type);
 	put32(c, 16, proto);
