@@ -287,7 +287,9 @@ static void step(struct flow *f, size_t pc)
 				s.reg[i] = K_OTHER;
 			break;
 		}
-		/* fall through: helpers and kfuncs clobber r0..r5 */
+		for (int i = 0; i <= 5; i++) /* helpers and kfuncs */
+			s.reg[i] = K_OTHER;
+		break;
 	case BPFTK_FORM_CALLX:
 		for (int i = 0; i <= 5; i++)
 			s.reg[i] = K_OTHER;
