@@ -117,6 +117,9 @@ struct bpftk_object;
 struct bpftk_object_prog;
 struct bpftk_object_map;
 
+/* Options: zero-initialise, set sz = sizeof(struct bpftk_object_opts),
+ * then the fields you need.  Older (smaller) structs are accepted; larger
+ * ones when the bytes this version does not know are zero (else -EINVAL). */
 struct bpftk_object_opts {
 	size_t sz; /* sizeof(struct bpftk_object_opts) */
 	/* Object name, the prefix of global-data map names ("myobj.rodata").

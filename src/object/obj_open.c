@@ -328,6 +328,12 @@ int bpftk_object_open_mem(const void *data, size_t len,
 	if (opts) {
 		if (opts->sz < sizeof(size_t))
 			return -EINVAL;
+		/* a newer caller's options are fine while what we do not
+		 * know of them is zero */
+		const unsigned char *b = (const unsigned char *)opts;
+		for (size_t i = sizeof(*opts); i < opts->sz; i++)
+			if (b[i])
+				return -EINVAL;
 		if (opts->sz >= offsetof(struct bpftk_object_opts, object_name) +
 					sizeof(opts->object_name))
 			oname = opts->object_name;

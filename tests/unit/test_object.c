@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -747,6 +748,29 @@ static void test_api(void)
 	      o == NULL);
 	struct bpftk_object_opts small = {1, NULL, NULL};
 	CHECK(bpftk_object_open_mem("x", 1, &small, &o, NULL) == -EINVAL);
+	/* a newer, larger options struct: unknown bytes must be zero */
+	struct {
+		struct bpftk_object_opts o;
+		uint64_t more;
+	} big = {{sizeof(big), NULL, "big.o"}, 0};
+	CHECK(bpftk_object_open_mem("x", 1, &big.o, &o, NULL) == -EINVAL &&
+	      o == NULL); /* opened, rejected as not ELF */
+	struct bpftk_diags *dd = bpftk_diags_new();
+	bpftk_object_open_mem("x", 1, &big.o, &o, dd);
+	CHECK(strstr(first_error(dd), "big.o: error: ") != NULL);
+	big.more = 1;
+	bpftk_diags_clear(dd);
+	CHECK(bpftk_object_open_mem("x", 1, &big.o, &o, dd) == -EINVAL);
+	CHECK(bpftk_diags_count(dd) == 0);
+	bpftk_diags_free(dd);
+	/* an older, smaller one: object_name only */
+	struct bpftk_object_opts old = {offsetof(struct bpftk_object_opts,
+						 filename),
+					"oldname", "ignored.o"};
+	dd = bpftk_diags_new();
+	bpftk_object_open_mem("x", 1, &old, &o, dd);
+	CHECK(strstr(first_error(dd), "<memory>: error: ") != NULL);
+	bpftk_diags_free(dd);
 	struct bpftk_diags *d = bpftk_diags_new();
 	CHECK(bpftk_object_open_file("/nonexistent/x.o", NULL, &o, d) == -EIO);
 	CHECK(strstr(first_error(d), "/nonexistent/x.o: error: cannot open") !=
