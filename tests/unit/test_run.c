@@ -162,6 +162,59 @@ static void test_misc(struct bpftk_object *o)
 	}
 }
 
+static void test_loop_fault(struct bpftk_object *o)
+{
+	struct bpftk_run *r = start(o, "xdp_loop_fault", 0, NULL);
+	if (!r)
+		return;
+	struct bpftk_diags *d = bpftk_diags_new();
+	struct bpftk_test_run_opts t = {.sz = sizeof(t)};
+	t.data_in = pkt;
+	t.data_size_in = sizeof(pkt);
+	CHECK(bpftk_run_test(r, &t, d) == -EFAULT);
+	const struct bpftk_diag *g = bpftk_diags_get(d, 0);
+	CHECK(g && strstr(g->msg, "loop") && strstr(g->msg, "in callback") &&
+	      strstr(g->msg, "null pointer"));
+	if (g)
+		printf("callback fault: %s\n", g->msg);
+	bpftk_diags_free(d);
+	bpftk_run_free(r);
+}
+
+/* Every allocation of bpftk_run_new fails in turn: -ENOMEM, no leak
+ * (ASan), and the run works once nothing fails. */
+static long fail_at = -1, allocs;
+static void *fail_malloc(size_t n)
+{
+	return allocs++ == fail_at ? NULL : malloc(n);
+}
+static void *fail_realloc(void *p, size_t n)
+{
+	return allocs++ == fail_at ? NULL : realloc(p, n);
+}
+
+static void test_oom(struct bpftk_object *o)
+{
+	int ok = 0;
+	for (fail_at = 0; fail_at < 2000 && !ok; fail_at++) {
+		allocs = 0;
+		bpftk_set_allocator(fail_malloc, fail_realloc, free);
+		struct bpftk_run *r = NULL;
+		struct bpftk_run_opts ro = {.sz = sizeof(ro),
+					    .prog_name = "xdp_count"};
+		int err = bpftk_run_new(o, &ro, &r, NULL);
+		bpftk_set_allocator(NULL, NULL, NULL);
+		if (!err) {
+			ok = 1;
+			bpftk_run_free(r);
+		} else if (err != -ENOMEM) {
+			fprintf(stderr, "allocation %ld: %d\n", fail_at, err);
+			CHECK(err == -ENOMEM);
+		}
+	}
+	CHECK(ok);
+}
+
 static void test_tail(struct bpftk_object *o)
 {
 	struct bpftk_run *r = start(o, "entry", 0, NULL);
@@ -207,8 +260,11 @@ TEST_MAIN({
 	CHECK(bpftk_run_test(NULL, NULL, NULL) == -EINVAL);
 	bpftk_run_free(NULL);
 	struct bpftk_object *o = compile("run_misc");
-	if (o)
+	if (o) {
 		test_misc(o);
+		test_loop_fault(o);
+		test_oom(o);
+	}
 	bpftk_object_close(o);
 	o = compile("xdp_tail");
 	if (o)

@@ -58,3 +58,14 @@ int xdp_count(struct xdp_md *ctx)
 }
 
 char _license[] SEC("license") = "GPL";
+
+static long bad_cb(__u64 i, void *ctx)
+{
+	return *(volatile __u8 *)(long)(i + 16); /* a null-page read */
+}
+
+SEC("xdp")
+int xdp_loop_fault(struct xdp_md *ctx)
+{
+	return bpf_loop(3, bad_cb, 0, 0);
+}
