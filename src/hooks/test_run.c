@@ -246,6 +246,35 @@ static int bind(struct bpftk_run *r, struct bpftk_insn *in, size_t n,
 	return 0;
 }
 
+/* Helper calls the program's type may not make, named the way the
+ * kernel's verifier would ("unknown func bpf_xdp_adjust_head#44"). */
+static int check_calls(const struct rprog *rp, const struct bpftk_insn *in,
+		       size_t n, const char *name, struct bpftk_diags *d)
+{
+	int err = 0;
+	for (size_t pc = 0; pc < n; pc++) {
+		if (bpftk_isa_lookup(&in[pc]) != BPFTK_OP_CALL)
+			continue;
+		uint32_t id = (uint32_t)in[pc].imm;
+		if (bpftk_progtype_helper_allowed(rp->pt, id))
+			continue;
+		const struct bpftk_helper *h = bpftk_helper_get(id);
+		if (h)
+			bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, name,
+					(long)pc,
+					"helper bpf_%s#%u is not available to "
+					"%s programs",
+					h->name, id, rp->pt->name);
+		else
+			bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, name,
+					(long)pc,
+					"helper #%u is not implemented by bpftk",
+					id);
+		err = -EINVAL;
+	}
+	return err;
+}
+
 static int load_prog(struct bpftk_run *r, struct rprog *rp,
 		     struct bpftk_diags *d)
 {
@@ -257,6 +286,8 @@ static int load_prog(struct bpftk_run *r, struct rprog *rp,
 		return -ENOMEM;
 	memcpy(in, src, n * sizeof(*in));
 	int err = bind(r, in, n, name, d);
+	if (!err)
+		err = check_calls(rp, in, n, name, d);
 	if (!err)
 		err = bpftk_progtype_rewrite(rp->pt, in, n, name, d);
 	struct bpftk_vm_opts vo;

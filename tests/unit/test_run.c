@@ -54,6 +54,8 @@ static uint8_t pkt[64] = {0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2, 0x08, 0,
 static void test_misc(struct bpftk_object *o)
 {
 	start(o, "nope", -ENOENT, "no program named 'nope'");
+	start(o, "kp_bad_helper", -EINVAL,
+	      "helper bpf_xdp_adjust_head#44 is not available to kprobe");
 	struct bpftk_run *r = start(o, "sock_len", 0, NULL);
 	if (r) {
 		uint8_t out[128];

@@ -69,3 +69,9 @@ int xdp_loop_fault(struct xdp_md *ctx)
 {
 	return bpf_loop(3, bad_cb, 0, 0);
 }
+
+SEC("kprobe/x")
+int kp_bad_helper(void *ctx)
+{
+	return bpf_xdp_adjust_head(ctx, 0); /* an XDP helper in a kprobe */
+}
