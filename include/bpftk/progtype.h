@@ -160,8 +160,8 @@ BPFTK_API int bpftk_progtype_ctx_accesses(const struct bpftk_insn *insns,
  * loads of struct bpftk_ctx's pointers; other accesses keep their offset.
  * Refused (-EINVAL, "invalid bpf_context access off=%u size=%u" and the
  * field name when there is one): unknown offsets, wrong sizes, writes to
- * read-only fields, narrow pointer loads; any context access of a raw
- * program. */
+ * read-only fields, narrow pointer loads.  Raw programs (r1 = memory) are
+ * left as they are. */
 BPFTK_API int bpftk_progtype_rewrite(const struct bpftk_progtype *pt,
 				     struct bpftk_insn *insns, size_t n,
 				     const char *prog, struct bpftk_diags *d);
