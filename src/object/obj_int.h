@@ -62,7 +62,7 @@ struct obj_func {
 	int entry;	  /* a program entry point */
 	struct bpftk_insn *insns; /* copy, map references relocated */
 	struct obj_call *calls;
-	size_t ncalls;
+	size_t ncalls, cap_calls;
 };
 
 /* A piece of a program: a function placed at a slot. */

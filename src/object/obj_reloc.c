@@ -88,11 +88,16 @@ static int add_call(struct rctx *x, size_t at, size_t sec, int64_t slot,
 		return 0;
 	}
 	struct obj_func *f = x->f;
-	struct obj_call *v =
-		bpftk_realloc(f->calls, (f->ncalls + 1) * sizeof(*v));
-	if (!v)
-		return obj_nomem(x->c);
-	f->calls = v;
+	if (f->ncalls == f->cap_calls) {
+		size_t cap = f->cap_calls ? f->cap_calls * 2 : 4;
+		struct obj_call *v =
+			bpftk_realloc(f->calls, cap * sizeof(*v));
+		if (!v)
+			return obj_nomem(x->c);
+		f->calls = v;
+		f->cap_calls = cap;
+	}
+	struct obj_call *v = f->calls;
 	v[f->ncalls].at = at;
 	v[f->ncalls].func = (size_t)t;
 	v[f->ncalls].off = (size_t)slot - o->funcs[t].off;
