@@ -261,7 +261,9 @@ static int reloc_one(struct rctx *x, const struct bpftk_elf_rel *r)
 }
 
 /* Calls and function pointers that no relocation touched: relative to
- * their own position in the section. */
+ * their own position in the section.  Map and BTF forms of lddw only make
+ * sense as a relocation's result: left in the input they would pass for
+ * references to this object's maps. */
 static int relative_refs(struct rctx *x)
 {
 	struct obj_func *f = x->f;
@@ -269,6 +271,15 @@ static int relative_refs(struct rctx *x)
 		const struct bpftk_insn *in = &f->insns[i];
 		int call = in->code == OP_CALL && in->src == BPFTK_CALL_LOCAL;
 		int fptr = in->code == OP_LDDW && in->src == BPFTK_PSEUDO_FUNC;
+		/* other src values are the ISA validator's to report */
+		int pseudo = in->src >= BPFTK_PSEUDO_MAP_FD &&
+			     in->src <= BPFTK_PSEUDO_MAP_IDX_VALUE;
+		if (!x->done[i] && in->code == OP_LDDW && pseudo && !fptr) {
+			rerr(x, i, "64-bit load of pseudo source %u without a "
+				   "relocation (map and BTF references are "
+				   "made by relocations)", in->src);
+			continue;
+		}
 		if (x->done[i] || !(call || fptr))
 			continue;
 		int64_t t = (int64_t)(f->off + i) + 1 + in->imm;

@@ -321,6 +321,20 @@ static void test_written(void)
 		CHECK(strstr(first_error(d), "bad.o: prog 'xdp' insn 0: error: "
 					     "call target") != NULL);
 		bpftk_elf_buf_free(buf);
+
+		/* a map reference nobody relocated */
+		struct bpftk_insn raw[] = {INSN(0x18, 1, 5, 0, 0),
+					   INSN(0, 0, 0, 0, 0),
+					   INSN(0x95, 0, 0, 0, 0)};
+		struct bpftk_elf_section s6[] = {{"xdp", raw, 3, NULL, 0}};
+		CHECK(bpftk_elf_write(s6, 1, NULL, big, &buf, &len, d) == 0);
+		bpftk_diags_clear(d);
+		o = open_bytes(buf, len, "raw.o", d, &err);
+		CHECK(err == -EINVAL && !o);
+		CHECK(strstr(first_error(d), "raw.o: prog 'xdp' insn 0: error: "
+					     "64-bit load of pseudo source 5 "
+					     "without a relocation") != NULL);
+		bpftk_elf_buf_free(buf);
 		bpftk_diags_free(d);
 	}
 }

@@ -36,13 +36,19 @@ struct expect {
 	const char *msg; /* substring of the first error */
 };
 
-/* Objects that cannot open: both reference an extern function that only
- * a linker could provide (libbpf rejects them too, asking for its BTF). */
+/* Objects that cannot open, with the message expected: two reference an
+ * extern function only a linker could provide (libbpf rejects them too,
+ * asking for its BTF); for two of invalid/ the reason is checked. */
 static const struct expect must_fail[] = {
 	{"build/badrelo.o", "calls extern function ebpf_map_update_elem",
 	 "call to undefined function 'ebpf_map_update_elem'"},
 	{"build/externalfunction.o", "calls extern function bpf_map_lookup_elem",
 	 "call to undefined function 'bpf_map_lookup_elem'"},
+	{"invalid/invalid-lddw.o", "lddw with an invalid source register",
+	 "prog 'func' insn 1: error: opcode 0x18: src field 15 is not valid"},
+	{"invalid/ef2e42c0bfcf4dab6b9c3926759365b6dfa73634",
+	 "a relocation section applies to a section of another name",
+	 "'.rel.debug_line' applies to section 12 'info'"},
 };
 
 /* Files of invalid/ that are well-formed objects: what makes them invalid
