@@ -584,6 +584,39 @@ static int patch_btf(char *data, size_t len, uint32_t to)
 	return ok;
 }
 
+/* A .bss claiming 4 GiB (a fuzzer's find): refused, not allocated. */
+static void test_huge_bss(void)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/corpus/ebpf-samples/build/"
+		 "global_variable.o", test_shared);
+	size_t len;
+	char *data = slurp(path, &len);
+	struct bpftk_elf *e = NULL;
+	CHECK(data && bpftk_elf_open_mem(data, len, NULL, &e, NULL) == 0);
+	long bss = e ? bpftk_elf_section_by_name(e, ".bss") : -1;
+	bpftk_elf_close(e);
+	CHECK(bss > 0);
+	if (bss > 0) {
+		/* the object is little-endian: e_shoff at 40, sh_size at 32 */
+		uint64_t shoff = 0, size = 0xfffc0000ull;
+		for (int k = 7; k >= 0; k--)
+			shoff = shoff << 8 | (uint8_t)data[40 + k];
+		for (int k = 0; k < 8; k++)
+			data[shoff + (size_t)bss * 64 + 32 + k] =
+				(char)(size >> (8 * k));
+		struct bpftk_diags *d = bpftk_diags_new();
+		int err;
+		struct bpftk_object *o = open_bytes(data, len, "bss.o", d, &err);
+		CHECK(err == -EINVAL && !o);
+		CHECK(strstr(first_error(d), "bss.o: error: data section '.bss' "
+					     "of 4294705152 bytes is too large")
+		      != NULL);
+		bpftk_diags_free(d);
+	}
+	free(data);
+}
+
 static void test_bad_btf(void)
 {
 	char path[4096];
@@ -832,6 +865,7 @@ static void run(void)
 	test_data_names();
 	test_written();
 	test_bad_btf();
+	test_huge_bss();
 	test_api();
 	test_damage();
 	test_alloc_failure();
