@@ -35,6 +35,13 @@
  * handles and every string or array they return are borrowed and live until
  * bpftk_object_close().
  *
+ * Threads: objects may be opened in several threads at once.  .BTF is
+ * parsed with libbpf, whose process-wide print callback is swapped for a
+ * silent one meanwhile (under a lock), so libbpf messages other threads
+ * cause during that moment are not printed.  Not supported: CO-RE
+ * relocations (counted, not applied), .struct_ops maps, __ksym externs
+ * (a relocation against one is an error).
+ *
  * Errors: 0 (or a count) on success, or a negative errno: -EINVAL the object
  * is malformed or uses something unsupported (details in the diagnostics),
  * -ENOMEM, -ENOENT not found, -ERANGE index out of range, -EIO the file could
