@@ -12,8 +12,8 @@
 #include "test.h"
 #include "test_vm_util.h"
 
-static char bin_dir[PATH_MAX]; /* .../build/tests */
-static char bpftk[PATH_MAX];	/* .../build/bpftk */
+static char bin_dir[PATH_MAX];	     /* .../build/tests */
+static char bpftk[PATH_MAX + 16];    /* .../build/bpftk */
 
 static int find_bpftk(void)
 {
@@ -35,7 +35,7 @@ static int find_bpftk(void)
  * in out. */
 static int run(const char *args, char *out, size_t cap)
 {
-	char cmd[3 * PATH_MAX];
+	char cmd[6 * PATH_MAX];
 	snprintf(cmd, sizeof(cmd), "'%s' run %s 2>&1", bpftk, args);
 	FILE *f = popen(cmd, "r");
 	if (!f)
