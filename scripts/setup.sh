@@ -16,7 +16,7 @@ if [ "${BPFTK_NO_APT:-0}" != 1 ]; then
 		# checks JSON output in tests.
 		apt-get install -y -q --no-install-recommends \
 			build-essential cmake pkg-config clang llvm \
-			libclang-rt-14-dev binutils libbpf-dev python3
+			libclang-rt-14-dev binutils libbpf-dev libpcap-dev python3
 	else
 		echo "setup: not root, skipping apt-get (set BPFTK_NO_APT=1 to silence)" >&2
 	fi

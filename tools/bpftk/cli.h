@@ -13,6 +13,7 @@
 #define BPFTK_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <bpftk/common.h>
@@ -40,9 +41,37 @@ void cli_error(const char *fmt, ...) BPFTK_PRINTF(1, 2);
 /* True when arg equals one of the (up to two) option spellings. */
 int cli_is(const char *arg, const char *a, const char *b);
 
+struct bpftk_object;
+struct bpftk_run;
+
+/* An object run for `bpftk run --pcap` and `bpftk map` (cmd_map.c). */
+struct cli_run_args {
+	const char *path;     /* the object */
+	const char *prog;     /* NULL: the first program */
+	const char *pcap;     /* run over this capture, or */
+	const char *data;     /* once on this packet, or */
+	const char *data_hex; /* on these hex bytes; none: no run */
+	const char *out_pcap; /* capture of the passing packets */
+	int json;	      /* pcap summary as JSON members */
+	FILE *report;	      /* where the run's summary goes */
+	int mode;	      /* enum bpftk_vm_mode */
+	uint64_t budget;
+};
+/* Opens the object, creates its maps, loads the program, runs it as asked
+ * and reports.  Returns an exit code; on EXIT_OK and EXIT_FAULT *r is the
+ * run (maps as the program left them), otherwise NULL.  *o (may be set
+ * even on failure) and *r are the caller's to free. */
+int cli_run_object(const struct cli_run_args *a, struct bpftk_object **o,
+		   struct bpftk_run **r);
+/* Dumps the maps of a run (only: one map by name, or NULL for all) like
+ * bpftool; JSON: an array of {"name","type","entries"}.  Exit code. */
+int cli_dump_maps(struct bpftk_run *r, const struct bpftk_object *o,
+		  const char *only, int json, FILE *out);
+
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_map(int argc, char **argv);
 int cmd_obj(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_version(int argc, char **argv);

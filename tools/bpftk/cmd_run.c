@@ -11,6 +11,10 @@
  * context of its type (XDP, tc, socket filter...), and the output is the
  * return value with its name, the packet if the program changed it, and
  * the time per run.
+ *
+ * With --pcap the program runs over every packet of a capture (hooks.h)
+ * and the verdict counts and maps are printed (cli_run_object and
+ * cli_dump_maps in cmd_map.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -58,6 +62,20 @@ static void usage(FILE *out)
 		"  --ctx FILE         ctx_in (struct xdp_md, __sk_buff, pt_regs)\n"
 		"  prints \"retval = N (NAME)\", the output packet in hex when it\n"
 		"  changed, and with --repeat the time per run\n"
+		"\n"
+		"capture runs (XDP, tc, socket filter programs of an object):\n"
+		"  --pcap FILE        run over every packet of a pcap capture\n"
+		"                     (XDP/tc: Ethernet captures only); prints\n"
+		"                     the packet count and the count of each\n"
+		"                     verdict (socket filters: kept/dropped),\n"
+		"                     then the maps like bpftool; faults are\n"
+		"                     counted per packet, the first is shown,\n"
+		"                     and the exit code is 3 if any; progress on\n"
+		"                     stderr every 100000 packets\n"
+		"  -w FILE            write the packets that pass (XDP_PASS,\n"
+		"                     TC_ACT_OK/UNSPEC, kept) as the program\n"
+		"                     left them to this capture\n"
+		"  -j, --json         the capture run's output as JSON\n"
 		"  -h, --help         this text\n"
 		"\n"
 		"exit codes: 0 ok, 1 program rejected, 2 usage, 3 fault at run time\n"
@@ -267,6 +285,39 @@ out:
 	return rc;
 }
 
+/* --pcap: the run over a capture, then the maps (cli_run_object). */
+static int run_pcap(const char *path, const char *prog, const char *pcap,
+		    const char *out_pcap, int json, enum bpftk_vm_mode mode,
+		    uint64_t budget)
+{
+	struct cli_run_args a;
+	memset(&a, 0, sizeof(a));
+	a.path = path;
+	a.prog = prog;
+	a.pcap = pcap;
+	a.out_pcap = out_pcap;
+	a.json = json;
+	a.report = stdout;
+	a.mode = (int)mode;
+	a.budget = budget;
+	struct bpftk_object *o = NULL;
+	struct bpftk_run *r = NULL;
+	if (json)
+		printf("{");
+	int rc = cli_run_object(&a, &o, &r);
+	if (r) {
+		printf(json ? ",\"maps\":" : "maps:\n");
+		int drc = cli_dump_maps(r, o, NULL, json, stdout);
+		if (drc)
+			rc = drc;
+	}
+	if (json)
+		printf("}\n");
+	bpftk_run_free(r);
+	bpftk_object_close(o);
+	return rc;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -279,7 +330,8 @@ int cmd_run(int argc, char **argv)
 	enum bpftk_vm_mode mode = BPFTK_VM_CHECKED;
 	const char *mem_file = NULL, *mem_hex = NULL, *section = NULL;
 	const char *prog = NULL, *prog_name = NULL, *ctx_file = NULL;
-	int object_mode = 0;
+	const char *pcap = NULL, *out_pcap = NULL;
+	int object_mode = 0, json = 0;
 	uint64_t repeat = 0, budget = 0;
 	int have_budget = 0;
 	for (int i = 1; i < argc; i++) {
@@ -307,6 +359,13 @@ int cmd_run(int argc, char **argv)
 		} else if (!strcmp(a, "--data-hex") && more) {
 			mem_hex = argv[++i];
 			object_mode = 1;
+		} else if (!strcmp(a, "--pcap") && more) {
+			pcap = argv[++i];
+			object_mode = 1;
+		} else if (!strcmp(a, "-w") && more) {
+			out_pcap = argv[++i];
+		} else if (cli_is(a, "-j", "--json")) {
+			json = 1;
 		} else if (!strcmp(a, "--ctx") && more) {
 			ctx_file = argv[++i];
 			object_mode = 1;
@@ -341,6 +400,21 @@ int cmd_run(int argc, char **argv)
 	if (!prog) {
 		usage(stderr);
 		return EXIT_USAGE;
+	}
+	if ((out_pcap || json) && !pcap) {
+		cli_error("run: -w and -j go with --pcap");
+		return EXIT_USAGE;
+	}
+	if (pcap) {
+		if (mem_file || mem_hex || ctx_file || repeat || section) {
+			cli_error("run: --pcap takes no --data, --mem, --ctx, "
+				  "--repeat or --section");
+			return EXIT_USAGE;
+		}
+		return run_pcap(prog, prog_name, pcap, out_pcap, json, mode,
+				have_budget ? (budget ? budget
+						      : BPFTK_VM_UNLIMITED)
+					    : 0);
 	}
 	if (mem_file && mem_hex) {
 		cli_error("run: --mem and --mem-hex exclude each other");
