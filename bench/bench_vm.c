@@ -5,7 +5,9 @@
  *
  * Every engine first runs on freshly prepared memory and must return the
  * native result, so a wrong interpreter cannot post a time.  Times are the
- * best of several batches of at least ~10 ms each.  The kernel column
+ * thread's CPU time (so other load on the machine does not count, only its
+ * effect on caches), the best of several batches of at least ~20 ms each,
+ * with the engines interleaved batch by batch.  The kernel column
  * (BPF_PROG_TEST_RUN) is not measured yet and shows n/a.
  *
  *   bench_vm [--quick] [--switch] [NAME...]
@@ -36,7 +38,7 @@ struct job {
 static double now_ns(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
