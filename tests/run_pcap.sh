@@ -1,0 +1,160 @@
+#!/bin/sh
+# run_pcap.sh BUILD_DIR SHARED_DIR — bpftk run --pcap and bpftk map:
+#  1. the XDP example (examples/xdp/run.sh: numbers checked against a
+#     capture generated with known content);
+#  2. the command's contract: non-Ethernet captures refused for XDP, JSON
+#     output parses and agrees with the text, runtime faults counted per
+#     packet (against a count of short packets made by python) with exit 3,
+#     socket filters on raw-IP captures, map update/lookup/delete;
+#  3. every XDP/tc/socket-filter program of ../shared/corpus/ebpf-samples
+#     that bpftk loads, over every capture of ../shared/pcaps (Ethernet ones
+#     for XDP/tc) in checked mode: the packet counts must equal INDEX.tsv's
+#     (an oracle from tcpdump), the command must not crash; runtime faults
+#     are listed as findings but do not fail the test, because whether the
+#     kernel's verifier accepts each program is not checked here.
+set -u
+B=$1
+S=$2
+BPFTK=$B/bpftk
+command -v python3 >/dev/null 2>&1 || { echo "no python3: skipped"; exit 77; }
+command -v clang >/dev/null 2>&1 || { echo "no clang: skipped"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+
+# ---- 1. the example
+sh examples/xdp/run.sh "$B" >"$T/ex" 2>&1
+rc=$?
+grep -E '^(ok|MISMATCH)' "$T/ex"
+[ $rc = 0 ] || { cat "$T/ex"; bad "examples/xdp/run.sh exited $rc"; }
+
+# ---- 2. the contract
+CL="clang -target bpf -O2 -g -I/usr/include/$(uname -m)-linux-gnu"
+cat >"$T/fault.c" <<'C'
+#include <linux/bpf.h>
+/* reads byte 100 of the packet without a bounds check: faults (in checked
+ * mode) exactly on packets of at most 100 bytes */
+__attribute__((section("xdp"), used)) int unchecked(struct xdp_md *ctx)
+{
+	return *((unsigned char *)(long)ctx->data + 100) ? 2 : 1;
+}
+char LICENSE[] __attribute__((section("license"), used)) = "GPL";
+C
+cat >"$T/sock.c" <<'C'
+#include <linux/bpf.h>
+/* socket filter: keeps the first 20 bytes of each packet */
+__attribute__((section("socket"), used)) int keep20(struct __sk_buff *skb)
+{
+	return 20;
+}
+char LICENSE[] __attribute__((section("license"), used)) = "GPL";
+C
+$CL -c "$T/fault.c" -o "$T/fault.o" && $CL -c "$T/sock.c" -o "$T/sock.o" ||
+	bad "clang failed on the test programs"
+python3 examples/xdp/gen_pcap.py "$T/ex.pcap" >/dev/null
+short=$(python3 - "$T/ex.pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read(); off = 24; n = 0
+while off < len(d):
+    cap = struct.unpack("<I", d[off + 8:off + 12])[0]
+    n += cap <= 100; off += 16 + cap
+print(n)
+PY
+)
+"$BPFTK" run "$T/fault.o" --pcap "$T/ex.pcap" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 3 ] || bad "faulting program: exit $rc, expected 3"
+got=$(sed -n 's/.* \([0-9]*\) faults$/\1/p' "$T/out")
+[ "$got" = "$short" ] && echo "ok: $got faults = packets of <= 100 bytes" ||
+	bad "faults '$got', expected $short (packets of <= 100 bytes)"
+grep -q "first runtime fault at packet" "$T/err" || bad "first fault not shown"
+
+"$BPFTK" run "$T/fault.o" --pcap "$S/pcaps/LINKTYPE_RAW_ipv4.pcap" >"$T/out" 2>"$T/err"
+rc=$?
+[ $rc = 1 ] && grep -q "is not Ethernet" "$T/err" &&
+	echo "ok: XDP over a raw-IP capture refused: $(cat "$T/err")" ||
+	bad "XDP over raw-IP capture: exit $rc, $(cat "$T/err")"
+
+for cap in LINKTYPE_RAW_ipv4 print-flags; do
+	want=$(awk -F'\t' -v f="$cap.pcap" '$1 == f { print $4 }' "$S/pcaps/INDEX.tsv")
+	"$BPFTK" run "$T/sock.o" --pcap "$S/pcaps/$cap.pcap" -w "$T/s.pcap" -j >"$T/out" 2>"$T/err" ||
+		bad "socket filter over $cap: $(cat "$T/err")"
+	python3 - "$T/out" "$T/s.pcap" "$want" <<'PY' || fail=1
+import json, struct, sys
+j = json.load(open(sys.argv[1]))
+d = open(sys.argv[2], "rb").read(); off = 24; caps = []
+while off < len(d):
+    cap = struct.unpack("<I", d[off + 8:off + 12])[0]
+    caps.append(cap); off += 16 + cap
+want = int(sys.argv[3])
+ok = (j["packets"] == want and j["verdicts"]["kept"] == j["run"] and
+      j["written"] == len(caps) and all(c <= 20 + 14 for c in caps))
+print("%s: socket filter over %s: %d packets (INDEX.tsv: %d), %d written, caplens %s"
+      % ("ok" if ok else "FAIL", j["capture"], j["packets"], want,
+         len(caps), sorted(set(caps))))
+sys.exit(0 if ok else 1)
+PY
+done
+
+M="$BPFTK map"
+$M update examples/xdp/run.sh m key 0 >/dev/null 2>&1 && bad "map update on a non-object succeeded"
+$CL -c examples/xdp/xdp_count.c -o "$T/x.o"
+$M update "$T/x.o" --pcap "$T/ex.pcap" counts key 09 00 00 00 value 2a 0 0 0 0 0 0 0 >"$T/out" 2>"$T/err"
+grep -q "^key: 09 00 00 00  value: 2a 00 00 00 00 00 00 00" "$T/out" &&
+	grep -q "^Found 9 elements" "$T/out" && echo "ok: map update after a capture run" ||
+	bad "map update: $(cat "$T/out" "$T/err")"
+$M lookup "$T/x.o" --pcap "$T/ex.pcap" counts key 01 00 00 00 >"$T/out" 2>"$T/err"
+[ "$(head -1 "$T/out")" = "key: 01 00 00 00  value: 05 00 00 00 00 00 00 00" ] &&
+	echo "ok: map lookup" || bad "map lookup: $(cat "$T/out" "$T/err")"
+$M delete "$T/x.o" --pcap "$T/ex.pcap" counts key 01 00 00 00 >"$T/out" 2>"$T/err"
+grep -q "^key: 01 " "$T/out" || grep -q "^Found 7 elements" "$T/out" && echo "ok: map delete" ||
+	bad "map delete: $(cat "$T/out" "$T/err")"
+$M delete "$T/x.o" counts key 01 00 00 00 >/dev/null 2>"$T/err"
+[ $? = 1 ] && echo "ok: delete of a missing key: $(cat "$T/err")" || bad "delete of missing key"
+$M dump "$T/x.o" -j | python3 -c 'import json,sys; json.load(sys.stdin)' &&
+	echo "ok: map dump -j parses" || bad "map dump -j"
+
+# ---- 3. the corpus over the captures
+progs=0 runs=0 packets=0 faults=0 noload=0
+echo "0 0 0 0 0" >"$T/tot"
+for f in $(find "$S/corpus/ebpf-samples" -name '*.o' | sort); do
+	"$BPFTK" obj show "$f" 2>/dev/null |
+		sed -n "s/^  [0-9]*: \([^ ]*\)  section '[^']*'  type \(xdp\|sched_cls\|sched_act\|socket_filter\)[ ].*/\1 \2/p" |
+		while read -r p ty; do echo "$f $p $ty"; done
+done >"$T/progs"
+while read -r f p ty; do
+	name=${f#"$S"/corpus/ebpf-samples/}
+	first=1
+	for cap in "$S"/pcaps/*.pcap; do
+		c=$(basename "$cap")
+		dlt=$(awk -F'\t' -v f="$c" '$1 == f { print $3 }' "$S/pcaps/INDEX.tsv")
+		want=$(awk -F'\t' -v f="$c" '$1 == f { print $4 }' "$S/pcaps/INDEX.tsv")
+		[ "$ty" != socket_filter ] && [ "$dlt" != 1 ] && continue
+		"$BPFTK" run "$f" --prog "$p" --pcap "$cap" >"$T/out" 2>"$T/err"
+		rc=$?
+		# sanitizer reports exit 1 like a rejection: look for them
+		grep -q "Sanitizer\|runtime error:" "$T/err" &&
+			bad "$name $p over $c: $(grep -m1 "Sanitizer\|runtime error:" "$T/err")"
+		if [ $rc = 1 ] && [ $first = 1 ] && ! grep -q packets "$T/out"; then
+			noload=$((noload + 1))
+			echo "not loadable: $name $p ($ty): $(head -1 "$T/err")"
+			break
+		fi
+		if [ $first = 1 ]; then progs=$((progs + 1)); first=0; fi
+		if [ $rc -gt 4 ]; then bad "$name $p over $c: exit $rc $(tail -3 "$T/err")"; continue; fi
+		n=$(sed -n 's/^.*: \([0-9]*\) packets (.*/\1/p' "$T/out")
+		fl=$(sed -n 's/.* \([0-9]*\) faults$/\1/p' "$T/out")
+		if [ -z "$n" ]; then bad "$name $p over $c: exit $rc, no summary: $(head -2 "$T/err")"; continue; fi
+		[ -n "$want" ] && [ "$n" != "$want" ] && bad "$name $p over $c: $n packets, INDEX.tsv says $want"
+		runs=$((runs + 1)); packets=$((packets + n)); faults=$((faults + fl))
+		[ "$fl" != 0 ] && echo "runtime faults: $name $p over $c: $fl of $n: $(grep -v 'first runtime fault' "$T/err" | head -1)"
+	done
+	echo "$progs $runs $packets $faults $noload" >"$T/tot"
+done <"$T/progs"
+read -r progs runs packets faults noload <"$T/tot"
+ncaps=$(ls "$S"/pcaps/*.pcap | wc -l)
+echo "corpus: $progs programs (of $(wc -l <"$T/progs") XDP/tc/socket; $noload not loadable) x $ncaps captures (Ethernet only for XDP/tc): $runs runs, $packets packets, $faults runtime faults"
+echo "(faults are findings, not failures: kernel acceptance of these programs is not checked)"
+[ $fail = 0 ] && echo "run_pcap: all checks passed"
+exit $fail
