@@ -153,7 +153,10 @@ BPFTK_API void bpftk_vm_call_exit(struct bpftk_vm_call *call, uint64_t r0);
  * program (a callback such as bpf_loop's) with r1..r5 = args, in a new
  * stack frame below the caller's (whose stack stays accessible), and stores
  * its r0 in *r0.  Counts against the run's budget and call depth.
- * Errors: -EINVAL (pc is not an instruction start), or the fault of the
+ * pc must start a function: slot 0, a jump or call target, a function
+ * pointer's target or a slot after exit or ja (where every function of a
+ * valid program starts).
+ * Errors: -EINVAL (pc is not such a slot), or the fault of the
  * callback (-EFAULT, -ETIMEDOUT, -E2BIG, ...); the helper should then end
  * the program with bpftk_vm_call_fail(), whose message this function has
  * already filled in (returning without calling it keeps the message but

@@ -78,6 +78,7 @@ void bpftk_vm_free(struct bpftk_vm *vm)
 	bpftk_free(vm->helpers);
 	bpftk_free(vm->regions);
 	bpftk_free(vm->ops);
+	bpftk_free(vm->entry);
 	bpftk_free(vm->name);
 	bpftk_free(vm);
 }
@@ -189,11 +190,15 @@ int bpftk_vm_call_sub(struct bpftk_vm_call *call, uint64_t pc,
 	const void *const *labels = NULL;
 	vm->exec(NULL, &labels);
 	const void *slot2 = labels ? labels[VM_HID_SLOT2] : NULL;
-	if (pc >= vm->n || (labels ? vm->ops[pc].h.addr == slot2
-				   : vm->ops[pc].h.idx == VM_HID_SLOT2)) {
+	/* only at an entry point: a handler chosen for a slot reached by
+	 * falling through may rely on state the slot before left */
+	if (pc >= vm->n || !vm->entry[pc] ||
+	    (labels ? vm->ops[pc].h.addr == slot2
+		    : vm->ops[pc].h.idx == VM_HID_SLOT2)) {
 		snprintf(call->msg, sizeof(call->msg),
-			 "callback at %" PRIu64 " is not an instruction of "
-			 "the program",
+			 "callback at %" PRIu64 " is not a function entry of "
+			 "the program (a jump or call target or a function "
+			 "pointer)",
 			 pc);
 		return -EINVAL;
 	}

@@ -200,6 +200,12 @@ struct bpftk_vm {
 	size_t nregions;
 	struct vm_op *ops; /* n + 1 entries once loaded */
 	size_t n;
+	/* n flags, 1 at slot 0, where a jump, local call or function pointer
+	 * (lddw of a function) lands, and after a slot that never falls
+	 * through (exit, ja): the only slots where an engine may start, since
+	 * fused and forwarded handlers of other slots assume they were
+	 * entered by falling through (vm_fuse.c, vm_forward.c) */
+	uint8_t *entry;
 	vm_exec_fn exec;
 	int loaded;
 };

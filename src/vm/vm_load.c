@@ -80,16 +80,20 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	int err = bpftk_isa_validate(insns, n, d, vm->name);
 	if (err)
 		return err;
-	/* one block: ops[n + 1], then the plan's arrays */
+	/* the plan's arrays: rows and handlers (uint16), lengths in one block;
+	 * the targets stay with the vm as its entry points */
 	struct vm_op *ops = bpftk_calloc(n + 1, sizeof(*ops));
-	uint16_t *opv = bpftk_calloc(n, 2 * sizeof(uint16_t) + 2);
-	if (!ops || !opv) {
+	uint16_t *opv = bpftk_calloc(n, 2 * sizeof(uint16_t) + 1);
+	uint8_t *target = bpftk_calloc(n, 1);
+	if (!ops || !opv || !target) {
 		bpftk_free(ops);
 		bpftk_free(opv);
+		bpftk_free(target);
 		return -ENOMEM;
 	}
 	uint16_t *hv = opv + n;
-	uint8_t *target = (uint8_t *)(hv + n), *len = target + n;
+	uint8_t *len = (uint8_t *)(hv + n);
+	target[0] = 1;
 	int bad = 0;
 	for (size_t pc = 0; pc < n; pc++) {
 		const struct bpftk_insn *in = &insns[pc];
@@ -112,6 +116,14 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		}
 		if (op == BPFTK_OP_CALL)
 			o->imm = (uint32_t)in->imm;
+		/* entries of functions reached other than by a call (callbacks
+		 * run through bpftk_vm_call_sub): what follows a slot that never
+		 * falls through, and the target of a function pointer */
+		if ((op == BPFTK_OP_EXIT || op == BPFTK_OP_JA ||
+		     op == BPFTK_OP_JA32) && pc + 1 < n)
+			target[pc + 1] = 1;
+		if (op == BPFTK_OP_LDDW_FUNC)
+			target[bpftk_isa_target(insns, pc)] = 1;
 		if (r->form == BPFTK_FORM_LDDW) {
 			/* validated: the second slot exists */
 			o->imm = (uint32_t)in->imm |
@@ -125,6 +137,7 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	if (bad) {
 		bpftk_free(ops);
 		bpftk_free(opv);
+		bpftk_free(target);
 		return -EINVAL;
 	}
 	struct vm_plan plan = {insns, n, opv, target, hv, len};
@@ -142,6 +155,7 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	}
 	bpftk_free(opv);
 	vm->ops = ops;
+	vm->entry = target;
 	vm->n = n;
 	vm->loaded = 1;
 	return 0;

@@ -258,6 +258,47 @@ static void test_helpers(void)
 	}
 }
 
+/* A helper running a BPF callback (bpf_loop's way): only at a function
+ * entry, where no handler relies on the slot before it. */
+static uint64_t h_sub(uint64_t pc, uint64_t b, uint64_t c, uint64_t d,
+		      uint64_t e, struct bpftk_vm_call *call)
+{
+	(void)b, (void)c, (void)d, (void)e;
+	uint64_t args[5] = {42, 0, 0, 0, 0}, ret = 0;
+	int err = bpftk_vm_call_sub(call, pc, args, &ret);
+	if (err)
+		bpftk_vm_call_fail(call, err, NULL);
+	return ret;
+}
+
+static void setup_sub(struct bpftk_vm *vm)
+{
+	CHECK(bpftk_vm_register_helper(vm, 11, "sub", h_sub) == 0);
+}
+
+static void test_callbacks(void)
+{
+	for (int pc = 3; pc <= 4; pc++) {
+		struct bpftk_insn p[] = {
+			MOVK(1, pc),
+			I(CALL, 0, 0, 0, 11),
+			EXIT(),
+			MOVX(0, 1), /* 3: the callback */
+			I(ADD64_K, 0, 0, 0, 100),
+			EXIT(),
+		};
+		struct vt_out o = vt_run_on("callback", p, NINSN(p), NULL, 0,
+					    setup_sub, VT_ALL, 0);
+		if (pc == 3) {
+			CHECK(o.load_err == 0 && o.err == 0 && o.r0 == 142);
+		} else {
+			/* the middle of a function is refused */
+			CHECK(o.err == -EINVAL && o.insn == 1);
+			CHECK(strstr(o.msg, "not a function entry") != NULL);
+		}
+	}
+}
+
 /* Registration rules. */
 static void test_register(void)
 {
@@ -361,6 +402,7 @@ TEST_MAIN({
 	test_frames();
 	test_depth();
 	test_helpers();
+	test_callbacks();
 	test_register();
 	test_threads();
 })
