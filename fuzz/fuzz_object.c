@@ -3,17 +3,31 @@
  * walked (programs, their instructions, functions and every line lookup;
  * maps, inner maps, slots and every byte of initial data; the BTF
  * summary), and every function pointer and map value reference is checked
- * to stay inside its program or map.  Anything wrong aborts, so the fuzzer
- * reports it; crashes, leaks and out-of-bounds reads are the sanitizers'
+ * to stay inside its program or map, and libbpf must print nothing.
+ * Anything wrong aborts, so the fuzzer reports it; crashes, leaks and out-of-bounds reads are the sanitizers'
  * to find.  Seed it with the objects of the shared corpus.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <bpf/libbpf.h>
 #include <bpftk/object.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The library never prints: libbpf, which parses BTF for it, must stay
+ * silent too, so any message that reaches this callback is a bug. */
+static int no_print(enum libbpf_print_level level, const char *fmt,
+		    va_list ap)
+{
+	(void)fmt;
+	(void)ap;
+	if (level != LIBBPF_DEBUG)
+		abort();
+	return 0;
+}
 
 static volatile uint64_t sink;
 
@@ -90,6 +104,7 @@ static void walk_prog(const struct bpftk_object *o,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	libbpf_set_print(no_print);
 	struct bpftk_diags *d = bpftk_diags_new();
 	struct bpftk_object_opts opts = {sizeof(opts), NULL, "fuzz.o"};
 	struct bpftk_object *o = NULL;

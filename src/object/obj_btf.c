@@ -38,6 +38,28 @@ static int keep_message(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/* libbpf's helpers below may warn (btf__align_of does on kinds it cannot
+ * align); they run with the silent callback too. */
+long long obj_btf_size(const struct bpftk_object *o, uint32_t id)
+{
+	pthread_mutex_lock(&print_lock);
+	libbpf_print_fn_t old = libbpf_set_print(keep_message);
+	long long r = btf__resolve_size(o->btf, id);
+	libbpf_set_print(old);
+	pthread_mutex_unlock(&print_lock);
+	return r;
+}
+
+int obj_btf_align(const struct bpftk_object *o, uint32_t id)
+{
+	pthread_mutex_lock(&print_lock);
+	libbpf_print_fn_t old = libbpf_set_print(keep_message);
+	int r = btf__align_of(o->btf, id);
+	libbpf_set_print(old);
+	pthread_mutex_unlock(&print_lock);
+	return r;
+}
+
 /* Header of .BTF (struct btf_header): magic, version, flags, hdr_len,
  * type_off, type_len, str_off, str_len. */
 static int btf_header(const struct bpftk_object *o, const uint8_t *p,

@@ -105,7 +105,7 @@ static int get_type(struct mctx *x, const struct btf_member *mb,
 			x->map, n, kind_str(t));
 		return -1;
 	}
-	long long sz = btf__resolve_size(x->b, t->type);
+	long long sz = obj_btf_size(x->c->o, t->type);
 	if (sz < 0 || sz > UINT32_MAX) {
 		obj_err(x->c, NULL, -1, "map '%s': cannot determine the size "
 			"of the %s type [%u]",
@@ -516,8 +516,8 @@ int obj_kconfig_map(struct obj_ctx *c)
 			continue;
 		}
 		const char *name = name_of(o->btf, var->name_off);
-		long long sz = btf__resolve_size(o->btf, var->type);
-		int al = btf__align_of(o->btf, var->type);
+		long long sz = obj_btf_size(o, var->type);
+		int al = obj_btf_align(o, var->type);
 		if (sz <= 0 || sz > UINT32_MAX || al <= 0) {
 			obj_err(c, NULL, -1, "kconfig extern '%s': cannot "
 				"determine the size of its type", name);

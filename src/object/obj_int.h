@@ -206,6 +206,10 @@ BPFTK_INTERNAL uint32_t obj_btf_datasec(const struct bpftk_object *o,
 					const char *name);
 BPFTK_INTERNAL int obj_btf_datasec_has_global(const struct bpftk_object *o,
 					      uint32_t id);
+/* btf__resolve_size / btf__align_of without libbpf printing. */
+BPFTK_INTERNAL long long obj_btf_size(const struct bpftk_object *o,
+				      uint32_t id);
+BPFTK_INTERNAL int obj_btf_align(const struct bpftk_object *o, uint32_t id);
 BPFTK_INTERNAL long obj_sym_by_name(const struct bpftk_object *o,
 				    const char *name, size_t sec);
 
