@@ -7,8 +7,12 @@
  *  - ops has n + 1 entries: ops[i] is slot i of the program, ops[n] the
  *    VM_HID_END sentinel that stops a program running off its end;
  *  - handler indexes are the BPFTK_OP_* values of opcodes.def, followed by
- *    the internal handlers of VM_XOPS; the goto engines store the label
- *    address of that index in each op instead of the index.
+ *    the internal handlers of VM_XOPS, the superinstructions of
+ *    VM_FUSED_ALL and the forwarded variants of VM_FWD_ALL; the goto engines
+ *    store the label address of that index in each op instead of the index;
+ *  - a handler covering several slots (lddw, superinstructions) sits in the
+ *    first of them; the others keep their own handlers but are never
+ *    entered, since no jump, call or callback starts there (entry[]).
  */
 #ifndef BPFTK_VM_INT_H
 #define BPFTK_VM_INT_H

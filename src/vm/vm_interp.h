@@ -12,8 +12,12 @@
  *  - jumps land inside the program and never on lddw's second slot, and
  *    ops[n] is a sentinel, so ip never leaves ops[0..n];
  *  - constant helper calls name registered helpers;
- *  - the label table is generated from opcodes.def with the OP X-macro, so in
- *    goto mode a row without a handler label does not compile.
+ *  - the label table is generated from opcodes.def with the OP X-macro (and
+ *    the internal, fused and forwarded lists of vm_int.h), so in goto mode a
+ *    row without a handler label does not compile;
+ *  - a superinstruction or forwarded handler is only entered by falling
+ *    through from the slot before it (vm_fuse.c, vm_forward.c); every
+ *    handler that writes a register also leaves its value in t.
  * The run's stack is the caller-visible frames [stack_lo, stack_hi): frame 0
  * is the top 512 bytes, each local call adds the 512 bytes below.
  */
