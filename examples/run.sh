@@ -1,7 +1,11 @@
 #!/bin/sh
-# run.sh — the main job on bundled data: assemble the example program,
-# disassemble it, run it over an IPv4 header and check the checksum it
-# computes against the one the header was sent with.
+# run.sh — the main job on bundled data:
+#  1. assemble an example program, disassemble it, run it over an IPv4 header
+#     and check the checksum it computes against the one the header was sent
+#     with;
+#  2. build a real XDP program in C with clang, run it over a capture of known
+#     content with `bpftk run --pcap -w`, and check its verdicts, its map and
+#     the written capture (examples/xdp/run.sh).
 #   sh examples/run.sh [BUILD_DIR]
 set -eu
 cd "$(dirname "$0")/.."
@@ -18,3 +22,6 @@ echo "== run over $EX/header.bin (checked mode)"
 "$B/bpftk" run --mem "$EX/header.bin" --repeat 100000 "$OUT/csum.bin" | tee "$OUT/result.txt"
 grep -q '0xb861' "$OUT/result.txt" || { echo "example: expected checksum 0xb861" >&2; exit 1; }
 echo "== example ok: checksum 0xb861 matches the header as sent"
+
+echo "== XDP program over a capture (examples/xdp)"
+sh examples/xdp/run.sh "$B"
