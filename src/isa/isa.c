@@ -251,6 +251,13 @@ static int check_fields(const struct bpftk_insn *in, const struct bpftk_opinfo *
 			BAD("'%s': src register r%u does not exist (r0..r10)",
 			    r->name, in->src);
 	}
+	/* fetch forms and xchg (imm bit 0) write the old value back into
+	 * src; cmpxchg (0xf1) writes it into r0 instead */
+	if (r->form == BPFTK_FORM_ATOMIC && (r->selval & 1) &&
+	    r->selval != 0xf1 && in->src == BPFTK_REG_FP)
+		BAD("'%s': src register r10 is the read-only frame pointer and "
+		    "would receive the old value",
+		    r->name);
 	if (r->sel != BPFTK_SEL_OFF && !(uses & BPFTK_USES_OFF) && in->off)
 		BAD("'%s': reserved offset field is %d, must be 0", r->name,
 		    in->off);

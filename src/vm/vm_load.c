@@ -13,8 +13,8 @@
  * variants (vm_forward.c); only then are label addresses filled in.
  *
  * Beyond bpftk_isa_validate, the interpreter refuses what it cannot run:
- * constant calls to unregistered helpers, kfunc calls, and fetch atomics
- * that would write the frame pointer r10.
+ * constant calls to unregistered helpers and kfunc calls.  (Fetch atomics
+ * that would write r10 are refused by bpftk_isa_validate.)
  */
 #include <errno.h>
 
@@ -22,20 +22,10 @@
 
 #define MAX_SLOTS (1u << 30)
 
-/* RFC 9669: bit 0 of an atomic's imm is the FETCH modifier (set in fetch
- * ops, xchg and cmpxchg); cmpxchg writes r0 rather than src. */
-static int atomic_writes_src(enum bpftk_op op, const struct bpftk_opinfo *r)
-{
-	return r->form == BPFTK_FORM_ATOMIC && (r->selval & 1) &&
-	       op != BPFTK_OP_ATOMIC64_CMPXCHG &&
-	       op != BPFTK_OP_ATOMIC32_CMPXCHG;
-}
-
 /* Checks what only the interpreter cares about; reports every problem. */
 static int check_runnable(const struct bpftk_vm *vm,
 			  const struct bpftk_insn *in, enum bpftk_op op,
-			  const struct bpftk_opinfo *r, long pc,
-			  struct bpftk_diags *d)
+			  long pc, struct bpftk_diags *d)
 {
 	if (op == BPFTK_OP_CALL) {
 		uint32_t id = (uint32_t)in->imm;
@@ -52,12 +42,6 @@ static int check_runnable(const struct bpftk_vm *vm,
 				"kfunc calls (BTF id %d) cannot run in the "
 				"interpreter",
 				in->imm);
-		return -EINVAL;
-	} else if (atomic_writes_src(op, r) && in->src == BPFTK_REG_FP) {
-		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, pc,
-				"'%s' writes its old value to r10, the read-only "
-				"frame pointer",
-				r->name);
 		return -EINVAL;
 	}
 	return 0;
@@ -99,7 +83,7 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		const struct bpftk_insn *in = &insns[pc];
 		enum bpftk_op op = bpftk_isa_lookup(in);
 		const struct bpftk_opinfo *r = bpftk_isa_info(op);
-		if (check_runnable(vm, in, op, r, (long)pc, d))
+		if (check_runnable(vm, in, op, (long)pc, d))
 			bad = 1;
 		struct vm_op *o = &ops[pc];
 		opv[pc] = hv[pc] = (uint16_t)op;

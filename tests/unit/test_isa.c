@@ -252,6 +252,14 @@ static void test_validate(void)
 	expect(call, 2, "call target 6", 0);
 	struct bpftk_insn end[] = {mk(0xd4, 1, 0, 0, 17), mk(0x95, 0, 0, 0, 0)};
 	expect(end, 2, "imm field 17 is not valid, must be one of 16 (le16)", 0);
+	struct bpftk_insn fetch_fp[] = {mk(0xdb, 1, 10, 0, 0x01), mk(0x95, 0, 0, 0, 0)};
+	expect(fetch_fp, 2, "would receive the old value", 0);
+	struct bpftk_insn add_fp[] = {mk(0xdb, 1, 10, 0, 0x00), mk(0x95, 0, 0, 0, 0)};
+	expect(add_fp, 2, NULL, 0);
+	struct bpftk_insn cmpxchg_fp[] = {mk(0xdb, 1, 10, 0, 0xf1), mk(0x95, 0, 0, 0, 0)};
+	expect(cmpxchg_fp, 2, NULL, 0);
+	struct bpftk_insn xchg_fp[] = {mk(0xc3, 1, 10, 0, 0xe1), mk(0x95, 0, 0, 0, 0)};
+	expect(xchg_fp, 2, "would receive the old value", 0);
 	struct bpftk_insn atom[] = {mk(0xdb, 1, 2, 0, 0x02), mk(0x95, 0, 0, 0, 0)};
 	expect(atom, 2, "imm field 2 is not valid", 0);
 	struct bpftk_insn sdiv[] = {mk(0x3f, 1, 2, 2, 0), mk(0x95, 0, 0, 0, 0)};

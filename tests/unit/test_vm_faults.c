@@ -250,7 +250,7 @@ static void test_load_errors(void)
 		 "kfunc calls (BTF id 1234)"},
 		{"fetch into r10",
 		 {I(ATOMIC64_FETCH_ADD, 1, 10, 0, 0), EXIT()}, 2, 0,
-		 "writes its old value to r10"},
+		 "would receive the old value"},
 		{"xchg into r10", {I(ATOMIC32_XCHG, 1, 10, 0, 0), EXIT()}, 2, 0,
 		 "r10"},
 		{"jump out", {I(JA, 0, 0, 5, 0), EXIT()}, 2, 0, "outside"},
