@@ -1,13 +1,7 @@
-/* test_vm_conformance.c — programs as data files, run on every engine.
- *
- * First the bpf_conformance suite (an oracle we did not write): every
- * program of ../shared/conformance/tests is assembled from its `-- asm`
- * section (bpf_conformance dialect) or decoded from `-- raw`, run with its
- * `-- mem` on all four engines, and its r0 compared with `-- result`.
- * Helper 5 returns its first argument, as the suite's plugin convention
- * says.  The files are read in place.
- *
- * Then our own cases in tests/data/vm, in the same format plus:
+/* test_vm_conformance.c — our own interpreter cases as data files
+ * (tests/data/vm), run on every engine.  The shared bpf_conformance suite
+ * itself is run by test_conformance.c.  Format: that of the conformance
+ * suite (../shared/README.md; helper 5 returns its first argument) plus:
  *   -- error      a substring of the expected diagnostic ("insn 3: ...")
  *   -- budget N   the instruction budget of the checked engines
  *   -- checked    run only the checked engines (the program faults) */
@@ -187,74 +181,6 @@ static size_t program_of(const char *file, struct conf_case *c,
 	return 0;
 }
 
-static void run_suite(void)
-{
-	char dir[1024];
-	snprintf(dir, sizeof(dir), "%s/conformance/tests", test_shared);
-	DIR *dd = opendir(dir);
-	CHECK(dd != NULL);
-	if (!dd)
-		return;
-	int files = 0, passed = 0, raw_checked = 0;
-	struct dirent *e;
-	struct conf_case *c = malloc(sizeof(*c));
-	while ((e = readdir(dd))) {
-		size_t l = strlen(e->d_name);
-		if (l < 6 || strcmp(e->d_name + l - 5, ".data"))
-			continue;
-		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		size_t len;
-		char *text = read_all(path, &len);
-		if (!text || parse_case(text, c)) {
-			fprintf(stderr, "%s: unreadable or no result\n", path);
-			CHECK(0);
-			free(text);
-			continue;
-		}
-		files++;
-		struct bpftk_insn *p;
-		size_t n = program_of(e->d_name, c, &p);
-		if (!n) {
-			fprintf(stderr, "%s: no program\n", e->d_name);
-			CHECK(0);
-			free(text);
-			free(p);
-			continue;
-		}
-		/* where a file has both, the assembled program must equal raw */
-		if (c->asm_text && c->has_raw) {
-			uint8_t enc[sizeof(c->raw)];
-			int same = n * 8 == c->raw_len;
-			if (same) {
-				bpftk_isa_encode(p, n, 0, enc);
-				same = !memcmp(enc, c->raw, c->raw_len);
-			}
-			CHECK(same);
-			raw_checked++;
-		}
-		struct vt_out o = vt_run_on(e->d_name, p, n,
-					    c->mem_len ? c->mem : NULL, c->mem_len,
-					    setup, VT_ALL, 0);
-		int ok = o.load_err == 0 && o.err == 0 && o.r0 == c->result;
-		if (!ok)
-			fprintf(stderr, "%s: r0 0x%" PRIx64 ", expected 0x%" PRIx64
-					" (load %d run %d: %s)\n",
-				e->d_name, o.r0, c->result, o.load_err, o.err,
-				o.msg);
-		CHECK(ok);
-		passed += ok;
-		free(p);
-		free(text);
-	}
-	closedir(dd);
-	free(c);
-	printf("conformance: %d of %d programs give the expected r0 on all %d "
-	       "engines (%d raw sections match the assembler)\n",
-	       passed, files, VT_NENGINES, raw_checked);
-	CHECK(files >= 312);
-}
-
 /* tests/data/vm: expected result or expected diagnostic. */
 static void run_cases(void)
 {
@@ -313,7 +239,4 @@ static void run_cases(void)
 	CHECK(files > 0);
 }
 
-TEST_MAIN({
-	run_suite();
-	run_cases();
-})
+TEST_MAIN({ run_cases(); })
