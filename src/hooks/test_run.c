@@ -64,24 +64,6 @@ static uint32_t prog_id(void *ctx, void *prog)
 	return prog ? ((struct rprog *)prog)->id : 0;
 }
 
-static int copy_opts(void *dst, size_t dst_sz, const void *src)
-{
-	size_t src_sz;
-	memcpy(&src_sz, src, sizeof(src_sz));
-	if (src_sz < sizeof(size_t))
-		return -EINVAL;
-	if (src_sz > dst_sz) {
-		const unsigned char *p = src;
-		for (size_t i = dst_sz; i < src_sz; i++)
-			if (p[i])
-				return -EINVAL;
-		src_sz = dst_sz;
-	}
-	memset(dst, 0, dst_sz);
-	memcpy(dst, src, src_sz);
-	return 0;
-}
-
 static int create_map(struct bpftk_run *r, const struct bpftk_object_map *om,
 		      struct bpftk_map *inner, struct bpftk_map_set *set,
 		      struct bpftk_map **out, struct bpftk_diags *d)
@@ -400,7 +382,7 @@ int bpftk_run_new(const struct bpftk_object *obj,
 		return -ENOMEM;
 	r->obj = obj;
 	r->o.sz = sizeof(r->o);
-	int err = opts ? copy_opts(&r->o, sizeof(r->o), opts) : 0;
+	int err = opts ? bpftk_opts_copy(&r->o, sizeof(r->o), opts) : 0;
 	struct bpftk_map_set_opts so;
 	memset(&so, 0, sizeof(so));
 	so.sz = sizeof(so);
@@ -693,7 +675,7 @@ int bpftk_run_test(struct bpftk_run *r, struct bpftk_test_run_opts *opts,
 		   struct bpftk_diags *d)
 {
 	struct bpftk_test_run_opts t;
-	if (!r || !opts || copy_opts(&t, sizeof(t), opts))
+	if (!r || !opts || bpftk_opts_copy(&t, sizeof(t), opts))
 		return -EINVAL;
 	if (t.data_size_in && !t.data_in)
 		return -EINVAL;

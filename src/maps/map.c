@@ -58,26 +58,6 @@ int bpftk_map_type_from_name(const char *name)
 	return -EINVAL;
 }
 
-/* Options structs start with their size; newer callers' extra bytes must
- * be zero. */
-static int copy_opts(void *dst, size_t dst_sz, const void *src)
-{
-	size_t src_sz;
-	memcpy(&src_sz, src, sizeof(src_sz));
-	if (src_sz < sizeof(size_t))
-		return -EINVAL;
-	if (src_sz > dst_sz) {
-		const unsigned char *p = src;
-		for (size_t i = dst_sz; i < src_sz; i++)
-			if (p[i])
-				return -EINVAL;
-		src_sz = dst_sz;
-	}
-	memset(dst, 0, dst_sz);
-	memcpy(dst, src, src_sz);
-	return 0;
-}
-
 /* ---- possible CPUs -------------------------------------------------------- */
 
 /* Counts the CPUs of a list like "0-3,8,10-11" (the kernel's cpulist
@@ -135,7 +115,7 @@ int bpftk_map_set_new(const struct bpftk_map_set_opts *opts,
 		return -EINVAL;
 	*out = NULL;
 	memset(&o, 0, sizeof(o));
-	if (opts && copy_opts(&o, sizeof(o), opts))
+	if (opts && bpftk_opts_copy(&o, sizeof(o), opts))
 		return -EINVAL;
 	o.sz = sizeof(o);
 	if (!o.ncpus)
@@ -406,7 +386,7 @@ int bpftk_map_create(struct bpftk_map_set *set,
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (!opts || copy_opts(&o, sizeof(o), opts))
+	if (!opts || bpftk_opts_copy(&o, sizeof(o), opts))
 		return maps_reject(d, NULL, -EINVAL, "bad options struct");
 	unsigned ncpus = bpftk_map_set_ncpus(set);
 

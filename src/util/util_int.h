@@ -20,6 +20,11 @@ BPFTK_INTERNAL void bpftk_free(void *p);
 BPFTK_INTERNAL char *bpftk_strdup(const char *s);
 BPFTK_INTERNAL char *bpftk_strndup(const char *s, size_t n);
 
+/* Copies a caller's options struct (first member: its size in bytes) into
+ * dst of dst_sz bytes: shorter structs are zero-extended, longer ones are
+ * accepted when their unknown tail is zero.  Returns 0 or -EINVAL. */
+BPFTK_INTERNAL int bpftk_opts_copy(void *dst, size_t dst_sz, const void *src);
+
 /* Growable buffer; on allocation failure `failed` is set and later appends
  * are ignored, so callers check once at the end. */
 struct bpftk_buf {

@@ -14,27 +14,6 @@
 
 #include "vm_int.h"
 
-/* Copies an options struct that starts with its size: older (shorter)
- * structs leave the new fields zero, newer (longer) ones are accepted when
- * the fields we do not know are zero. */
-static int copy_opts(void *dst, size_t dst_sz, const void *src)
-{
-	size_t src_sz;
-	memcpy(&src_sz, src, sizeof(src_sz));
-	if (src_sz < sizeof(size_t))
-		return -EINVAL;
-	if (src_sz > dst_sz) {
-		const unsigned char *p = src;
-		for (size_t i = dst_sz; i < src_sz; i++)
-			if (p[i])
-				return -EINVAL;
-		src_sz = dst_sz;
-	}
-	memset(dst, 0, dst_sz);
-	memcpy(dst, src, src_sz);
-	return 0;
-}
-
 static vm_exec_fn pick_engine(enum bpftk_vm_mode mode, unsigned flags)
 {
 	int sw = (flags & BPFTK_VM_SWITCH_DISPATCH) != 0;
@@ -49,7 +28,7 @@ int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
-	if (opts && copy_opts(&o, sizeof(o), opts))
+	if (opts && bpftk_opts_copy(&o, sizeof(o), opts))
 		return -EINVAL;
 	if ((o.mode != BPFTK_VM_CHECKED && o.mode != BPFTK_VM_FAST) ||
 	    (o.flags & ~(unsigned)BPFTK_VM_SWITCH_DISPATCH))
@@ -261,7 +240,7 @@ int bpftk_vm_run(const struct bpftk_vm *vm,
 	}
 	if (!opts)
 		memset(&o, 0, sizeof(o));
-	else if (copy_opts(&o, sizeof(o), opts) ||
+	else if (bpftk_opts_copy(&o, sizeof(o), opts) ||
 		 (o.nregions && !o.regions)) {
 		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, -1,
 				"malformed run options");
