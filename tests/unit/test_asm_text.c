@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "test_asm_util.h"
+#include "test_alloc.h"
 
 /* ---- spellings ------------------------------------------------------------------ */
 
@@ -558,35 +559,6 @@ static void test_detection(void)
 }
 
 /* ---- allocation failures ----------------------------------------------------- */
-
-static long fail_at, calls, live;
-
-static void *t_malloc(size_t n)
-{
-	if (++calls == fail_at)
-		return NULL;
-	void *p = malloc(n);
-	if (p)
-		live++;
-	return p;
-}
-
-static void *t_realloc(void *p, size_t n)
-{
-	if (++calls == fail_at)
-		return NULL;
-	void *q = realloc(p, n);
-	if (q && !p)
-		live++;
-	return q;
-}
-
-static void t_free(void *p)
-{
-	if (p)
-		live--;
-	free(p);
-}
 
 /* Fails allocation n = 1, 2, ... until a run needs fewer than n: every
  * failing run must return -ENOMEM and free everything; the last run gives

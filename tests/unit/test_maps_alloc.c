@@ -11,36 +11,7 @@
 #include <bpftk/maps.h>
 
 #include "test.h"
-
-static long calls, fail_at, live;
-
-static void *t_malloc(size_t n)
-{
-	if (++calls == fail_at)
-		return NULL;
-	void *p = malloc(n);
-	if (p)
-		live++;
-	return p;
-}
-
-static void *t_realloc(void *p, size_t n)
-{
-	if (++calls == fail_at)
-		return NULL;
-	void *q = realloc(p, n);
-	if (q && !p)
-		live++;
-	return q;
-}
-
-static void t_free(void *p)
-{
-	if (p) {
-		live--;
-		free(p);
-	}
-}
+#include "test_alloc.h"
 
 #define TRY(x)                                                             \
 	do {                                                               \
