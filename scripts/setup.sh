@@ -13,10 +13,13 @@ if [ "${BPFTK_NO_APT:-0}" != 1 ]; then
 		# compilers and build; llvm tools are test oracles (objdump, mc,
 		# objcopy); libclang-rt for sanitizers and libFuzzer; libbpf
 		# parses BTF for the object loader and is its test oracle; python3
-		# checks JSON output in tests.
+		# checks JSON output in tests; tcpdump and libseccomp are the
+		# oracles of the filter and seccomp compilers; capstone prints
+		# JIT output.
 		apt-get install -y -q --no-install-recommends \
 			build-essential cmake pkg-config clang llvm \
-			libclang-rt-14-dev binutils libbpf-dev libpcap-dev python3
+			libclang-rt-14-dev binutils libbpf-dev libpcap-dev python3 \
+			tcpdump libseccomp-dev libcapstone-dev
 	else
 		echo "setup: not root, skipping apt-get (set BPFTK_NO_APT=1 to silence)" >&2
 	fi

@@ -61,6 +61,10 @@ extern "C" {
 enum bpftk_vm_mode {
 	BPFTK_VM_CHECKED = 0, /* memory checks and budget (the default) */
 	BPFTK_VM_FAST = 1,    /* trusts the program: no checks */
+	/* Compiled to native code (x86-64); trusts the program like FAST.
+	 * Where there is no JIT for the host, or it cannot compile the
+	 * program, loading falls back to FAST with a warning diagnostic. */
+	BPFTK_VM_JIT = 2,
 };
 
 /* Flags of struct bpftk_vm_opts. */

@@ -1,0 +1,136 @@
+/* bpftk/verifier.h — the static verifier: proves a program safe for its
+ * program type before it runs (the security boundary of the runtime), or
+ * explains why it is not.
+ *
+ *     struct bpftk_verify_opts o = {.sz = sizeof(o), .type = ..., .maps = ...};
+ *     struct bpftk_verify_result *res;
+ *     int err = bpftk_verify(insns, n, &o, &res, diags);
+ *     // err == 0: accepted; facts about the program in res
+ *     bpftk_verify_result_free(res);
+ *
+ * The program is checked as the kernel receives it from libbpf: map
+ * references are still pseudo loads (lddw src = BPFTK_PSEUDO_MAP_FD or
+ * BPFTK_PSEUDO_MAP_IDX with imm = an index into opts->maps, or the _VALUE
+ * forms with the offset in the second slot's imm), callbacks are
+ * BPFTK_PSEUDO_FUNC loads, context accesses are not rewritten yet.  A
+ * program that is accepted and then bound and rewritten (run.h) may run in
+ * BPFTK_VM_FAST mode.
+ *
+ * A rejection adds one error diagnostic naming the instruction (index,
+ * disassembly and, when opts->prog has .BTF.ext line info, the source
+ * file:line), the rule broken, the registers involved with their kinds and
+ * ranges, followed by notes giving the branch decisions of the path that
+ * reaches it.
+ *
+ * Errors: -EACCES (the program is unsafe: rejected), -E2BIG (a complexity
+ * limit was hit: also a rejection, with its own message), -EINVAL (bad
+ * arguments, or a program that does not even decode), -ENOMEM.  An internal
+ * inconsistency is reported as -EFAULT with a message that says so, never
+ * as a rejection.
+ */
+#ifndef BPFTK_VERIFIER_H
+#define BPFTK_VERIFIER_H
+
+#include <bpftk/common.h>
+#include <bpftk/isa.h>
+#include <bpftk/object.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What the verifier needs to know about one map the program refers to. */
+struct bpftk_verify_map {
+	uint32_t type; /* kernel map type (BPF_MAP_TYPE_*) */
+	uint32_t key_size;
+	uint32_t value_size;
+	uint32_t max_entries;
+	uint32_t flags;
+	int32_t inner; /* map of maps: index in the same array of the inner
+			* map's template; -1 none */
+	int32_t spin_lock_off; /* offset of a struct bpf_spin_lock in the
+				* value; -1 none */
+	const char *name;      /* for messages; NULL ok */
+};
+
+/* Flags of struct bpftk_verify_opts. */
+enum {
+	/* Call opts->log with the abstract state at each instruction, in the
+	 * kernel verifier log's notation. */
+	BPFTK_VERIFY_LOG_STATES = 1u << 0,
+	/* BPF_F_ANY_ALIGNMENT / BPF_F_STRICT_ALIGNMENT as the kernel has them. */
+	BPFTK_VERIFY_ANY_ALIGNMENT = 1u << 1,
+	BPFTK_VERIFY_STRICT_ALIGNMENT = 1u << 2,
+	/* Check as for an unprivileged loader (no pointer leaks, ...). */
+	BPFTK_VERIFY_UNPRIV = 1u << 3,
+};
+
+struct bpftk_verify_opts {
+	size_t sz;		    /* sizeof(struct bpftk_verify_opts) */
+	enum bpftk_prog_type type;  /* BPFTK_PROG_TYPE_UNSPEC: raw */
+	int expected_attach_type;   /* as given to BPF_PROG_LOAD */
+	const struct bpftk_verify_map *maps; /* indexed by the lddw imm */
+	size_t nmaps;
+	/* Optional: names, functions and line info for messages. */
+	const struct bpftk_object_prog *prog;
+	const char *name; /* program name for diagnostics; NULL ok */
+	unsigned flags;	  /* BPFTK_VERIFY_* */
+	/* Instructions the walk may process before giving up (the kernel's
+	 * 1,000,000); 0 = that default. */
+	uint32_t insn_limit;
+	/* Receives log lines (no trailing newline); NULL = no log. */
+	void (*log)(void *cookie, const char *line);
+	void *log_cookie;
+};
+
+/* What a successful (or failed) verification learned; opaque. */
+struct bpftk_verify_result;
+
+/* Counters of one verification (the kernel log's last lines). */
+struct bpftk_verify_stats {
+	uint64_t insns_processed; /* instructions walked, as the kernel counts */
+	uint64_t states_total;	  /* states stored for pruning */
+	uint64_t states_peak;
+	uint64_t time_ns;	  /* wall time of bpftk_verify */
+	uint32_t stack_depth[8];  /* per function of the program, bytes */
+	uint32_t nfuncs;
+};
+
+/* Per-instruction facts an execution engine may use (JIT: dead code,
+ * constants, zero extension already done). */
+struct bpftk_verify_insn_facts {
+	uint8_t reachable; /* some path reaches it */
+	uint8_t dst_known; /* after it, dst holds the constant dst_value */
+	uint8_t zext_done; /* the upper 32 bits of dst are known zero after
+			    * a 32-bit operation (no explicit zext needed) */
+	uint64_t dst_value;
+};
+
+/* Verifies insns[0..n).  out may be NULL; when not NULL it receives the
+ * result (also on rejection: the stats say how far the walk went) and must
+ * be freed with bpftk_verify_result_free.  Returns 0 when the program is
+ * safe, else one of the errors above. */
+BPFTK_API int bpftk_verify(const struct bpftk_insn *insns, size_t n,
+			   const struct bpftk_verify_opts *opts,
+			   struct bpftk_verify_result **out,
+			   struct bpftk_diags *d);
+BPFTK_API void bpftk_verify_result_free(struct bpftk_verify_result *res);
+BPFTK_API const struct bpftk_verify_stats *
+bpftk_verify_result_stats(const struct bpftk_verify_result *res);
+/* Facts of instruction pc (zeros for pc out of range). */
+BPFTK_API struct bpftk_verify_insn_facts
+bpftk_verify_result_facts(const struct bpftk_verify_result *res, size_t pc);
+
+/* Verifies a program of an opened object with its maps, names and line
+ * info, as libbpf would load it.  opts may be NULL (type from the section);
+ * its maps/nmaps/prog fields are ignored (taken from the object). */
+BPFTK_API int bpftk_verify_object_prog(const struct bpftk_object *obj,
+				       const struct bpftk_object_prog *prog,
+				       const struct bpftk_verify_opts *opts,
+				       struct bpftk_verify_result **out,
+				       struct bpftk_diags *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
