@@ -1,0 +1,287 @@
+/* compile.c — a policy to a classic BPF seccomp filter.
+ *
+ * Shape of the filter (every path ends in a return; nothing else reads the
+ * input, so no call can skip a check):
+ *
+ *   A = arch;  one jeq per architecture of the policy, else → badarch
+ *   per architecture:
+ *     A = nr;  (x86_64) nr >= 0x40000000 (x32, or negative) → badarch
+ *     balanced binary search (jge only) over the intervals of syscall
+ *     numbers that share an outcome: consecutive syscalls with the same
+ *     unconditional action are one interval, numbers without rules are
+ *     intervals of the default action, whose leaves jump straight to shared
+ *     `ret` instructions
+ *     per syscall with conditions: its rules in source order; each rule a
+ *     chain of comparisons whose last success jumps to the rule's `ret` and
+ *     whose failure goes to the next rule (after the last: default)
+ *
+ * 64-bit arguments are compared in 32-bit halves, high half first
+ * (little-endian layout: low word at 16 + 8 * i, high word at + 4); on
+ * 32-bit architectures only the low half exists (eval.c: same semantics).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sc_emit.h"
+
+#define OFF_NR 0u
+#define OFF_ARCH 4u
+#define OFF_ARG(i) (16u + 8u * (unsigned)(i))
+
+struct leaf {
+	uint32_t lo; /* the interval is [lo, next leaf's lo) */
+	int target;  /* label */
+};
+
+struct cc {
+	struct sc_emit *e;
+	const struct bpftk_seccomp_policy *p;
+	int lbad, ldef;
+	struct leaf *leaves;
+	size_t nleaves;
+};
+
+static int const_cmp(uint16_t op, uint32_t a, uint32_t k)
+{
+	return op == CB_JEQ_K ? a == k : op == CB_JGT_K ? a > k : a >= k;
+}
+
+/* if ((word at off & m) op v) goto t else goto f */
+static void half(struct sc_emit *e, uint32_t off, uint32_t m, uint16_t op,
+		 uint32_t v, int t, int f)
+{
+	if (m == 0) { /* the masked word is 0 whatever the input */
+		sc_ja(e, const_cmp(op, 0, v) ? t : f);
+		return;
+	}
+	sc_ld(e, off);
+	if (m != UINT32_MAX)
+		sc_and(e, m);
+	sc_jmp(e, op, v, t, f);
+}
+
+/* if (cond) goto t else goto f — NE, LT, LE are EQ, GE, GT with the
+ * targets swapped. */
+static void cond(struct sc_emit *e, const struct sc_cond *c, int is32, int t,
+		 int f)
+{
+	uint16_t op;
+	int tmp;
+	switch ((enum sc_op)c->op) {
+	case SC_NE: tmp = t, t = f, f = tmp; /* fallthrough */
+	case SC_EQ: op = CB_JEQ_K; break;
+	case SC_LT: tmp = t, t = f, f = tmp; /* fallthrough */
+	case SC_GE: op = CB_JGE_K; break;
+	case SC_LE: tmp = t, t = f, f = tmp; /* fallthrough */
+	default: op = CB_JGT_K; break;
+	}
+	uint32_t ml = (uint32_t)c->mask, vl = (uint32_t)c->val;
+	uint32_t mh = (uint32_t)(c->mask >> 32), vh = (uint32_t)(c->val >> 32);
+	if (is32) {
+		half(e, OFF_ARG(c->arg), ml, op, vl, t, f);
+		return;
+	}
+	int lo = sc_label(e);
+	if (op == CB_JEQ_K) {
+		/* hi == vh, then lo decides */
+		half(e, OFF_ARG(c->arg) + 4, mh, CB_JEQ_K, vh, lo, f);
+	} else if (mh == 0 || vh == UINT32_MAX) {
+		/* hi > vh is impossible: hi == vh lets lo decide */
+		half(e, OFF_ARG(c->arg) + 4, mh, CB_JEQ_K, vh, lo, f);
+	} else {
+		int eq = sc_label(e);
+		half(e, OFF_ARG(c->arg) + 4, mh, CB_JGT_K, vh, t, eq);
+		sc_place(e, eq);
+		/* A <= vh here, so A >= vh means A == vh */
+		sc_jmp(e, CB_JGE_K, vh, lo, f);
+	}
+	sc_place(e, lo);
+	half(e, OFF_ARG(c->arg), ml, op, vl, t, f);
+}
+
+/* The rules of syscall nr on arch a, from rule index first on. */
+static void chain(struct cc *c, int a, size_t first)
+{
+	const struct bpftk_seccomp_policy *p = c->p;
+	int nr = p->rules[first].nr[a], is32 = sc_arch_is32(a);
+	for (size_t i = first; i < p->nrules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		if (r->nr[a] != nr)
+			continue;
+		int lret = sc_ret_label(c->e, r->action);
+		if (!r->ncond) {
+			sc_ja(c->e, lret);
+			return; /* later rules for nr are never reached */
+		}
+		size_t j;
+		int lnext = -1;
+		for (j = i + 1; j < p->nrules && p->rules[j].nr[a] != nr; j++)
+			;
+		lnext = j < p->nrules ? sc_label(c->e) : c->ldef;
+		for (size_t k = 0; k < r->ncond; k++) {
+			int t = k + 1 < r->ncond ? sc_label(c->e) : lret;
+			cond(c->e, &p->conds[r->cond0 + k], is32, t, lnext);
+			if (k + 1 < r->ncond)
+				sc_place(c->e, t);
+		}
+		if (lnext != c->ldef)
+			sc_place(c->e, lnext);
+	}
+	sc_ja(c->e, c->ldef);
+}
+
+/* Search over leaves [i, j): A holds nr. */
+static void tree(struct cc *c, size_t i, size_t j)
+{
+	size_t mid = i + (j - i) / 2;
+	int llo = mid - i == 1 ? c->leaves[i].target : sc_label(c->e);
+	int lhi = j - mid == 1 ? c->leaves[mid].target : sc_label(c->e);
+	sc_jmp(c->e, CB_JGE_K, c->leaves[mid].lo, lhi, llo);
+	if (mid - i > 1) {
+		sc_place(c->e, llo);
+		tree(c, i, mid);
+	}
+	if (j - mid > 1) {
+		sc_place(c->e, lhi);
+		tree(c, mid, j);
+	}
+}
+
+static int by_nr_then_index(const void *x, const void *y)
+{
+	const int64_t *a = x, *b = y;
+	return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
+static int add_leaf(struct cc *c, uint32_t lo, int target)
+{
+	if (c->nleaves && c->leaves[c->nleaves - 1].target == target)
+		return 0; /* same outcome as the interval before: merge */
+	c->leaves[c->nleaves].lo = lo;
+	c->leaves[c->nleaves++].target = target;
+	return 0;
+}
+
+static int arch_block(struct cc *c, int a)
+{
+	const struct bpftk_seccomp_policy *p = c->p;
+	/* (nr, first rule index) of each syscall with rules on a */
+	int64_t (*first)[2] = bpftk_calloc(p->nrules + 1, sizeof(*first));
+	int *chain_label = bpftk_calloc(p->nrules + 1, sizeof(int));
+	size_t nfirst = 0;
+	c->leaves = bpftk_calloc(2 * p->nrules + 2, sizeof(*c->leaves));
+	c->nleaves = 0;
+	if (!first || !chain_label || !c->leaves) {
+		bpftk_free(first);
+		bpftk_free(chain_label);
+		bpftk_free(c->leaves);
+		c->leaves = NULL;
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < p->nrules; i++)
+		if (p->rules[i].nr[a] >= 0) {
+			first[nfirst][0] = p->rules[i].nr[a];
+			first[nfirst++][1] = (int64_t)i;
+		}
+	qsort(first, nfirst, sizeof(*first), by_nr_then_index);
+	size_t u = 0; /* keep the first rule of each number */
+	for (size_t i = 0; i < nfirst; i++)
+		if (!u || first[u - 1][0] != first[i][0]) {
+			first[u][0] = first[i][0];
+			first[u++][1] = first[i][1];
+		}
+	nfirst = u;
+
+	sc_ld(c->e, OFF_NR);
+	if (a == BPFTK_SECCOMP_X86_64) {
+		int ok = sc_label(c->e);
+		sc_jmp(c->e, CB_JGE_K, BPFTK_X32_SYSCALL_BIT, c->lbad, ok);
+		sc_place(c->e, ok);
+	}
+	add_leaf(c, 0, c->ldef);
+	for (size_t i = 0; i < nfirst; i++) {
+		const struct sc_rule *r = &p->rules[first[i][1]];
+		uint32_t nr = (uint32_t)first[i][0];
+		int t = r->ncond ? (chain_label[i] = sc_label(c->e))
+				 : sc_ret_label(c->e, r->action);
+		if (c->nleaves == 1 && nr == 0)
+			c->nleaves = 0; /* syscall 0 replaces the first gap */
+		add_leaf(c, nr, t);
+		if (i + 1 == nfirst || (uint32_t)first[i + 1][0] != nr + 1)
+			if (nr != UINT32_MAX)
+				add_leaf(c, nr + 1, c->ldef);
+	}
+	if (c->nleaves == 1)
+		sc_ja(c->e, c->leaves[0].target);
+	else
+		tree(c, 0, c->nleaves);
+	for (size_t i = 0; i < nfirst; i++)
+		if (p->rules[first[i][1]].ncond) {
+			sc_place(c->e, chain_label[i]);
+			chain(c, a, (size_t)first[i][1]);
+		}
+	bpftk_free(first);
+	bpftk_free(chain_label);
+	bpftk_free(c->leaves);
+	c->leaves = NULL;
+	return 0;
+}
+
+int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
+			  struct bpftk_cbpf_insn **out, size_t *n,
+			  struct bpftk_diags *d)
+{
+	int arches[BPFTK_SECCOMP_NARCH], narch = 0, err = 0;
+	int blocks[BPFTK_SECCOMP_NARCH];
+	struct cc c;
+	if (!p || !out || !n)
+		return -EINVAL;
+	*out = NULL;
+	*n = 0;
+	for (int a = 0; a < BPFTK_SECCOMP_NARCH; a++)
+		if (p->arches >> a & 1)
+			arches[narch++] = a;
+	if (!narch)
+		return -EINVAL;
+	memset(&c, 0, sizeof(c));
+	c.p = p;
+	c.e = sc_emit_new();
+	if (!c.e)
+		return -ENOMEM;
+	c.lbad = sc_ret_label(c.e, p->badarch_action);
+	c.ldef = sc_ret_label(c.e, p->default_action);
+	for (int i = 0; i < narch; i++)
+		blocks[i] = sc_label(c.e);
+	/* the first architecture's block follows its check directly */
+	sc_ld(c.e, OFF_ARCH);
+	for (int i = narch - 1; i >= 0; i--) {
+		int next = i ? sc_label(c.e) : c.lbad;
+		sc_jmp(c.e, CB_JEQ_K,
+		       bpftk_seccomp_arch_audit((enum bpftk_seccomp_arch)arches[i]),
+		       blocks[i], next);
+		if (i)
+			sc_place(c.e, next);
+	}
+	for (int i = 0; i < narch && !err; i++) {
+		sc_place(c.e, blocks[i]);
+		err = arch_block(&c, arches[i]);
+	}
+	if (!err)
+		err = sc_emit_finish(c.e, out, n);
+	if (err == -E2BIG)
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL, -1,
+				"the filter needs more than %d instructions",
+				BPFTK_CBPF_MAXINSNS);
+	else if (err == -EINVAL)
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL, -1,
+				"internal error in the seccomp compiler "
+				"(a jump to a label never placed)");
+	sc_emit_free(c.e);
+	return err;
+}
+
+void bpftk_seccomp_free(void *p)
+{
+	bpftk_free(p);
+}

@@ -1,0 +1,47 @@
+/* seccomp_int.h — what the files of src/seccomp share: the parsed policy.
+ *
+ * A policy is a list of rules in source order; each rule names one syscall
+ * (its number on each architecture, -1 where it does not exist), an action
+ * and a conjunction of argument conditions.  The first rule whose syscall
+ * and conditions match decides; no rule matching gives the default action;
+ * a call from an architecture outside `arches` (or an x32 call on x86_64)
+ * gets badarch_action.  parse.c builds it, compile.c and eval.c read it.
+ */
+#ifndef BPFTK_SECCOMP_INT_H
+#define BPFTK_SECCOMP_INT_H
+
+#include <bpftk/seccomp.h>
+
+#include "../util/util_int.h"
+
+enum sc_op { SC_EQ, SC_NE, SC_LT, SC_LE, SC_GT, SC_GE };
+
+/* (args[arg] & mask) OP val, unsigned, 64 bits (32 on 32-bit arches). */
+struct sc_cond {
+	uint8_t arg;
+	uint8_t op; /* enum sc_op */
+	uint64_t mask;
+	uint64_t val;
+};
+
+struct sc_rule {
+	int nr[BPFTK_SECCOMP_NARCH]; /* -1: not on that architecture */
+	uint32_t action;
+	size_t cond0, ncond; /* conds[cond0 .. cond0 + ncond) */
+	int line, col;	     /* of the syscall name, for messages */
+};
+
+struct bpftk_seccomp_policy {
+	unsigned arches; /* bit set of 1u << enum bpftk_seccomp_arch */
+	uint32_t default_action;
+	uint32_t badarch_action;
+	struct sc_rule *rules;
+	size_t nrules;
+	struct sc_cond *conds;
+	size_t nconds;
+};
+
+/* Whether a 32-bit architecture (arguments compared on their low half). */
+BPFTK_INTERNAL int sc_arch_is32(enum bpftk_seccomp_arch a);
+
+#endif
