@@ -297,16 +297,33 @@ static int syscall(struct parser *ps)
 	return 0;
 }
 
-/* syscalls := syscall { [','] syscall } — stops before ':', 'if' or the
- * end of the line. */
+/* An action word that names no syscall ends a list: "read allow" is a
+ * missing ':', not an unknown syscall 'allow'. */
+static int ends_list(const struct sc_token *t)
+{
+	char name[16] = "";
+	if (t->kind == T_COLON || t->kind == T_NL || t->kind == T_EOF ||
+	    sc_tok_is(t, "if"))
+		return 1;
+	if (action_index(t) < 0 || t->len >= sizeof(name))
+		return 0;
+	memcpy(name, t->p, t->len);
+	for (int a = 0; a < BPFTK_SECCOMP_NARCH; a++)
+		if (bpftk_seccomp_syscall_lookup((enum bpftk_seccomp_arch)a,
+						 name) >= 0)
+			return 0;
+	return 1;
+}
+
+/* syscalls := syscall { [','] syscall } — stops before ':', 'if', an
+ * action word or the end of the line. */
 static int syscalls(struct parser *ps)
 {
 	do {
 		if (syscall(ps) < 0)
 			return -1;
 		accept(ps, T_COMMA);
-	} while (ps->tok.kind != T_COLON && ps->tok.kind != T_NL &&
-		 ps->tok.kind != T_EOF && !sc_tok_is(&ps->tok, "if"));
+	} while (!ends_list(&ps->tok));
 	return 0;
 }
 
