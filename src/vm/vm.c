@@ -12,12 +12,20 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../jit/jit.h"
 #include "vm_int.h"
+
+/* One entry of the loaded program into its engine (or its native code). */
+static int exec_run(const struct bpftk_vm *vm, struct vm_run *run)
+{
+	return vm->jit ? bpftk_vm_exec_jit(run) : vm->exec(run, NULL);
+}
 
 static vm_exec_fn pick_engine(enum bpftk_vm_mode mode, unsigned flags)
 {
 	int sw = (flags & BPFTK_VM_SWITCH_DISPATCH) != 0;
-	if (mode == BPFTK_VM_FAST)
+	/* JIT: the fast engine runs what the JIT cannot compile */
+	if (mode == BPFTK_VM_FAST || mode == BPFTK_VM_JIT)
 		return sw ? bpftk_vm_exec_fast_switch : bpftk_vm_exec_fast_goto;
 	return sw ? bpftk_vm_exec_checked_switch : bpftk_vm_exec_checked_goto;
 }
@@ -30,7 +38,8 @@ int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 	*out = NULL;
 	if (opts && bpftk_opts_copy(&o, sizeof(o), opts))
 		return -EINVAL;
-	if ((o.mode != BPFTK_VM_CHECKED && o.mode != BPFTK_VM_FAST) ||
+	if ((o.mode != BPFTK_VM_CHECKED && o.mode != BPFTK_VM_FAST &&
+	     o.mode != BPFTK_VM_JIT) ||
 	    (o.flags & ~(unsigned)BPFTK_VM_SWITCH_DISPATCH))
 		return -EINVAL;
 	struct bpftk_vm *vm = bpftk_calloc(1, sizeof(*vm));
@@ -58,6 +67,7 @@ void bpftk_vm_free(struct bpftk_vm *vm)
 	bpftk_free(vm->regions);
 	bpftk_free(vm->ops);
 	bpftk_free(vm->entry);
+	bpftk_jit_free(vm->jit);
 	bpftk_free(vm->name);
 	bpftk_free(vm);
 }
@@ -203,7 +213,7 @@ int bpftk_vm_call_sub(struct bpftk_vm_call *call, uint64_t pc,
 	run->entry_pc = (long)pc;
 	run->entry_depth = depth;
 	memcpy(run->args, args, sizeof(run->args));
-	int err = vm->exec(run, NULL);
+	int err = exec_run(vm, run);
 	run->entry_pc = saved_pc;
 	run->entry_depth = saved_depth;
 	memcpy(run->args, saved_args, sizeof(saved_args));
@@ -268,11 +278,12 @@ int bpftk_vm_run(const struct bpftk_vm *vm,
 	run.err = 0;
 	run.pc = -1;
 	run.addr = run.size = run.fault_stack_lo = 0;
+	run.jit_sp = run.jit_fp0 = run.jit_lim = run.jit_fault_fp = 0;
 	memset(&run.call, 0, sizeof(run.call));
 	run.call.run = &run;
 	memset(run.stack.bytes + VM_STACK_BYTES - BPFTK_STACK_SIZE, 0,
 	       BPFTK_STACK_SIZE);
-	int err = vm->exec(&run, NULL);
+	int err = exec_run(vm, &run);
 	if (err) {
 		bpftk_vm_report_fault(&run, d);
 		return err;

@@ -189,6 +189,7 @@ struct vm_helper {
 };
 
 struct vm_run;
+struct bpftk_jit;
 /* An engine.  With labels != NULL it only stores its label table there (NULL
  * for switch engines) and returns 0; otherwise it runs run->vm's program. */
 typedef int (*vm_exec_fn)(struct vm_run *run, const void *const **labels);
@@ -211,6 +212,7 @@ struct bpftk_vm {
 	 * entered by falling through (vm_fuse.c, vm_forward.c) */
 	uint8_t *entry;
 	vm_exec_fn exec;
+	struct bpftk_jit *jit; /* native code (BPFTK_VM_JIT), or NULL */
 	int loaded;
 };
 
@@ -270,6 +272,9 @@ struct vm_run {
 	uint64_t addr;
 	uint64_t size;
 	uint64_t fault_stack_lo;
+	/* the JIT's state (vm_jit.c): native stack pointer at entry, r10 at
+	 * entry, lowest r10 that may make a local call, r10 at a fault */
+	uint64_t jit_sp, jit_fp0, jit_lim, jit_fault_fp;
 	struct bpftk_vm_call call;
 	union {
 		uint64_t align;
@@ -286,6 +291,15 @@ BPFTK_INTERNAL int bpftk_vm_exec_fast_goto(struct vm_run *run,
 					   const void *const **labels);
 BPFTK_INTERNAL int bpftk_vm_exec_fast_switch(struct vm_run *run,
 					     const void *const **labels);
+
+/* vm_jit.c: compiles the loaded program for BPFTK_VM_JIT (vm->jit), or
+ * adds a warning to d and leaves vm->jit NULL (the fast engine runs it). */
+BPFTK_INTERNAL void bpftk_vm_jit_load(struct bpftk_vm *vm,
+				      const struct bpftk_insn *insns,
+				      struct bpftk_diags *d);
+/* vm_jit.c: runs run->vm's native code like an engine (run->entry_pc,
+ * run->entry_depth, run->args), filling the same fault report. */
+BPFTK_INTERNAL int bpftk_vm_exec_jit(struct vm_run *run);
 
 /* The load-time plan: the handler of every slot, chosen in passes. */
 struct vm_plan {

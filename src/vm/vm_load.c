@@ -125,7 +125,7 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		return -EINVAL;
 	}
 	struct vm_plan plan = {insns, n, opv, target, hv, len};
-	if (vm->mode == BPFTK_VM_FAST)
+	if (vm->mode == BPFTK_VM_FAST || vm->mode == BPFTK_VM_JIT)
 		bpftk_vm_fuse(&plan);
 	bpftk_vm_forward(&plan);
 	const void *const *labels = NULL;
@@ -142,5 +142,7 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	vm->entry = target;
 	vm->n = n;
 	vm->loaded = 1;
+	if (vm->mode == BPFTK_VM_JIT)
+		bpftk_vm_jit_load(vm, insns, d);
 	return 0;
 }

@@ -7,7 +7,9 @@
  * the suite's call tests expect.
  *
  * Options: --checked (default: every access checked, instruction budget),
- * --fast (no checks), --switch (portable dispatch loop), --help.
+ * --fast (no checks), --jit (native code; no checks), --switch (portable
+ * dispatch loop), --help.  With --jit a warning that the JIT fell back to
+ * the interpreter goes to stderr.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -21,7 +23,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: bpftk-conformance [MEMHEX] [--checked|--fast] [--switch]\n"
+		"usage: bpftk-conformance [MEMHEX] [--checked|--fast|--jit] [--switch]\n"
 		"\n"
 		"A bpf_conformance plugin: reads a program as hex bytes on stdin,\n"
 		"runs it with r1 = the memory given as hex in MEMHEX (r2 = its\n"
@@ -29,6 +31,7 @@ static void usage(FILE *out)
 		"the error and exits 1 (2 on a usage error).\n"
 		"  --checked  check every memory access, bound the run (default)\n"
 		"  --fast     no checks (only for programs known to be safe)\n"
+		"  --jit      compile to native code (no checks, like --fast)\n"
 		"  --switch   use the portable switch dispatch loop\n");
 }
 
@@ -115,6 +118,8 @@ int main(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "--fast")) {
 			vo.mode = BPFTK_VM_FAST;
+		} else if (!strcmp(argv[i], "--jit")) {
+			vo.mode = BPFTK_VM_JIT;
 		} else if (!strcmp(argv[i], "--checked")) {
 			vo.mode = BPFTK_VM_CHECKED;
 		} else if (!strcmp(argv[i], "--switch")) {
@@ -166,6 +171,11 @@ int main(int argc, char **argv)
 	    bpftk_vm_load(vm, insns, (size_t)n, d)) {
 		print_diags(d);
 		goto out;
+	}
+	for (size_t i = 0; i < bpftk_diags_count(d); i++) { /* JIT fallback */
+		char line[1024];
+		bpftk_diag_format(bpftk_diags_get(d, i), line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
 	}
 	uint64_t r0 = 0;
 	if (bpftk_vm_run_mem(vm, memlen ? mem : NULL, (size_t)memlen, &r0, d)) {

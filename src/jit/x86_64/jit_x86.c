@@ -1,0 +1,820 @@
+/* jit_x86.c — translation of a BPF program to x86-64 machine code.
+ *
+ * Layout of the image:
+ *   entry      saves callee-saved registers, loads r1..r5, r10 from the run
+ *              context, zeroes r0, r6..r9, calls the slot it was given,
+ *              stores r0; shared epilogue
+ *   stubs      fault_exit (unwinds to the entry's stack pointer and
+ *              returns the status in eax), zero_frame (C call preserving
+ *              the BPF argument registers)
+ *   body       one block of code per slot, in slot order
+ *   end        a fault for running past the last slot (offsets[n])
+ * Every BPF function, including the program itself, is entered with a
+ * native call and left with ret, so exit is one instruction and a local
+ * call is a call.  Native rsp is 16-byte aligned inside BPF code (entry:
+ * 6 pushes; local call: 8 + 4 pushes before the call), so helper calls
+ * need only what they push themselves.
+ *
+ * Jump offsets are settled by repeated passes: the first pass uses 32-bit
+ * displacements everywhere; each later pass picks 8-bit ones where the
+ * previous pass's offsets allow, so code only shrinks and distances only
+ * shrink; the image is final when a pass reproduces the previous offsets
+ * (then every displacement computed from them is exact).
+ *
+ * Semantics are the interpreter's (vm_interp.h): division by zero and
+ * INT_MIN / -1 are tested explicitly since x86 div/idiv trap on them;
+ * shift counts are masked by the hardware as BPF masks them; 32-bit
+ * operations write 32-bit registers, which zero-extends.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "x86_int.h"
+
+#define MAX_PASSES 64
+
+struct xc {
+	struct jit_buf *b;
+	const struct bpftk_insn *insns;
+	size_t n;
+	const struct bpftk_jit_env *env;
+	const uint32_t *prev; /* offsets of the previous pass; NULL: first */
+	uint32_t *cur;
+	size_t pc;
+	size_t epilogue, fault_exit, zero_stub;
+};
+
+#define REG(r) (bpftk_x86_reg[(r)])
+
+/* ---- local forward branches inside one slot's code (always rel8) ------ */
+
+static size_t fwd_jcc(struct xc *x, int cc)
+{
+	emit_jcc(x->b, cc, 0, 0);
+	return x->b->len;
+}
+
+static size_t fwd_jmp(struct xc *x)
+{
+	emit_jmp(x->b, 0, 0);
+	return x->b->len;
+}
+
+/* Points the rel8 ending at `end` to the current position. */
+static void fwd_here(struct xc *x, size_t end)
+{
+	if (x->b->oom)
+		return;
+	x->b->p[end - 1] = (uint8_t)(int8_t)(x->b->len - end);
+}
+
+/* jmp/jcc to an already emitted position (a stub or a loop head). */
+static void jump_back(struct xc *x, int cc, size_t to)
+{
+	long short_rel = (long)to - (long)(x->b->len + 2);
+	int near = short_rel < -128;
+	long rel = (long)to - (long)(x->b->len + (near ? (cc < 0 ? 5 : 6) : 2));
+	if (cc < 0)
+		emit_jmp(x->b, (int32_t)rel, near);
+	else
+		emit_jcc(x->b, cc, (int32_t)rel, near);
+}
+
+/* Stops the program with status kind, the fault located at this slot. */
+static void fault(struct xc *x, int kind)
+{
+	emit_st_ctx_imm(x->b, 1, x->env->off_pc, (int32_t)x->pc); /* mov [ctx.pc], pc */
+	emit_mov_imm32(x->b, RAX, (uint32_t)kind);		   /* mov eax, kind */
+	jump_back(x, -1, x->fault_exit);			   /* jmp fault_exit */
+}
+
+/* jmp/jcc to slot t: the last instruction of this slot's code. */
+static void jump_slot(struct xc *x, int cc, size_t t)
+{
+	if (!x->prev) {
+		if (cc < 0)
+			emit_jmp(x->b, 0, 1);
+		else
+			emit_jcc(x->b, cc, 0, 1);
+		return;
+	}
+	/* from the end of this slot's code, as laid out by the last pass */
+	long rel = (long)x->prev[t] - (long)x->prev[x->pc + 1];
+	int near = rel < -128 || rel > 127;
+	if (cc < 0)
+		emit_jmp(x->b, (int32_t)rel, near);
+	else
+		emit_jcc(x->b, cc, (int32_t)rel, near);
+}
+
+/* ---- entry and stubs ---------------------------------------------------- */
+
+static const int callee_saved[] = {RBP, RBX, R12, R13, R14, R15};
+static const int bpf_args[] = {RDI, RSI, RDX, RCX, R8};
+
+static void gen_entry(struct xc *x)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_jit_env *e = x->env;
+	for (int i = 0; i < 6; i++)
+		emit_push(b, callee_saved[i]);	  /* push rbp, rbx, r12..r15 */
+	emit_mov_rr(b, 1, X86_CTX, RDI);	  /* mov r12, rdi (ctx) */
+	emit_st_ctx(b, 1, e->off_sp, RSP);	  /* mov [ctx.sp], rsp */
+	emit_mov_rr(b, 1, X86_T1, RSI);		  /* mov r11, rsi (target) */
+	emit_ld_ctx(b, 1, RBP, e->off_fp0);	  /* mov rbp, [ctx.fp0] */
+	for (int i = 0; i < 5; i++)		  /* mov rdi.., [ctx.args + 8i] */
+		emit_ld_ctx(b, 1, bpf_args[i], e->off_args + 8 * i);
+	emit_mov_imm32(b, RAX, 0);		  /* xor eax, eax */
+	emit_mov_imm32(b, RBX, 0);		  /* xor ebx, ebx */
+	emit_mov_imm32(b, R13, 0);		  /* xor r13d, r13d */
+	emit_mov_imm32(b, R14, 0);		  /* xor r14d, r14d */
+	emit_mov_imm32(b, R15, 0);		  /* xor r15d, r15d */
+	emit_call_reg(b, X86_T1);		  /* call r11 */
+	emit_st_ctx(b, 1, e->off_r0, RAX);	  /* mov [ctx.r0], rax */
+	emit_mov_imm32(b, RAX, BPFTK_JIT_OK);	  /* xor eax, eax */
+	x->epilogue = b->len;
+	for (int i = 5; i >= 0; i--)
+		emit_pop(b, callee_saved[i]);	  /* pop r15..rbp */
+	emit_ret(b);				  /* ret */
+
+	x->fault_exit = b->len;
+	emit_st_ctx(b, 1, e->off_fault_fp, RBP); /* mov [ctx.fault_fp], rbp */
+	emit_ld_ctx(b, 1, RSP, e->off_sp);	  /* mov rsp, [ctx.sp] */
+	jump_back(x, -1, x->epilogue);		  /* jmp epilogue */
+
+	/* called with rsp = 8 mod 16; the new frame's r10 is rbp - 512 */
+	x->zero_stub = b->len;
+	emit_push(b, RAX);			  /* push rax */
+	for (int i = 0; i < 5; i++)
+		emit_push(b, bpf_args[i]);	  /* push rdi..r8 */
+	emit_alu_imm(b, 1, 5, RSP, 8);		  /* sub rsp, 8 */
+	emit_mov_rr(b, 1, RDI, X86_CTX);	  /* mov rdi, r12 */
+	x86_mem(b, X_W, 0x8d, RSI, RBP, -1, -BPFTK_STACK_SIZE); /* lea rsi, [rbp-512] */
+	uint64_t fn;
+	memcpy(&fn, &e->zero_frame, sizeof(fn));
+	emit_mov_imm64(b, RAX, fn);		  /* movabs rax, zero_frame */
+	emit_call_reg(b, RAX);			  /* call rax */
+	emit_alu_imm(b, 1, 0, RSP, 8);		  /* add rsp, 8 */
+	for (int i = 4; i >= 0; i--)
+		emit_pop(b, bpf_args[i]);	  /* pop r8..rdi */
+	emit_pop(b, RAX);			  /* pop rax */
+	emit_ret(b);				  /* ret */
+}
+
+/* ---- calls -------------------------------------------------------------- */
+
+/* Fills the call record (id already stored), calls the helper whose
+ * address is in fn_reg (r10 or r11), keeps r1..r5, checks call.err. */
+static void gen_helper_call(struct xc *x, int fn_reg)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_jit_env *e = x->env;
+	emit_st_ctx_imm(b, 1, e->off_call_insn, (int32_t)x->pc); /* mov [call.insn], pc */
+	x86_mem(b, X_W, 0x8d, X86_T3, RBP, -1, -BPFTK_STACK_SIZE); /* lea r9, [rbp-512] */
+	emit_st_ctx(b, 1, e->off_call_stack_lo, X86_T3);	   /* mov [call.stack_lo], r9 */
+	emit_ld_ctx(b, 1, X86_T3, e->off_stack_hi);		   /* mov r9, [ctx.stack_hi] */
+	x86_rr(b, X_W, 0x29, RBP, X86_T3);			   /* sub r9, rbp */
+	emit_shift_imm(b, X_W, 5, X86_T3, 9);			   /* shr r9, 9 */
+	emit_st_ctx(b, 0, e->off_call_depth, X86_T3);		   /* mov [call.depth], r9d */
+	for (int i = 0; i < 5; i++)
+		emit_push(b, bpf_args[i]);			   /* push rdi..r8 */
+	emit_alu_imm(b, 1, 5, RSP, 8);				   /* sub rsp, 8 */
+	x86_mem(b, X_W, 0x8d, X86_T3, X86_CTX, -1, e->off_call); /* lea r9, [ctx.call] */
+	emit_call_reg(b, fn_reg);				   /* call fn */
+	emit_alu_imm(b, 1, 0, RSP, 8);				   /* add rsp, 8 */
+	for (int i = 4; i >= 0; i--)
+		emit_pop(b, bpf_args[i]);			   /* pop r8..rdi */
+	x86_mem(b, 0, 0x83, 7, X86_CTX, -1, e->off_call_err);	   /* cmp dword [call.err], 0 */
+	jit_byte(b, 0);
+	size_t ok = fwd_jcc(x, CC_E);				   /* je ok */
+	emit_mov_imm32(b, RAX, BPFTK_JIT_HELPER);		   /* mov eax, HELPER */
+	jump_back(x, -1, x->fault_exit);			   /* jmp fault_exit */
+	fwd_here(x, ok);
+}
+
+static void gen_call(struct xc *x, const struct bpftk_insn *in)
+{
+	const struct bpftk_jit_env *e = x->env;
+	uint32_t id = (uint32_t)in->imm; /* registered: checked by the vm */
+	const uint8_t *h = (const uint8_t *)e->helpers + id * e->helper_stride;
+	uint64_t fn;
+	memcpy(&fn, h, sizeof(fn));
+	emit_st_ctx_imm(x->b, 0, e->off_call_id, (int32_t)id); /* mov [call.id], id */
+	emit_mov_imm64(x->b, X86_T1, fn);		      /* movabs r11, fn */
+	gen_helper_call(x, X86_T1);
+}
+
+static void gen_callx(struct xc *x, int d)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_jit_env *e = x->env;
+	size_t bad1 = 0, ok = 0;
+	if (e->nhelpers) {
+		emit_mov_rr(b, 1, X86_T1, d);			  /* mov r11, d */
+		emit_alu_imm(b, 1, 7, X86_T1, (int32_t)e->nhelpers); /* cmp r11, nhelpers */
+		bad1 = fwd_jcc(x, CC_AE);			  /* jae bad */
+		x86_rr(b, X_W, 0x69, X86_T1, X86_T1);		  /* imul r11, r11, stride */
+		jit_u32(b, (uint32_t)e->helper_stride);
+		uint64_t base;
+		memcpy(&base, &e->helpers, sizeof(base));
+		emit_mov_imm64(b, X86_T2, base);		  /* movabs r10, helpers */
+		x86_mem(b, X_W, 0x8b, X86_T2, X86_T2, X86_T1, 0); /* mov r10, [r10 + r11] */
+		x86_rr(b, X_W, 0x85, X86_T2, X86_T2);		  /* test r10, r10 */
+		ok = fwd_jcc(x, CC_NE);				  /* jnz ok */
+		fwd_here(x, bad1);
+	}
+	emit_st_ctx(b, 1, e->off_addr, d);			  /* bad: mov [ctx.addr], d */
+	fault(x, BPFTK_JIT_CALLX);
+	if (!e->nhelpers)
+		return;
+	fwd_here(x, ok);
+	emit_st_ctx(b, 0, e->off_call_id, d);			  /* ok: mov [call.id], d32 */
+	gen_helper_call(x, X86_T2);
+}
+
+static void gen_call_local(struct xc *x, size_t target)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_jit_env *e = x->env;
+	x86_mem(b, X_W, 0x3b, RBP, X86_CTX, -1, e->off_lim); /* cmp rbp, [ctx.lim] */
+	size_t ok = fwd_jcc(x, CC_AE);			     /* jae ok */
+	fault(x, BPFTK_JIT_DEPTH);
+	fwd_here(x, ok);
+	/* the new frame's depth: (stack_hi - rbp) / 512 + 1 */
+	emit_ld_ctx(b, 1, X86_T1, e->off_stack_hi);	 /* mov r11, [ctx.stack_hi] */
+	x86_rr(b, X_W, 0x29, RBP, X86_T1);		 /* sub r11, rbp */
+	emit_shift_imm(b, X_W, 5, X86_T1, 9);		 /* shr r11, 9 */
+	emit_alu_imm(b, 1, 0, X86_T1, 1);		 /* add r11, 1 */
+	x86_mem(b, 0, 0x3b, X86_T1, X86_CTX, -1, e->off_zeroed); /* cmp r11d, [ctx.zeroed] */
+	size_t clean = fwd_jcc(x, CC_B);		 /* jb clean */
+	emit_call_rel(b, (int32_t)((long)x->zero_stub - (long)(b->len + 5))); /* call zero_stub */
+	fwd_here(x, clean);
+	emit_alu_imm(b, 1, 5, RSP, 8);			 /* sub rsp, 8 */
+	emit_push(b, RBX);				 /* push rbx (r6) */
+	emit_push(b, R13);				 /* push r13 (r7) */
+	emit_push(b, R14);				 /* push r14 (r8) */
+	emit_push(b, R15);				 /* push r15 (r9) */
+	emit_alu_imm(b, 1, 5, RBP, BPFTK_STACK_SIZE);	 /* sub rbp, 512 */
+	long to = x->prev ? (long)x->prev[target] : (long)b->len + 5;
+	emit_call_rel(b, (int32_t)(to - (long)(b->len + 5))); /* call target */
+	emit_alu_imm(b, 1, 0, RBP, BPFTK_STACK_SIZE);	 /* add rbp, 512 */
+	emit_pop(b, R15);				 /* pop r15 */
+	emit_pop(b, R14);				 /* pop r14 */
+	emit_pop(b, R13);				 /* pop r13 */
+	emit_pop(b, RBX);				 /* pop rbx */
+	emit_alu_imm(b, 1, 0, RSP, 8);			 /* add rsp, 8 */
+}
+
+/* ---- arithmetic --------------------------------------------------------- */
+
+/* dst = dst / or % src (reg >= 0) or imm; w 64-bit; sgn signed (RFC 9669:
+ * x / 0 = 0, x % 0 = x, INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0). */
+static void gen_div(struct xc *x, int w, int sgn, int mod, int d, int s,
+		    int32_t imm)
+{
+	struct jit_buf *b = x->b;
+	unsigned W = w ? X_W : 0;
+	int known = s < 0;
+	uint64_t k = w ? (uint64_t)(int64_t)imm : (uint32_t)imm;
+	if (known && k == 0) {
+		if (!mod)
+			emit_mov_imm32(b, d, 0);	/* xor d32, d32 */
+		else if (!w)
+			emit_mov_rr(b, 0, d, d);	/* mov d32, d32 */
+		return;
+	}
+	if (known && sgn && (w ? k == UINT64_MAX : k == UINT32_MAX)) {
+		if (mod)
+			emit_mov_imm32(b, d, 0);	/* xor d32, d32 */
+		else
+			x86_rr(b, W, 0xf7, 3, d);	/* neg d */
+		return;
+	}
+	if (known)
+		emit_mov_imm64(b, X86_T1, k);		/* mov r11, k */
+	else
+		emit_mov_rr(b, w, X86_T1, s);		/* mov r11, s */
+	emit_mov_rr(b, 1, X86_T2, RDX);			/* mov r10, rdx */
+	emit_mov_rr(b, 1, X86_T3, RAX);			/* mov r9, rax */
+	if (d != RAX)
+		emit_mov_rr(b, 1, RAX, d);		/* mov rax, d */
+	size_t zero = 0, minus1 = 0;
+	if (!known) {
+		x86_rr(b, W, 0x85, X86_T1, X86_T1);	/* test r11, r11 */
+		zero = fwd_jcc(x, CC_E);		/* jz zero */
+		if (sgn) {
+			emit_alu_imm(b, w, 7, X86_T1, -1); /* cmp r11, -1 */
+			minus1 = fwd_jcc(x, CC_E);	/* je minus1 */
+		}
+	}
+	if (sgn) {
+		if (w)
+			jit_byte(b, 0x48);		/* cqo */
+		jit_byte(b, 0x99);			/* (cdq) */
+		x86_rr(b, W, 0xf7, 7, X86_T1);		/* idiv r11 */
+	} else {
+		emit_mov_imm32(b, RDX, 0);		/* xor edx, edx */
+		x86_rr(b, W, 0xf7, 6, X86_T1);		/* div r11 */
+	}
+	emit_mov_rr(b, w, X86_T1, mod ? RDX : RAX);	/* mov r11, rdx/rax */
+	if (!known) {
+		size_t done1 = fwd_jmp(x);		/* jmp done */
+		fwd_here(x, zero);
+		if (mod)
+			emit_mov_rr(b, w, X86_T1, RAX);	/* zero: mov r11, rax */
+		else
+			emit_mov_imm32(b, X86_T1, 0);	/* zero: xor r11d, r11d */
+		size_t done2 = 0;
+		if (sgn) {
+			done2 = fwd_jmp(x);		/* jmp done */
+			fwd_here(x, minus1);
+			if (mod) {
+				emit_mov_imm32(b, X86_T1, 0); /* xor r11d, r11d */
+			} else {
+				x86_rr(b, W, 0xf7, 3, RAX); /* neg rax */
+				emit_mov_rr(b, w, X86_T1, RAX); /* mov r11, rax */
+			}
+		}
+		fwd_here(x, done1);
+		if (sgn)
+			fwd_here(x, done2);
+	}
+	emit_mov_rr(b, 1, RAX, X86_T3);			/* done: mov rax, r9 */
+	emit_mov_rr(b, 1, RDX, X86_T2);			/* mov rdx, r10 */
+	emit_mov_rr(b, 1, d, X86_T1);			/* mov d, r11 */
+}
+
+/* dst <<= / >>= / s>>= src (register); ext as emit_shift_cl. */
+static void gen_shift_x(struct xc *x, int w, int ext, int d, int s)
+{
+	struct jit_buf *b = x->b;
+	if (s == RCX) {
+		emit_shift_cl(b, w, ext, d);		/* shl d, cl */
+	} else if (d == RCX) {
+		emit_mov_rr(b, 1, X86_T1, RCX);		/* mov r11, rcx */
+		emit_mov_rr(b, 1, RCX, s);		/* mov rcx, s */
+		emit_shift_cl(b, w, ext, X86_T1);	/* shl r11, cl */
+		emit_mov_rr(b, 1, RCX, X86_T1);		/* mov rcx, r11 */
+	} else {
+		emit_mov_rr(b, 1, X86_T1, RCX);		/* mov r11, rcx */
+		emit_mov_rr(b, 1, RCX, s);		/* mov rcx, s */
+		emit_shift_cl(b, w, ext, d);		/* shl d, cl */
+		emit_mov_rr(b, 1, RCX, X86_T1);		/* mov rcx, r11 */
+	}
+}
+
+static void gen_shift_k(struct xc *x, int w, int ext, int d, int32_t imm)
+{
+	unsigned n = (unsigned)imm & (w ? 63u : 31u);
+	if (n)
+		emit_shift_imm(x->b, w ? X_W : 0, ext, d, n); /* shl d, n */
+	else if (!w)
+		emit_mov_rr(x->b, 0, d, d);		/* mov d32, d32 */
+}
+
+/* ---- memory ------------------------------------------------------------- */
+
+/* fetch-or/and/xor: a cmpxchg loop in rax (r0 is kept in r10). */
+static void gen_fetch_loop(struct xc *x, int w, uint32_t op, int d, int s,
+			   int16_t off)
+{
+	struct jit_buf *b = x->b;
+	unsigned W = w ? X_W : 0;
+	x86_mem(b, X_W, 0x8d, X86_T3, d, -1, off);	/* lea r9, [d + off] */
+	emit_mov_rr(b, 1, X86_T2, RAX);			/* mov r10, rax */
+	int sr = s == RAX ? X86_T2 : s;
+	x86_mem(b, W, 0x8b, RAX, X86_T3, -1, 0);	/* mov rax, [r9] */
+	size_t loop = b->len;
+	emit_mov_rr(b, w, X86_T1, RAX);			/* loop: mov r11, rax */
+	x86_rr(b, W, op, sr, X86_T1);			/* or/and/xor r11, s */
+	x86_mem(b, W | X_LOCK, 0x0fb1, X86_T1, X86_T3, -1, 0); /* lock cmpxchg [r9], r11 */
+	jump_back(x, CC_NE, loop);			/* jne loop */
+	emit_mov_rr(b, w, s, RAX);			/* mov s, rax (old) */
+	if (s != RAX)
+		emit_mov_rr(b, 1, RAX, X86_T2);		/* mov rax, r10 */
+}
+
+/* LD_ABS / LD_IND: r0 = big-endian n bytes at data + off, or end the
+ * program with r0 = 0 when they are not all inside the packet. */
+static void gen_pkt(struct xc *x, int n, int s, int32_t imm)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_jit_env *e = x->env;
+	size_t neg = 0;
+	if (s < 0) {
+		if (imm < 0) {
+			fault(x, BPFTK_JIT_PKT);	/* always outside */
+			return;
+		}
+		emit_mov_imm32(b, X86_T1, (uint32_t)imm); /* mov r11d, imm */
+	} else {
+		emit_mov_rr(b, 0, X86_T1, s);		/* mov r11d, s32 */
+		emit_alu_imm(b, 0, 0, X86_T1, imm);	/* add r11d, imm */
+		x86_rr(b, X_W, 0x63, X86_T1, X86_T1);	/* movsxd r11, r11d */
+		x86_rr(b, X_W, 0x85, X86_T1, X86_T1);	/* test r11, r11 */
+		neg = fwd_jcc(x, CC_S);			/* js out */
+	}
+	x86_mem(b, X_W, 0x8d, X86_T2, X86_T1, -1, n);	/* lea r10, [r11 + n] */
+	x86_mem(b, X_W, 0x3b, X86_T2, X86_CTX, -1, e->off_data_len); /* cmp r10, [ctx.data_len] */
+	size_t big = fwd_jcc(x, CC_A);			/* ja out */
+	emit_ld_ctx(b, 1, X86_T2, e->off_data);		/* mov r10, [ctx.data] */
+	if (n == 1) {
+		x86_mem(b, 0, 0x0fb6, RAX, X86_T2, X86_T1, 0); /* movzx eax, byte [r10+r11] */
+	} else if (n == 2) {
+		x86_mem(b, 0, 0x0fb7, RAX, X86_T2, X86_T1, 0); /* movzx eax, word [r10+r11] */
+		emit_shift_imm(b, X_66, 1, RAX, 8);	/* ror ax, 8 */
+	} else {
+		x86_mem(b, 0, 0x8b, RAX, X86_T2, X86_T1, 0); /* mov eax, [r10+r11] */
+		emit_bswap(b, 0, RAX);			/* bswap eax */
+	}
+	size_t ok = fwd_jmp(x);				/* jmp ok */
+	if (neg)
+		fwd_here(x, neg);
+	fwd_here(x, big);
+	fault(x, BPFTK_JIT_PKT);			/* out: r0 = 0, stop */
+	fwd_here(x, ok);
+}
+
+/* ---- one slot ----------------------------------------------------------- */
+
+static int cc_of(enum bpftk_op op)
+{
+	switch (op) {
+#define J(id, cc)                                                            \
+	case BPFTK_OP_##id##64_K:                                            \
+	case BPFTK_OP_##id##64_X:                                            \
+	case BPFTK_OP_##id##32_K:                                            \
+	case BPFTK_OP_##id##32_X:                                            \
+		return cc;
+		J(JEQ, CC_E)
+		J(JNE, CC_NE)
+		J(JGT, CC_A)
+		J(JGE, CC_AE)
+		J(JLT, CC_B)
+		J(JLE, CC_BE)
+		J(JSET, CC_NE)
+		J(JSGT, CC_G)
+		J(JSGE, CC_GE)
+		J(JSLT, CC_L)
+		J(JSLE, CC_LE)
+#undef J
+	default:
+		return -1;
+	}
+}
+
+static int is_jset(enum bpftk_op op)
+{
+	return op == BPFTK_OP_JSET64_K || op == BPFTK_OP_JSET64_X ||
+	       op == BPFTK_OP_JSET32_K || op == BPFTK_OP_JSET32_X;
+}
+
+/* Emits slot pc; returns the slots it covered (2 for lddw) or 0 when the
+ * instruction has no translation. */
+static int gen_slot(struct xc *x)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_insn *in = &x->insns[x->pc];
+	enum bpftk_op op = bpftk_isa_lookup(in);
+	const struct bpftk_opinfo *info = bpftk_isa_info(op);
+	if (!info)
+		return 0;
+	int d = in->dst < BPFTK_NREGS ? REG(in->dst) : RAX;
+	int s = in->src < BPFTK_NREGS ? REG(in->src) : RAX;
+	int32_t imm = in->imm;
+	int16_t off = in->off;
+	int w = BPFTK_CLASS(in->code) == BPFTK_CLASS_ALU64 ||
+		BPFTK_CLASS(in->code) == BPFTK_CLASS_JMP;
+	unsigned W = w ? X_W : 0;
+	int isk = info->form == BPFTK_FORM_ALU_K || info->form == BPFTK_FORM_JCC_K;
+
+	int cc = cc_of(op);
+	if (cc >= 0) {
+		size_t t = (size_t)bpftk_isa_target(x->insns, x->pc);
+		if (t == x->pc + 1)
+			return 1; /* both ways lead to the next slot */
+		if (is_jset(op)) {
+			if (isk) {
+				x86_rr(b, W, 0xf7, 0, d);	/* test d, imm */
+				jit_u32(b, (uint32_t)imm);
+			} else {
+				x86_rr(b, W, 0x85, s, d);	/* test d, s */
+			}
+		} else if (isk) {
+			emit_alu_imm(b, w, 7, d, imm);		/* cmp d, imm */
+		} else {
+			x86_rr(b, W, 0x39, s, d);		/* cmp d, s */
+		}
+		jump_slot(x, cc, t);				/* jcc target */
+		return 1;
+	}
+
+	switch (op) {
+	/* ---- ALU ------------------------------------------------------- */
+#define ALU(id, opx, ext)                                                    \
+	case BPFTK_OP_##id##64_K:                                            \
+	case BPFTK_OP_##id##32_K:                                            \
+		emit_alu_imm(b, w, ext, d, imm); /* op d, imm */             \
+		return 1;                                                    \
+	case BPFTK_OP_##id##64_X:                                            \
+	case BPFTK_OP_##id##32_X:                                            \
+		x86_rr(b, W, opx, s, d); /* op d, s */                       \
+		return 1;
+		ALU(ADD, 0x01, 0)
+		ALU(SUB, 0x29, 5)
+		ALU(OR, 0x09, 1)
+		ALU(AND, 0x21, 4)
+		ALU(XOR, 0x31, 6)
+#undef ALU
+	case BPFTK_OP_MUL64_K:
+	case BPFTK_OP_MUL32_K:
+		x86_rr(b, W, 0x69, d, d);	/* imul d, d, imm */
+		jit_u32(b, (uint32_t)imm);
+		return 1;
+	case BPFTK_OP_MUL64_X:
+	case BPFTK_OP_MUL32_X:
+		x86_rr(b, W, 0x0faf, d, s);	/* imul d, s */
+		return 1;
+#define DIV(id, sgn, mod)                                                    \
+	case BPFTK_OP_##id##64_K:                                            \
+	case BPFTK_OP_##id##32_K:                                            \
+		gen_div(x, w, sgn, mod, d, -1, imm);                         \
+		return 1;                                                    \
+	case BPFTK_OP_##id##64_X:                                            \
+	case BPFTK_OP_##id##32_X:                                            \
+		gen_div(x, w, sgn, mod, d, s, 0);                            \
+		return 1;
+		DIV(DIV, 0, 0)
+		DIV(SDIV, 1, 0)
+		DIV(MOD, 0, 1)
+		DIV(SMOD, 1, 1)
+#undef DIV
+#define SHIFT(id, ext)                                                       \
+	case BPFTK_OP_##id##64_K:                                            \
+	case BPFTK_OP_##id##32_K:                                            \
+		gen_shift_k(x, w, ext, d, imm);                              \
+		return 1;                                                    \
+	case BPFTK_OP_##id##64_X:                                            \
+	case BPFTK_OP_##id##32_X:                                            \
+		gen_shift_x(x, w, ext, d, s);                                \
+		return 1;
+		SHIFT(LSH, 4)
+		SHIFT(RSH, 5)
+		SHIFT(ARSH, 7)
+#undef SHIFT
+	case BPFTK_OP_NEG64:
+	case BPFTK_OP_NEG32:
+		x86_rr(b, W, 0xf7, 3, d);	/* neg d */
+		return 1;
+	case BPFTK_OP_MOV64_K:
+		emit_mov_imm64(b, d, (uint64_t)(int64_t)imm); /* mov d, imm */
+		return 1;
+	case BPFTK_OP_MOV32_K:
+		emit_mov_imm32(b, d, (uint32_t)imm); /* mov d32, imm */
+		return 1;
+	case BPFTK_OP_MOV64_X:
+		if (d != s)
+			emit_mov_rr(b, 1, d, s); /* mov d, s */
+		return 1;
+	case BPFTK_OP_MOV32_X:
+		emit_mov_rr(b, 0, d, s);	/* mov d32, s32 */
+		return 1;
+	case BPFTK_OP_MOVSX64_8:
+		x86_rr(b, X_W | X_BYTE, 0x0fbe, d, s); /* movsx d, s8 */
+		return 1;
+	case BPFTK_OP_MOVSX64_16:
+		x86_rr(b, X_W, 0x0fbf, d, s);	/* movsx d, s16 */
+		return 1;
+	case BPFTK_OP_MOVSX64_32:
+		x86_rr(b, X_W, 0x63, d, s);	/* movsxd d, s32 */
+		return 1;
+	case BPFTK_OP_MOVSX32_8:
+		x86_rr(b, X_BYTE, 0x0fbe, d, s); /* movsx d32, s8 */
+		return 1;
+	case BPFTK_OP_MOVSX32_16:
+		x86_rr(b, 0, 0x0fbf, d, s);	/* movsx d32, s16 */
+		return 1;
+
+	/* ---- byte order (the host is little-endian) -------------------- */
+	case BPFTK_OP_LE16:
+		x86_rr(b, 0, 0x0fb7, d, d);	/* movzx d32, d16 */
+		return 1;
+	case BPFTK_OP_LE32:
+		emit_mov_rr(b, 0, d, d);	/* mov d32, d32 */
+		return 1;
+	case BPFTK_OP_LE64:
+		return 1;
+	case BPFTK_OP_BE16:
+	case BPFTK_OP_BSWAP16:
+		emit_shift_imm(b, X_66, 1, d, 8); /* ror d16, 8 */
+		x86_rr(b, 0, 0x0fb7, d, d);	/* movzx d32, d16 */
+		return 1;
+	case BPFTK_OP_BE32:
+	case BPFTK_OP_BSWAP32:
+		emit_bswap(b, 0, d);		/* bswap d32 */
+		return 1;
+	case BPFTK_OP_BE64:
+	case BPFTK_OP_BSWAP64:
+		emit_bswap(b, 1, d);		/* bswap d */
+		return 1;
+
+	/* ---- lddw: pseudo forms load their plain value, as in the vm ---- */
+	case BPFTK_OP_LDDW:
+	case BPFTK_OP_LDDW_MAP_FD:
+	case BPFTK_OP_LDDW_MAP_VALUE:
+	case BPFTK_OP_LDDW_BTF_ID:
+	case BPFTK_OP_LDDW_FUNC:
+	case BPFTK_OP_LDDW_MAP_IDX:
+	case BPFTK_OP_LDDW_MAP_IDX_VALUE:
+		emit_mov_imm64(b, d, (uint32_t)imm |
+				     (uint64_t)(uint32_t)x->insns[x->pc + 1].imm
+					     << 32); /* mov d, imm64 */
+		return 2;
+
+	case BPFTK_OP_LDABSB:
+		gen_pkt(x, 1, -1, imm);
+		return 1;
+	case BPFTK_OP_LDABSH:
+		gen_pkt(x, 2, -1, imm);
+		return 1;
+	case BPFTK_OP_LDABSW:
+		gen_pkt(x, 4, -1, imm);
+		return 1;
+	case BPFTK_OP_LDINDB:
+		gen_pkt(x, 1, s, imm);
+		return 1;
+	case BPFTK_OP_LDINDH:
+		gen_pkt(x, 2, s, imm);
+		return 1;
+	case BPFTK_OP_LDINDW:
+		gen_pkt(x, 4, s, imm);
+		return 1;
+
+	/* ---- loads and stores ------------------------------------------ */
+#define MEM(id, flags, opc, reg, base)                                       \
+	case BPFTK_OP_##id:                                                  \
+		x86_mem(b, flags, opc, reg, base, -1, off);                  \
+		return 1;
+		MEM(LDXB, 0, 0x0fb6, d, s)	  /* movzx d32, byte [s+off] */
+		MEM(LDXH, 0, 0x0fb7, d, s)	  /* movzx d32, word [s+off] */
+		MEM(LDXW, 0, 0x8b, d, s)	  /* mov d32, [s+off] */
+		MEM(LDXDW, X_W, 0x8b, d, s)	  /* mov d, [s+off] */
+		MEM(LDXSB, X_W, 0x0fbe, d, s)	  /* movsx d, byte [s+off] */
+		MEM(LDXSH, X_W, 0x0fbf, d, s)	  /* movsx d, word [s+off] */
+		MEM(LDXSW, X_W, 0x63, d, s)	  /* movsxd d, [s+off] */
+		MEM(STXB, X_BYTE, 0x88, s, d)	  /* mov [d+off], s8 */
+		MEM(STXH, X_66, 0x89, s, d)	  /* mov [d+off], s16 */
+		MEM(STXW, 0, 0x89, s, d)	  /* mov [d+off], s32 */
+		MEM(STXDW, X_W, 0x89, s, d)	  /* mov [d+off], s */
+		MEM(ATOMIC64_ADD, X_W | X_LOCK, 0x01, s, d) /* lock add [d+off], s */
+		MEM(ATOMIC64_OR, X_W | X_LOCK, 0x09, s, d)  /* lock or */
+		MEM(ATOMIC64_AND, X_W | X_LOCK, 0x21, s, d) /* lock and */
+		MEM(ATOMIC64_XOR, X_W | X_LOCK, 0x31, s, d) /* lock xor */
+		MEM(ATOMIC64_FETCH_ADD, X_W | X_LOCK, 0x0fc1, s, d) /* lock xadd */
+		MEM(ATOMIC64_XCHG, X_W, 0x87, s, d) /* xchg [d+off], s */
+		MEM(ATOMIC32_ADD, X_LOCK, 0x01, s, d)
+		MEM(ATOMIC32_OR, X_LOCK, 0x09, s, d)
+		MEM(ATOMIC32_AND, X_LOCK, 0x21, s, d)
+		MEM(ATOMIC32_XOR, X_LOCK, 0x31, s, d)
+		MEM(ATOMIC32_FETCH_ADD, X_LOCK, 0x0fc1, s, d)
+		MEM(ATOMIC32_XCHG, 0, 0x87, s, d)
+		MEM(ATOMIC64_CMPXCHG, X_W | X_LOCK, 0x0fb1, s, d) /* lock cmpxchg [d+off], s */
+#undef MEM
+	case BPFTK_OP_ATOMIC32_CMPXCHG:
+		x86_mem(b, X_LOCK, 0x0fb1, s, d, -1, off); /* lock cmpxchg [d+off], s32 */
+		emit_mov_rr(b, 0, RAX, RAX);	/* mov eax, eax */
+		return 1;
+	case BPFTK_OP_ATOMIC64_FETCH_OR:
+	case BPFTK_OP_ATOMIC32_FETCH_OR:
+		gen_fetch_loop(x, op == BPFTK_OP_ATOMIC64_FETCH_OR, 0x09, d, s, off);
+		return 1;
+	case BPFTK_OP_ATOMIC64_FETCH_AND:
+	case BPFTK_OP_ATOMIC32_FETCH_AND:
+		gen_fetch_loop(x, op == BPFTK_OP_ATOMIC64_FETCH_AND, 0x21, d, s, off);
+		return 1;
+	case BPFTK_OP_ATOMIC64_FETCH_XOR:
+	case BPFTK_OP_ATOMIC32_FETCH_XOR:
+		gen_fetch_loop(x, op == BPFTK_OP_ATOMIC64_FETCH_XOR, 0x31, d, s, off);
+		return 1;
+	case BPFTK_OP_STB:
+		x86_mem(b, 0, 0xc6, 0, d, -1, off); /* mov byte [d+off], imm8 */
+		jit_byte(b, (uint8_t)imm);
+		return 1;
+	case BPFTK_OP_STH:
+		x86_mem(b, X_66, 0xc7, 0, d, -1, off); /* mov word [d+off], imm16 */
+		jit_byte(b, (uint8_t)imm);
+		jit_byte(b, (uint8_t)((uint32_t)imm >> 8));
+		return 1;
+	case BPFTK_OP_STW:
+		x86_mem(b, 0, 0xc7, 0, d, -1, off); /* mov dword [d+off], imm32 */
+		jit_u32(b, (uint32_t)imm);
+		return 1;
+	case BPFTK_OP_STDW:
+		x86_mem(b, X_W, 0xc7, 0, d, -1, off); /* mov qword [d+off], simm32 */
+		jit_u32(b, (uint32_t)imm);
+		return 1;
+
+	/* ---- control flow ---------------------------------------------- */
+	case BPFTK_OP_JA:
+	case BPFTK_OP_JA32: {
+		size_t t = (size_t)bpftk_isa_target(x->insns, x->pc);
+		if (t != x->pc + 1)
+			jump_slot(x, -1, t);		/* jmp target */
+		return 1;
+	}
+	case BPFTK_OP_CALL:
+		gen_call(x, in);
+		return 1;
+	case BPFTK_OP_CALLX:
+		gen_callx(x, d);
+		return 1;
+	case BPFTK_OP_CALL_LOCAL:
+		gen_call_local(x, (size_t)bpftk_isa_target(x->insns, x->pc));
+		return 1;
+	case BPFTK_OP_EXIT:
+		emit_ret(b);				/* ret */
+		return 1;
+	default:
+		return 0; /* kfunc calls, and any row added to the table later */
+	}
+}
+
+/* One pass over the whole program into b; fills x->cur. */
+static int gen_pass(struct xc *x, char *why, size_t whylen)
+{
+	x->b->len = 0;
+	gen_entry(x);
+	for (x->pc = 0; x->pc < x->n;) {
+		x->cur[x->pc] = (uint32_t)x->b->len;
+		int k = gen_slot(x);
+		if (!k) {
+			const struct bpftk_opinfo *info =
+				bpftk_isa_info(bpftk_isa_lookup(&x->insns[x->pc]));
+			snprintf(why, whylen, "insn %zu: %s has no x86-64 translation",
+				 x->pc, info ? info->name : "invalid instruction");
+			return -EOPNOTSUPP;
+		}
+		if (k == 2)
+			x->cur[x->pc + 1] = (uint32_t)x->b->len;
+		x->pc += (size_t)k;
+		if (x->b->len > INT32_MAX / 2) {
+			snprintf(why, whylen, "code larger than 1 GiB");
+			return -E2BIG;
+		}
+	}
+	x->cur[x->n] = (uint32_t)x->b->len;
+	fault(x, BPFTK_JIT_END); /* pc is n: ran past the last slot */
+	if (x->b->oom) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int x86_compile(const struct bpftk_insn *insns, size_t n,
+		       const struct bpftk_jit_env *env,
+		       const struct bpftk_jit_opts *opts, struct jit_image *img,
+		       char *why, size_t whylen)
+{
+	(void)opts;
+	uint32_t *a = bpftk_calloc(n + 1, sizeof(*a));
+	uint32_t *c = bpftk_calloc(n + 1, sizeof(*c));
+	if (!a || !c) {
+		bpftk_free(a);
+		bpftk_free(c);
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	struct xc x = {&img->code, insns, n, env, NULL, a, 0, 0, 0, 0};
+	int err = 0;
+	for (int pass = 0;; pass++) {
+		if (pass == MAX_PASSES) {
+			snprintf(why, whylen,
+				 "jump offsets did not settle in %d passes",
+				 MAX_PASSES);
+			err = -E2BIG;
+			break;
+		}
+		err = gen_pass(&x, why, whylen);
+		if (err)
+			break;
+		if (x.prev && !memcmp(x.prev, x.cur, (n + 1) * sizeof(*a)))
+			break;
+		/* this pass's offsets guide the next one */
+		uint32_t *t = x.cur;
+		x.cur = (uint32_t *)(x.prev ? x.prev : c);
+		x.prev = t;
+	}
+	if (err) {
+		bpftk_free(a);
+		bpftk_free(c);
+		return err;
+	}
+	img->offsets = x.cur;
+	bpftk_free(x.cur == a ? c : a);
+	img->entry = 0;
+	return 0;
+}
+
+const struct jit_arch_ops bpftk_jit_x86_64 = {"x86-64", x86_compile};
