@@ -7,17 +7,15 @@
 
 #include "seccomp_int.h"
 
-/* Classic BPF opcode fields (struct sock_filter .code): class | size |
- * mode for loads, class | op | source for ALU and jumps.  cbpf.h does not
- * export them; these are the few a seccomp filter needs. */
+/* The few classic opcodes a seccomp filter needs, from cbpf.h's fields. */
 enum {
-	CB_LD_W_ABS = 0x00 | 0x00 | 0x20,
-	CB_ALU_AND_K = 0x04 | 0x50 | 0x00,
-	CB_JA = 0x05 | 0x00,
-	CB_JEQ_K = 0x05 | 0x10 | 0x00,
-	CB_JGT_K = 0x05 | 0x20 | 0x00,
-	CB_JGE_K = 0x05 | 0x30 | 0x00,
-	CB_RET_K = 0x06 | 0x00,
+	CB_LD_W_ABS = BPFTK_CBPF_LD | BPFTK_CBPF_W | BPFTK_CBPF_ABS,
+	CB_ALU_AND_K = BPFTK_CBPF_ALU | BPFTK_CBPF_AND | BPFTK_CBPF_K,
+	CB_JA = BPFTK_CBPF_JMP | BPFTK_CBPF_JA,
+	CB_JEQ_K = BPFTK_CBPF_JMP | BPFTK_CBPF_JEQ | BPFTK_CBPF_K,
+	CB_JGT_K = BPFTK_CBPF_JMP | BPFTK_CBPF_JGT | BPFTK_CBPF_K,
+	CB_JGE_K = BPFTK_CBPF_JMP | BPFTK_CBPF_JGE | BPFTK_CBPF_K,
+	CB_RET_K = BPFTK_CBPF_RET | BPFTK_CBPF_K,
 };
 
 struct sc_emit;

@@ -20,8 +20,9 @@
 
 #include "test.h"
 
-/* Parses and compiles text; prints the diagnostics on failure.  Returns
- * the policy (and *prog, *n) or NULL. */
+/* Parses and compiles text and checks the filter with bpftk's seccomp
+ * validator (the kernel's rules); prints the diagnostics on failure.
+ * Returns the policy (and *prog, *n) or NULL. */
 static inline struct bpftk_seccomp_policy *
 compile_text(const char *text, struct bpftk_cbpf_insn **prog, size_t *n)
 {
@@ -30,6 +31,13 @@ compile_text(const char *text, struct bpftk_cbpf_insn **prog, size_t *n)
 	int err = bpftk_seccomp_parse(text, "t.policy", &p, d);
 	if (!err)
 		err = bpftk_seccomp_compile(p, prog, n, d);
+	if (!err) {
+		err = bpftk_cbpf_validate(*prog, *n, BPFTK_CBPF_SECCOMP, d);
+		if (err) {
+			bpftk_seccomp_free(*prog);
+			*prog = NULL;
+		}
+	}
 	if (err) {
 		char buf[512];
 		for (size_t i = 0; i < bpftk_diags_count(d); i++) {
@@ -45,32 +53,12 @@ compile_text(const char *text, struct bpftk_cbpf_insn **prog, size_t *n)
 	return p;
 }
 
-/* The filter's verdict.  TEMPORARY: a minimal evaluator of the
- * instructions the seccomp compiler emits, until bpftk_cbpf_run_seccomp is
- * committed; anything else it meets is a failure (0xdeadbeef). */
+/* The filter's verdict through bpftk's classic interpreter (compile_text
+ * has checked it with the seccomp validator). */
 static inline uint32_t run_filter(const struct bpftk_cbpf_insn *prog, size_t n,
-			   const struct bpftk_seccomp_data *sd)
+				  const struct bpftk_seccomp_data *sd)
 {
-	uint32_t a = 0, w;
-	for (size_t pc = 0; pc < n; pc++) {
-		const struct bpftk_cbpf_insn *i = &prog[pc];
-		switch (i->code) {
-		case 0x20:
-			if (i->k > sizeof(*sd) - 4 || i->k % 4)
-				return 0xdeadbeef;
-			memcpy(&w, (const char *)sd + i->k, 4);
-			a = w;
-			break;
-		case 0x54: a &= i->k; break;
-		case 0x05: pc += i->k; break;
-		case 0x15: pc += a == i->k ? i->jt : i->jf; break;
-		case 0x25: pc += a > i->k ? i->jt : i->jf; break;
-		case 0x35: pc += a >= i->k ? i->jt : i->jf; break;
-		case 0x06: return i->k;
-		default: return 0xdeadbeef;
-		}
-	}
-	return 0xdeadbeef;
+	return bpftk_cbpf_run_seccomp(prog, n, sd);
 }
 
 /* Installs prog (no_new_privs + seccomp(SECCOMP_SET_MODE_FILTER)) in a
