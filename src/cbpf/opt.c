@@ -1,0 +1,57 @@
+/* opt.c — bpftk_cbpf_optimize: the classic BPF optimizer's pipeline.
+ *
+ * Blocks are built once; then value numbering (which rewrites and decides
+ * jumps), dead code removal and edge work repeat until nothing changes
+ * (each round only removes instructions or edges, so it settles; the round
+ * limit is a backstop).  The result replaces the program only when it is
+ * not longer, so the caller's buffer is never reallocated.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "opt_int.h"
+
+#define MAX_ROUNDS 64
+
+int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
+			enum bpftk_cbpf_flavor flavor, struct bpftk_diags *d)
+{
+	if (!prog || !*prog || !n)
+		return -EINVAL;
+	struct opt o;
+	memset(&o, 0, sizeof(o));
+	o.flavor = flavor;
+	struct bpftk_cbpf_insn *out = NULL;
+	size_t nout = 0;
+	int err = bpftk_opt_build(&o, *prog, *n, d);
+	if (err)
+		goto done;
+	bpftk_opt_reach(&o);
+	bpftk_opt_dce(&o);
+	for (int round = 0; round < MAX_ROUNDS; round++) {
+		o.changed = 0;
+		bpftk_opt_reach(&o);
+		err = bpftk_opt_vn(&o);
+		if (err)
+			goto done;
+		bpftk_opt_dce(&o);
+		bpftk_opt_peep(&o);
+		err = bpftk_opt_jump(&o);
+		if (err)
+			goto done;
+		if (!o.changed)
+			break;
+	}
+	bpftk_opt_reach(&o);
+	err = bpftk_opt_emit(&o, &out, &nout);
+	if (err)
+		goto done;
+	if (nout <= *n) {
+		memcpy(*prog, out, nout * sizeof(*out));
+		*n = nout;
+	}
+done:
+	bpftk_free(out);
+	bpftk_opt_release(&o);
+	return err;
+}

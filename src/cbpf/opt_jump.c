@@ -1,0 +1,120 @@
+/* opt_jump.c — edges: redirect the edges value numbering found can skip a
+ * block (thr_t/thr_f), forward edges through blocks that only jump on, turn
+ * a conditional jump with one target into a goto, and merge identical
+ * blocks (same instructions, same jump, same successors — so identical
+ * tails collapse from the returns upwards).
+ *
+ * Order is kept: a redirected edge goes to a successor of its old target;
+ * a block merges only into a later one, whose predecessors then still come
+ * before it.  Block 0 stays the entry.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "opt_int.h"
+
+static size_t forward(const struct opt *o, size_t t)
+{
+	while (o->b[t].term == OPT_T_GOTO && o->b[t].ns == 0)
+		t = o->b[t].jt;
+	return t;
+}
+
+static int equal(const struct opt_block *x, const struct opt_block *y)
+{
+	if (x->term != y->term || x->ns != y->ns)
+		return 0;
+	if (x->term != OPT_T_GOTO && (x->code != y->code || x->k != y->k))
+		return 0;
+	if (x->term != OPT_T_RET && x->jt != y->jt)
+		return 0;
+	if (x->term == OPT_T_COND && x->jf != y->jf)
+		return 0;
+	for (size_t j = 0; j < x->ns; j++)
+		if (x->s[j].code != y->s[j].code || x->s[j].k != y->s[j].k)
+			return 0;
+	return 1;
+}
+
+static uint32_t hash(const struct opt_block *x)
+{
+	uint32_t h = 2166136261u;
+	uint32_t w[5] = {x->term, x->term == OPT_T_GOTO ? 0 : x->code,
+			 x->term == OPT_T_GOTO ? 0 : x->k,
+			 x->term == OPT_T_RET ? 0 : (uint32_t)x->jt,
+			 x->term == OPT_T_COND ? (uint32_t)x->jf : 0};
+	for (size_t i = 0; i < 5; i++)
+		h = (h ^ w[i]) * 16777619u;
+	for (size_t j = 0; j < x->ns; j++)
+		h = (h ^ x->s[j].code ^ x->s[j].k * 31u) * 16777619u;
+	return h;
+}
+
+static int merge(struct opt *o)
+{
+	size_t hcap = 16;
+	while (hcap < 2 * o->nb)
+		hcap *= 2;
+	size_t *tab = bpftk_calloc(hcap, sizeof(*tab));
+	size_t *canon = bpftk_calloc(o->nb, sizeof(*canon));
+	if (!tab || !canon) {
+		bpftk_free(tab);
+		bpftk_free(canon);
+		return -ENOMEM;
+	}
+	for (size_t i = o->nb; i-- > 0;) {
+		struct opt_block *b = &o->b[i];
+		canon[i] = i;
+		if (!b->live)
+			continue;
+		if (b->term != OPT_T_RET) {
+			b->jt = canon[b->jt];
+			if (b->term == OPT_T_COND)
+				b->jf = canon[b->jf];
+			if (b->term == OPT_T_COND && b->jt == b->jf)
+				b->term = OPT_T_GOTO;
+		}
+		if (i == 0)
+			break;
+		size_t h = hash(b) & (hcap - 1);
+		while (tab[h] && !equal(&o->b[tab[h] - 1], b))
+			h = (h + 1) & (hcap - 1);
+		if (tab[h]) {
+			canon[i] = tab[h] - 1;
+			b->live = 0;
+			o->changed = 1;
+		} else {
+			tab[h] = i + 1;
+		}
+	}
+	bpftk_free(tab);
+	bpftk_free(canon);
+	return 0;
+}
+
+int bpftk_opt_jump(struct opt *o)
+{
+	for (size_t i = 0; i < o->nb; i++) {
+		struct opt_block *b = &o->b[i];
+		if (!b->live || b->term == OPT_T_RET)
+			continue;
+		size_t jt = b->jt, jf = b->jf;
+		if (b->term == OPT_T_COND && b->thr_t)
+			jt = b->thr_t;
+		if (b->term == OPT_T_COND && b->thr_f)
+			jf = b->thr_f;
+		jt = forward(o, jt);
+		if (b->term == OPT_T_COND)
+			jf = forward(o, jf);
+		if (jt != b->jt || (b->term == OPT_T_COND && jf != b->jf))
+			o->changed = 1;
+		b->jt = jt;
+		b->jf = jf;
+		if (b->term == OPT_T_COND && jt == jf) {
+			b->term = OPT_T_GOTO;
+			o->changed = 1;
+		}
+		b->thr_t = b->thr_f = 0;
+	}
+	return merge(o);
+}
