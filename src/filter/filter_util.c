@@ -1,0 +1,225 @@
+/* filter_util.c — the plumbing every pass of the filter compiler shares:
+ * the per-compile arena (one free at the end, so error paths that
+ * longjmp() leak nothing), error reporting, statement lists and the
+ * constructors of condition trees.
+ *
+ * Invariant: fl_fail / fl_unsupported record exactly one diagnostic and
+ * never return; an allocation failure becomes -ENOMEM the same way.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "filter_int.h"
+
+struct fl_chunk {
+	struct fl_chunk *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+#define CHUNK_MIN 8192
+
+void *fl_alloc(struct fl_state *st, size_t n)
+{
+	struct fl_chunk *c = st->arena.head;
+
+	n = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) *
+	    sizeof(max_align_t);
+	if (!c || c->size - c->used < n) {
+		size_t sz = n > CHUNK_MIN ? n : CHUNK_MIN;
+
+		c = bpftk_malloc(sizeof(*c) + sz);
+		if (!c) {
+			st->err = -ENOMEM;
+			longjmp(st->fail, 1);
+		}
+		c->next = st->arena.head;
+		c->used = 0;
+		c->size = sz;
+		st->arena.head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += n;
+	memset(p, 0, n);
+	return p;
+}
+
+char *fl_strndup(struct fl_state *st, const char *s, size_t n)
+{
+	char *p = fl_alloc(st, n + 1);
+
+	memcpy(p, s, n);
+	p[n] = 0;
+	return p;
+}
+
+void fl_arena_free(struct fl_arena *a)
+{
+	struct fl_chunk *c = a->head;
+
+	while (c) {
+		struct fl_chunk *next = c->next;
+
+		bpftk_free(c);
+		c = next;
+	}
+	a->head = NULL;
+}
+
+static _Noreturn void vfail(struct fl_state *st, int err, int col,
+			    const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* the message is what the user needs; a failure to record it must
+	 * still end the compile */
+	bpftk_diags_add(st->diags, BPFTK_SEV_ERROR, "expr", 1,
+			col > 0 ? col : 1, NULL, -1, "%s", msg);
+	st->err = err;
+	longjmp(st->fail, 1);
+}
+
+void fl_fail(struct fl_state *st, int col, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(st, -EINVAL, col, fmt, ap);
+}
+
+void fl_unsupported(struct fl_state *st, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(st, -ENOTSUP, st->errcol, fmt, ap);
+}
+
+void fl_emit(struct fl_state *st, struct fl_stmts *s, uint16_t code,
+	     uint32_t k)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 8;
+		struct bpftk_cbpf_insn *v = fl_alloc(st, cap * sizeof(*v));
+
+		if (s->n)
+			memcpy(v, s->v, s->n * sizeof(*v));
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n].code = code;
+	s->v[s->n].jt = 0;
+	s->v[s->n].jf = 0;
+	s->v[s->n].k = k;
+	s->n++;
+}
+
+void fl_append(struct fl_state *st, struct fl_stmts *dst,
+	       const struct fl_stmts *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		fl_emit(st, dst, src->v[i].code, src->v[i].k);
+}
+
+struct fl_cond *fl_leaf(struct fl_state *st, struct fl_stmts *s,
+			uint16_t jcode, uint32_t k)
+{
+	struct fl_cond *c = fl_alloc(st, sizeof(*c));
+
+	c->kind = C_LEAF;
+	if (s)
+		c->s = *s;
+	c->jcode = jcode;
+	c->k = k;
+	return c;
+}
+
+static struct fl_cond *node(struct fl_state *st, enum fl_ckind kind,
+			    struct fl_cond *a, struct fl_cond *b)
+{
+	struct fl_cond *c = fl_alloc(st, sizeof(*c));
+
+	c->kind = kind;
+	c->l = a;
+	c->r = b;
+	return c;
+}
+
+struct fl_cond *fl_and(struct fl_state *st, struct fl_cond *a,
+		       struct fl_cond *b)
+{
+	if (!a)
+		return b;
+	if (!b)
+		return a;
+	return node(st, C_AND, a, b);
+}
+
+struct fl_cond *fl_or(struct fl_state *st, struct fl_cond *a,
+		      struct fl_cond *b)
+{
+	return node(st, C_OR, a, b);
+}
+
+struct fl_cond *fl_not(struct fl_state *st, struct fl_cond *a)
+{
+	return node(st, C_NOT, a, NULL);
+}
+
+struct fl_cond *fl_true(struct fl_state *st)
+{
+	return node(st, C_TRUE, NULL, NULL);
+}
+
+struct fl_cond *fl_false(struct fl_state *st)
+{
+	return node(st, C_FALSE, NULL, NULL);
+}
+
+int fl_alloc_reg(struct fl_state *st)
+{
+	for (int r = 0; r < BPF_MEMWORDS; r++)
+		if (!(st->regs_used & (1 << r))) {
+			st->regs_used |= 1 << r;
+			return r;
+		}
+	fl_fail(st, st->errcol, "too many registers needed to evaluate expression");
+}
+
+void fl_free_reg(struct fl_state *st, int r)
+{
+	st->regs_used &= ~(1 << r);
+}
+
+static const char *const proto_names[P_COUNT] = {
+	[P_DEFAULT] = "", [P_LINK] = "link", [P_IP] = "ip", [P_ARP] = "arp",
+	[P_RARP] = "rarp", [P_SCTP] = "sctp", [P_TCP] = "tcp",
+	[P_UDP] = "udp", [P_ICMP] = "icmp", [P_IGMP] = "igmp",
+	[P_IGRP] = "igrp", [P_PIM] = "pim", [P_VRRP] = "vrrp",
+	[P_CARP] = "carp", [P_ATALK] = "atalk", [P_AARP] = "aarp",
+	[P_DECNET] = "decnet", [P_LAT] = "lat", [P_SCA] = "sca",
+	[P_MOPDL] = "mopdl", [P_MOPRC] = "moprc", [P_IPV6] = "ip6",
+	[P_ICMPV6] = "icmp6", [P_AH] = "ah", [P_ESP] = "esp",
+	[P_ISO] = "iso", [P_ESIS] = "esis", [P_ISIS] = "isis",
+	[P_L1] = "l1", [P_L2] = "l2", [P_IIH] = "iih", [P_LSP] = "lsp",
+	[P_SNP] = "snp", [P_PSNP] = "psnp", [P_CSNP] = "csnp",
+	[P_CLNP] = "clnp", [P_STP] = "stp", [P_IPX] = "ipx",
+	[P_NETBEUI] = "netbeui", [P_RADIO] = "radio",
+};
+
+const char *fl_proto_name(int proto)
+{
+	return proto >= 0 && proto < P_COUNT ? proto_names[proto] : "?";
+}
+
+const char *fl_dir_name(int dir)
+{
+	static const char *const names[] = {
+		"", "src", "dst", "src or dst", "src and dst", "addr1",
+		"addr2", "addr3", "addr4", "ra", "ta",
+	};
+	return dir >= 0 && dir <= D_TA ? names[dir] : "?";
+}

@@ -1,0 +1,337 @@
+/* gen_link.c — link layers: where each link type keeps its type field and
+ * payload, how "this packet carries protocol P" is tested on it (Ethernet
+ * II / 802.3 LLC / SNAP, Linux cooked v1/v2, BSD loopback, raw IP, PPP),
+ * and the link-level primitives (MAC hosts, broadcast, multicast,
+ * direction, interface index).
+ *
+ * Facts followed (libpcap gencode): EtherType values <= 1500 are 802.3
+ * lengths, so LLC SAPs are tested behind a length check; DLT_NULL's
+ * address family is in the capturing host's byte order (little-endian
+ * here), DLT_LOOP's in network order; IPv6 has three BSD AF values.
+ */
+#include <stdio.h>
+
+#include <pcap/pcap.h>
+
+#include "filter_int.h"
+
+#define ETHERMTU 1500
+#define ET_IP 0x0800
+#define ET_IPV6 0x86dd
+#define ET_ATALK 0x809b
+#define ET_AARP 0x80f3
+#define ET_IPX 0x8137
+#define SAP_ISONS 0xfe
+#define SAP_IP 0x06
+#define SAP_NETBEUI 0xf0
+#define SAP_IPX 0xe0
+#define SLL_P_802_2 4
+
+const char *fl_dlt_name(int dlt)
+{
+	const char *n = pcap_datalink_val_to_name(dlt);
+
+	return n ? n : "unknown";
+}
+
+int fl_link_setup(struct fl_state *st, int dlt)
+{
+	st->linktype = dlt;
+	st->off_linkhdr = 0;
+	st->off_nl = 0;
+	st->off_nl_nosnap = 0;
+	st->no_linktype = 0;
+	switch (dlt) {
+	case DLT_EN10MB:
+		st->off_linktype = 12;
+		st->off_linkpl = 14;
+		st->off_nl_nosnap = 3;
+		return 0;
+	case DLT_RAW:
+	case DLT_IPV4:
+	case DLT_IPV6:
+		st->no_linktype = 1;
+		st->off_linktype = 0;
+		st->off_linkpl = 0;
+		return 0;
+	case DLT_LINUX_SLL:
+		st->off_linktype = 14;
+		st->off_linkpl = 16;
+		st->off_nl_nosnap = 3;
+		return 0;
+	case DLT_LINUX_SLL2:
+		st->off_linktype = 0;
+		st->off_linkpl = 20;
+		st->off_nl_nosnap = 3;
+		return 0;
+	case DLT_NULL:
+	case DLT_LOOP:
+		st->off_linktype = 0;
+		st->off_linkpl = 4;
+		return 0;
+	case DLT_PPP:
+	case DLT_C_HDLC:
+		st->off_linktype = 2;
+		st->off_linkpl = 4;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+/* The SNAP header aa aa 03 <oui> <type>. */
+static struct fl_cond *snap(struct fl_state *st, uint32_t oui, uint32_t type)
+{
+	uint8_t b[8] = {0xaa, 0xaa, 0x03, (uint8_t)(oui >> 16),
+			(uint8_t)(oui >> 8), (uint8_t)oui, (uint8_t)(type >> 8),
+			(uint8_t)type};
+
+	return fl_bcmp(st, OR_LLC, 0, b, 8);
+}
+
+static struct fl_cond *is_8023(struct fl_state *st)
+{
+	return fl_not(st, fl_cmp_op(st, OR_LINKTYPE, 0, 2, BPF_JGT, ETHERMTU));
+}
+
+static struct fl_cond *ether_linktype(struct fl_state *st, uint32_t p)
+{
+	switch (p) {
+	case SAP_ISONS:
+	case SAP_IP:
+	case SAP_NETBEUI:
+		return fl_and(st, is_8023(st),
+			      fl_cmp(st, OR_LLC, 0, 2, p << 8 | p));
+	case SAP_IPX: {
+		struct fl_cond *c = fl_or(st, fl_cmp(st, OR_LLC, 0, 1, SAP_IPX),
+					  fl_cmp(st, OR_LLC, 0, 2, 0xffff));
+		c = fl_or(st, snap(st, 0, ET_IPX), c);
+		c = fl_and(st, is_8023(st), c);
+		return fl_or(st, fl_cmp(st, OR_LINKTYPE, 0, 2, ET_IPX), c);
+	}
+	case ET_ATALK:
+	case ET_AARP: {
+		struct fl_cond *c = p == ET_ATALK ? snap(st, 0x080007, ET_ATALK)
+						  : snap(st, 0, ET_AARP);
+
+		c = fl_and(st, is_8023(st), c);
+		return fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 2, p));
+	}
+	default:
+		if (p <= ETHERMTU)
+			return fl_and(st, is_8023(st),
+				      fl_cmp(st, OR_LINKTYPE, 2, 1, p));
+		return fl_cmp(st, OR_LINKTYPE, 0, 2, p);
+	}
+}
+
+static struct fl_cond *sll_linktype(struct fl_state *st, uint32_t p)
+{
+	switch (p) {
+	case SAP_ISONS:
+	case SAP_IP:
+	case SAP_NETBEUI:
+		return fl_and(st, fl_cmp(st, OR_LINKTYPE, 0, 2, SLL_P_802_2),
+			      fl_cmp(st, OR_LLC, 0, 2, p << 8 | p));
+	case SAP_IPX: {
+		struct fl_cond *c = fl_cmp(st, OR_LLC, 0, 1, SAP_IPX);
+
+		c = fl_or(st, snap(st, 0, ET_IPX), c);
+		c = fl_and(st, fl_cmp(st, OR_LINKTYPE, 0, 2, SLL_P_802_2), c);
+		c = fl_or(st, fl_cmp(st, OR_LINKTYPE, 0, 2, 1 /* 802.3 */), c);
+		return fl_or(st, fl_cmp(st, OR_LINKTYPE, 0, 2, ET_IPX), c);
+	}
+	case ET_ATALK:
+	case ET_AARP: {
+		struct fl_cond *c = p == ET_ATALK ? snap(st, 0x080007, ET_ATALK)
+						  : snap(st, 0, ET_AARP);
+
+		c = fl_and(st, fl_cmp(st, OR_LINKTYPE, 0, 2, SLL_P_802_2), c);
+		return fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 2, p));
+	}
+	default:
+		if (p <= ETHERMTU)
+			return fl_and(st, fl_cmp(st, OR_LINKTYPE, 0, 2, SLL_P_802_2),
+				      fl_cmp(st, OR_LLC, 0, 1, p));
+		return fl_cmp(st, OR_LINKTYPE, 0, 2, p);
+	}
+}
+
+static uint32_t null_af(struct fl_state *st, uint32_t af)
+{
+	if (st->linktype == DLT_LOOP)
+		return af;
+	/* host byte order of the capturing machine, read as big-endian */
+	const uint16_t one = 1;
+	if (*(const uint8_t *)&one)
+		return (af & 0xff) << 24 | (af & 0xff00) << 8 |
+		       (af >> 8 & 0xff00) | af >> 24;
+	return af;
+}
+
+static struct fl_cond *loop_linktype(struct fl_state *st, uint32_t p)
+{
+	switch (p) {
+	case ET_IP:
+		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 2));
+	case ET_IPV6: {
+		struct fl_cond *c = fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 24));
+
+		c = fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 28)));
+		return fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 30)));
+	}
+	case SAP_ISONS:
+		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 7));
+	default:
+		return fl_false(st);
+	}
+}
+
+static uint32_t ppp_type(uint32_t p)
+{
+	switch (p) {
+	case ET_IP: return 0x0021;
+	case ET_IPV6: return 0x0057;
+	case 0x6003: return 0x0027; /* DECnet */
+	case ET_ATALK: return 0x0029;
+	case SAP_ISONS: return 0x0023;
+	case SAP_IPX: return 0x002b;
+	case 0x8847: return 0x0281; /* MPLS unicast */
+	case 0x8848: return 0x0283;
+	default: return p;
+	}
+}
+
+static struct fl_cond *raw_version(struct fl_state *st, uint32_t p)
+{
+	if (p == ET_IP)
+		return fl_mcmp(st, OR_LINKPL, 0, 1, 0x40, 0xf0);
+	if (p == ET_IPV6)
+		return fl_mcmp(st, OR_LINKPL, 0, 1, 0x60, 0xf0);
+	return fl_false(st);
+}
+
+struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
+{
+	if (st->label_depth > 0) {
+		/* inside MPLS: the bottom-of-stack bit, then the IP version */
+		if (p != ET_IP && p != ET_IPV6)
+			fl_fail(st, st->errcol, "unsupported protocol over mpls");
+		return fl_and(st, fl_mcmp(st, OR_PREVMPLS, 2, 1, 1, 1),
+			      raw_version(st, p));
+	}
+	switch (st->linktype) {
+	case DLT_EN10MB:
+		return ether_linktype(st, p);
+	case DLT_LINUX_SLL:
+	case DLT_LINUX_SLL2:
+		return sll_linktype(st, p);
+	case DLT_NULL:
+	case DLT_LOOP:
+		return loop_linktype(st, p);
+	case DLT_RAW:
+		return raw_version(st, p);
+	case DLT_IPV4:
+		return p == ET_IP ? fl_true(st) : fl_false(st);
+	case DLT_IPV6:
+		return p == ET_IPV6 ? fl_true(st) : fl_false(st);
+	case DLT_PPP:
+		return fl_cmp(st, OR_LINKTYPE, 0, 2, ppp_type(p));
+	case DLT_C_HDLC:
+		return fl_cmp(st, OR_LINKTYPE, 0, 2, p == SAP_ISONS ? 0xfefe : p);
+	default:
+		fl_unsupported(st, "link type %s is not supported",
+			       fl_dlt_name(st->linktype));
+	}
+}
+
+static int is_ether_like(struct fl_state *st)
+{
+	return st->linktype == DLT_EN10MB;
+}
+
+struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
+			      int dir, int col)
+{
+	if (!is_ether_like(st))
+		fl_fail(st, col, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
+	switch (dir) {
+	case D_SRC:
+		return fl_bcmp(st, OR_LINKHDR, 6, mac, 6);
+	case D_DST:
+		return fl_bcmp(st, OR_LINKHDR, 0, mac, 6);
+	case D_AND:
+		return fl_and(st, fl_bcmp(st, OR_LINKHDR, 6, mac, 6),
+			      fl_bcmp(st, OR_LINKHDR, 0, mac, 6));
+	case D_DEFAULT:
+	case D_OR:
+		return fl_or(st, fl_bcmp(st, OR_LINKHDR, 6, mac, 6),
+			     fl_bcmp(st, OR_LINKHDR, 0, mac, 6));
+	default:
+		fl_fail(st, col, "'%s' is valid for 802.11 syntax only",
+			fl_dir_name(dir));
+	}
+}
+
+struct fl_cond *fl_broadcast(struct fl_state *st, int proto, int col)
+{
+	static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+
+	st->errcol = col;
+	if (proto == P_DEFAULT || proto == P_LINK) {
+		if (!is_ether_like(st))
+			fl_fail(st, col, "'broadcast' not supported on DLT_%s",
+				fl_dlt_name(st->linktype));
+		return fl_bcmp(st, OR_LINKHDR, 0, bcast, 6);
+	}
+	if (proto == P_IP) {
+		if (st->netmask == BPFTK_FILTER_NETMASK_UNKNOWN)
+			fl_fail(st, col, "netmask not known, so 'ip broadcast' not supported");
+		uint32_t hm = ~st->netmask;
+		struct fl_cond *c = fl_or(st, fl_mcmp(st, OR_LINKPL, 16, 4, 0, hm),
+					  fl_mcmp(st, OR_LINKPL, 16, 4, hm, hm));
+		return fl_and(st, fl_linktype(st, ET_IP), c);
+	}
+	fl_fail(st, col, "only link-layer/IP broadcast filters supported");
+}
+
+struct fl_cond *fl_multicast(struct fl_state *st, int proto, int col)
+{
+	st->errcol = col;
+	if (proto == P_DEFAULT || proto == P_LINK) {
+		if (!is_ether_like(st))
+			fl_fail(st, col, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+		struct fl_stmts s = {0};
+		fl_load(st, &s, OR_LINKHDR, 0, 1);
+		return fl_leaf(st, &s, BPF_JMP | BPF_JSET | BPF_K, 1);
+	}
+	if (proto == P_IP)
+		return fl_and(st, fl_linktype(st, ET_IP),
+			      fl_cmp_op(st, OR_LINKPL, 16, 1, BPF_JGE, 224));
+	if (proto == P_IPV6)
+		return fl_and(st, fl_linktype(st, ET_IPV6),
+			      fl_cmp(st, OR_LINKPL, 24, 1, 255));
+	fl_fail(st, col, "only IP multicast filters supported on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+}
+
+struct fl_cond *fl_inbound(struct fl_state *st, int outbound, int col)
+{
+	struct fl_cond *c;
+
+	if (st->linktype == DLT_LINUX_SLL)
+		c = fl_cmp(st, OR_PACKET, 0, 2, 4 /* PACKET_OUTGOING */);
+	else if (st->linktype == DLT_LINUX_SLL2)
+		c = fl_cmp(st, OR_PACKET, 10, 1, 4);
+	else
+		fl_fail(st, col, "inbound/outbound not supported on DLT_%s when reading savefiles",
+			fl_dlt_name(st->linktype));
+	return outbound ? c : fl_not(st, c);
+}
+
+struct fl_cond *fl_ifindex(struct fl_state *st, uint32_t idx, int col)
+{
+	if (st->linktype != DLT_LINUX_SLL2)
+		fl_fail(st, col, "ifindex not supported on DLT_%s when reading savefiles",
+			fl_dlt_name(st->linktype));
+	return fl_cmp(st, OR_PACKET, 4, 4, idx);
+}
