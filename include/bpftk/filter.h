@@ -28,7 +28,9 @@ extern "C" {
 #define BPFTK_FILTER_NETMASK_UNKNOWN 0xffffffffu
 
 enum bpftk_filter_flags {
-	/* run bpftk_cbpf_optimize on the result (when it is available) */
+	/* as libpcap's optimize: a filter that can never match is an error
+	 * ("expression rejects all packets"); the code is not optimized
+	 * further yet (bpftk_cbpf_optimize is the classic optimizer) */
 	BPFTK_FILTER_OPTIMIZE = 1u << 0,
 };
 

@@ -60,7 +60,7 @@ int bpftk_filter_compile(const char *expr, int dlt, uint32_t snaplen,
 	st->src = expr;
 	st->snaplen = snaplen;
 	st->netmask = netmask;
-	(void)flags; /* BPFTK_FILTER_OPTIMIZE: see the report in filter.h */
+	st->optimize = !!(flags & BPFTK_FILTER_OPTIMIZE);
 	err = compile(st, dlt, out, n);
 	fl_arena_free(&st->arena);
 	bpftk_free(st);

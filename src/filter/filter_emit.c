@@ -270,6 +270,12 @@ int fl_emit_program(struct fl_state *st, struct fl_cond *root,
 		}
 	}
 	simplify(&e);
+	/* libpcap's optimizer refuses a filter that can never match */
+	int accepts = 0;
+	for (size_t i = 0; i < e.n; i++)
+		accepts |= e.v[i].kind == I_RET && e.v[i].ins.k != 0;
+	if (st->optimize && !accepts)
+		fl_fail(st, 1, "expression rejects all packets");
 	for (int round = 0; relax(&e) && round < 64; round++)
 		;
 	struct bpftk_cbpf_insn *p = bpftk_malloc(e.n * sizeof(*p));

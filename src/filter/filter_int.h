@@ -140,6 +140,7 @@ struct fl_state {
 	uint32_t off_prevmpls;	 /* offset of the previous MPLS header */
 	int no_linktype;	 /* the link type has no type field (raw IP) */
 	int regs_used;		 /* scratch memory slots in use (bit set) */
+	int optimize;		 /* BPFTK_FILTER_OPTIMIZE was asked for */
 };
 
 /* filter_util.c — arena, errors, statement lists, tree constructors */
@@ -242,6 +243,7 @@ struct fl_cond *fl_pppoes(struct fl_state *st, uint32_t sess, int has_sess,
 int fl_port_by_name(const char *name, uint32_t *port, int *ipproto);
 int fl_ipproto_by_name(const char *name, uint32_t *v);
 int fl_ethertype_by_name(const char *name, uint32_t *v);
+int fl_osiproto_by_name(const char *name, uint32_t *v);
 
 /* filter_ebpf.c — the classic program as eBPF of the given kind */
 int fl_ebpf_from_cbpf(const struct bpftk_cbpf_insn *prog, size_t n,

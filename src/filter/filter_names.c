@@ -88,11 +88,25 @@ static const struct name_val eprotos[] = {
 	{"lat", 0x6004}, {"sca", 0x6007}, {"lanbridge", 0x8038},
 	{"vexp", 0x805b}, {"vprod", 0x805c}, {"atalk", 0x809b},
 	{"atalkarp", 0x80f3}, {"loopback", 0x9000}, {"decdts", 0x803e},
-	{"decdns", 0x803c}, {"lldp", 0x88cc}, {"slow", 0x8809},
+	{"decdns", 0x803c},
 	/* LLC SAPs */
 	{"iso", 0xfe}, {"stp", 0x42}, {"ipx", 0xe0}, {"netbeui", 0xf0},
 	{"aarp", 0x80f3},
 };
+
+static const struct name_val osiprotos[] = {
+	{"clnp", 0x81}, {"esis", 0x82}, {"isis", 0x83},
+};
+
+int fl_osiproto_by_name(const char *name, uint32_t *v)
+{
+	for (size_t i = 0; i < sizeof(osiprotos) / sizeof(osiprotos[0]); i++)
+		if (!strcmp(osiprotos[i].name, name)) {
+			*v = osiprotos[i].v;
+			return 0;
+		}
+	return -1;
+}
 
 int fl_ethertype_by_name(const char *name, uint32_t *v)
 {

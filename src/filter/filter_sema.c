@@ -148,7 +148,8 @@ struct fl_cond *fl_sema_name(struct fl_state *st, const char *name,
 			if (fl_ipproto_by_name(name, &v) < 0)
 				fl_fail(st, col, "unknown ip proto '%s'", name);
 		} else if (q.proto == P_ISO) {
-			fl_fail(st, col, "unknown osi proto '%s'", name);
+			if (fl_osiproto_by_name(name, &v) < 0)
+				fl_fail(st, col, "unknown osi proto '%s'", name);
 		} else {
 			fl_fail(st, col, "'%s' is not a valid qualifier for 'proto'",
 				fl_proto_name(q.proto));
@@ -225,14 +226,19 @@ struct fl_cond *fl_sema_hid(struct fl_state *st, const char *text,
 	else
 		snprintf(shown, sizeof(shown), "%s", text);
 	check_addr_quals(st, q, 0, suffix, shown, col);
+	if (q.proto == P_DECNET) {
+		st->errcol = col;
+		fl_unsupported(st, "DECnet addresses are not supported by this compiler");
+	}
 	int bits = parse_v4(st, text, &addr, col);
 	if (masktext || masklen >= 0) {
 		if (q.addr == A_HOST)
 			fl_fail(st, col, "'host' is not a valid qualifier for '%s'",
 				shown);
 		if (masktext) {
-			if (parse_v4(st, masktext, &mask, col) != 32)
-				fl_fail(st, col, "invalid IPv4 netmask '%s'", masktext);
+			int mbits = parse_v4(st, masktext, &mask, col);
+
+			mask <<= 32 - mbits;
 		} else {
 			if (masklen > 32)
 				fl_fail(st, col,

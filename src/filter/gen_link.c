@@ -7,7 +7,8 @@
  * Facts followed (libpcap gencode): EtherType values <= 1500 are 802.3
  * lengths, so LLC SAPs are tested behind a length check; DLT_NULL's
  * address family is in the capturing host's byte order (little-endian
- * here), DLT_LOOP's in network order; IPv6 has three BSD AF values.
+ * here), DLT_LOOP's in network order; IPv6 is the host's AF_INET6 (10),
+ * as libpcap 1.10 on Linux has it (BSD captures use 24, 28 or 30).
  */
 #include <stdio.h>
 
@@ -73,6 +74,8 @@ int fl_link_setup(struct fl_state *st, int dlt)
 	case DLT_C_HDLC:
 		st->off_linktype = 2;
 		st->off_linkpl = 4;
+		/* Cisco HDLC carries OSI behind one more byte */
+		st->off_nl_nosnap = dlt == DLT_C_HDLC ? 1 : 0;
 		return 0;
 	default:
 		return -1;
@@ -174,12 +177,9 @@ static struct fl_cond *loop_linktype(struct fl_state *st, uint32_t p)
 	switch (p) {
 	case ET_IP:
 		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 2));
-	case ET_IPV6: {
-		struct fl_cond *c = fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 24));
-
-		c = fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 28)));
-		return fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 30)));
-	}
+	case ET_IPV6:
+		/* libpcap 1.10 on Linux tests the host's AF_INET6 (10) */
+		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 10));
 	case SAP_ISONS:
 		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 7));
 	default:

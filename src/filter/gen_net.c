@@ -150,7 +150,7 @@ static struct fl_cond *proto_any_ip(struct fl_state *st, uint32_t v)
 static struct fl_cond *proto_iso(struct fl_state *st, uint32_t v)
 {
 	return fl_and(st, fl_linktype(st, 0xfe),
-		      fl_cmp(st, OR_LINKPL_NOSNAP, 1, 1, v));
+		      fl_cmp(st, OR_LINKPL_NOSNAP, 0, 1, v));
 }
 
 static struct fl_cond *proto_isis(struct fl_state *st, uint32_t v)

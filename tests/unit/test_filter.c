@@ -217,7 +217,8 @@ static void test_reject(void)
 		size_t n = 0;
 		struct bpftk_diags *d = bpftk_diags_new();
 		int err = bpftk_filter_compile(fld[2], dlt, 262144,
-					       parse_netmask(fld[4]), 0, &prog,
+					       parse_netmask(fld[4]),
+					       BPFTK_FILTER_OPTIMIZE, &prog,
 					       &n, d);
 		if (err == -ENOTSUP) {
 			unsup++;
