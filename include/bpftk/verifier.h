@@ -81,6 +81,10 @@ struct bpftk_verify_opts {
 	/* Receives log lines (no trailing newline); NULL = no log. */
 	void (*log)(void *cookie, const char *line);
 	void *log_cookie;
+	/* Raw programs (BPFTK_PROG_TYPE_UNSPEC: r1 = memory, r2 = its
+	 * length): bytes of that memory the program may assume; 0 = none,
+	 * so every access through r1 is rejected. */
+	uint32_t raw_mem_size;
 };
 
 /* What a successful (or failed) verification learned; opaque. */

@@ -1,0 +1,407 @@
+/* check_call.c — calls and exits: helpers against their descriptors
+ * (helpers.h: argument kinds, sizes, return kinds, program types),
+ * bpf-to-bpf calls (a new frame with its own stack and r1..r5 passed in;
+ * at most BPFTK_MAX_CALL_DEPTH frames), tail calls, and what an exit
+ * means in a function or at the end of the program.
+ */
+#include <string.h>
+
+#include "verifier_int.h"
+
+/* Kernel map types the checks below name. */
+enum {
+	MT_ARRAY = 2, MT_PROG_ARRAY = 3, MT_PERF_EVENT_ARRAY = 4,
+	MT_ARRAY_OF_MAPS = 12, MT_HASH_OF_MAPS = 13, MT_DEVMAP = 14,
+	MT_CPUMAP = 16, MT_XSKMAP = 17, MT_QUEUE = 22, MT_STACK = 23,
+	MT_DEVMAP_HASH = 25, MT_RINGBUF = 27, MT_BLOOM = 30,
+};
+
+/* Helpers that may move the packet (the kernel's
+ * bpf_helper_changes_pkt_data). */
+static int changes_pkt(uint32_t id)
+{
+	switch (id) {
+	case BPFTK_FUNC_skb_store_bytes:
+	case BPFTK_FUNC_l3_csum_replace:
+	case BPFTK_FUNC_l4_csum_replace:
+	case BPFTK_FUNC_xdp_adjust_head:
+	case BPFTK_FUNC_xdp_adjust_meta:
+	case BPFTK_FUNC_xdp_adjust_tail:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Map types a helper accepts; NULL-terminated lists would do, a switch
+ * reads shorter. */
+static int map_fits(uint32_t helper, uint32_t mt)
+{
+	switch (helper) {
+	case BPFTK_FUNC_tail_call:
+		return mt == MT_PROG_ARRAY;
+	case BPFTK_FUNC_ringbuf_output:
+	case BPFTK_FUNC_ringbuf_reserve:
+	case BPFTK_FUNC_ringbuf_query:
+		return mt == MT_RINGBUF;
+	case BPFTK_FUNC_map_push_elem:
+	case BPFTK_FUNC_map_peek_elem:
+		return mt == MT_QUEUE || mt == MT_STACK || mt == MT_BLOOM;
+	case BPFTK_FUNC_map_pop_elem:
+		return mt == MT_QUEUE || mt == MT_STACK;
+	case BPFTK_FUNC_redirect_map:
+		return mt == MT_DEVMAP || mt == MT_DEVMAP_HASH ||
+		       mt == MT_CPUMAP || mt == MT_XSKMAP;
+	case BPFTK_FUNC_map_lookup_elem:
+	case BPFTK_FUNC_map_update_elem:
+	case BPFTK_FUNC_map_delete_elem:
+	case BPFTK_FUNC_map_lookup_percpu_elem:
+		return mt != MT_PROG_ARRAY && mt != MT_PERF_EVENT_ARRAY &&
+		       mt != MT_RINGBUF && mt != MT_QUEUE && mt != MT_STACK &&
+		       mt != MT_BLOOM;
+	default:
+		return 1;
+	}
+}
+
+struct callmeta {
+	int map;	  /* map argument, -1 none */
+	int memreg;	  /* register of the pending memory argument */
+	int mem_write;
+	uint32_t release; /* ref released by this call */
+	uint64_t alloc;	  /* const size of an allocation */
+	const struct bpftk_helper *h;
+};
+
+static int bad_arg(struct env *e, int pc, int regno, const char *want)
+{
+	const char *name = e->call_name ? e->call_name : "?";
+	const struct reg *r = &cur_frame(e)->regs[regno];
+	struct bpftk_buf b = {0};
+	describe_reg(&b, regno, r);
+	int err = reject(e, pc, -EACCES,
+			 "argument %d of bpf_%s must be %s, but %s", regno,
+			 name, want, b.data && !b.failed ? b.data : "");
+	bpftk_buf_free(&b);
+	return err;
+}
+
+static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
+		     enum bpftk_arg_kind kind)
+{
+	struct reg *r = &cur_frame(e)->regs[regno];
+	const struct bpftk_verify_map *map =
+		m->map >= 0 ? &e->o.maps[m->map] : NULL;
+	if (kind == BPFTK_ARG_NONE)
+		return 0;
+	if (r->type == T_NOT_INIT)
+		return reject(e, pc, -EACCES,
+			      "argument %d (r%d) of bpf_%s was never written",
+			      regno, regno, m->h->name);
+	switch (kind) {
+	case BPFTK_ARG_ANYTHING:
+		return 0;
+	case BPFTK_ARG_CONST_MAP_PTR:
+		if (r->type != T_MAP_PTR || r->maybe_null)
+			return bad_arg(e, pc, regno, "a map");
+		if (!map_fits(m->h->id, e->o.maps[r->map].type))
+			return reject(e, pc, -EACCES,
+				      "bpf_%s cannot be used with map %d of "
+				      "type %u",
+				      m->h->name, r->map,
+				      e->o.maps[r->map].type);
+		m->map = r->map;
+		return 0;
+	case BPFTK_ARG_PTR_TO_MAP_KEY:
+	case BPFTK_ARG_PTR_TO_MAP_VALUE:
+	case BPFTK_ARG_PTR_TO_UNINIT_MAP_VALUE:
+		if (!map)
+			return internal_error(e, pc, "map argument missing");
+		return check_mem_region(e, pc, regno, r, 0,
+					kind == BPFTK_ARG_PTR_TO_MAP_KEY
+						? map->key_size
+						: map->value_size,
+					kind == BPFTK_ARG_PTR_TO_UNINIT_MAP_VALUE,
+					0);
+	case BPFTK_ARG_PTR_TO_MEM:
+	case BPFTK_ARG_PTR_TO_UNINIT_MEM:
+		m->memreg = regno;
+		m->mem_write = kind == BPFTK_ARG_PTR_TO_UNINIT_MEM;
+		return 0;
+	case BPFTK_ARG_CONST_SIZE:
+	case BPFTK_ARG_CONST_SIZE_OR_ZERO: {
+		if (r->type != T_SCALAR)
+			return bad_arg(e, pc, regno, "a size (a number)");
+		if (r->v.b64.smin < 0)
+			return bad_arg(e, pc, regno,
+				       "a size that cannot be negative");
+		if (kind == BPFTK_ARG_CONST_SIZE && r->v.b64.umin == 0)
+			return bad_arg(e, pc, regno,
+				       "a size that cannot be zero");
+		if (r->v.b64.umax >= (1u << 29))
+			return bad_arg(e, pc, regno,
+				       "a size with a known upper bound");
+		if (m->memreg < 0)
+			return internal_error(e, pc, "size without memory");
+		const struct reg *mem = &cur_frame(e)->regs[m->memreg];
+		if (r->v.b64.umax == 0 && mem->type == T_SCALAR &&
+		    sc_is_const(&mem->v) && mem->v.b64.umin == 0)
+			return 0; /* NULL, 0 */
+		return check_mem_region(e, pc, m->memreg, mem, 0,
+					r->v.b64.umax, m->mem_write,
+					r->v.b64.umin == 0);
+	}
+	case BPFTK_ARG_PTR_TO_CTX:
+		if (r->type != T_CTX || r->off)
+			return bad_arg(e, pc, regno,
+				       "the unmodified context pointer");
+		return 0;
+	case BPFTK_ARG_PTR_TO_CONST_STR:
+		if (r->type != T_MAP_VALUE || r->maybe_null ||
+		    !(e->o.maps[r->map].flags & BPFTK_MAP_F_RDONLY_PROG))
+			return bad_arg(e, pc, regno,
+				       "a string in read-only global data");
+		return 0;
+	case BPFTK_ARG_PTR_TO_RINGBUF_MEM:
+		if (r->type != T_MEM || !r->ref || r->maybe_null || r->off ||
+		    !sc_is_const(&r->v) || r->v.b64.umin)
+			return bad_arg(e, pc, regno,
+				       "a ring buffer sample as reserved (not "
+				       "NULL, not moved)");
+		m->release = r->ref;
+		return 0;
+	case BPFTK_ARG_PTR_TO_FUNC:
+		if (r->type != T_FUNC)
+			return bad_arg(e, pc, regno, "a callback function");
+		return 0;
+	case BPFTK_ARG_PTR_TO_STACK_OR_NULL:
+		if (r->type == T_STACK ||
+		    (r->type == T_SCALAR && sc_is_const(&r->v) &&
+		     r->v.b64.umin == 0))
+			return 0;
+		return bad_arg(e, pc, regno, "a stack pointer or NULL");
+	case BPFTK_ARG_PTR_TO_SPIN_LOCK: {
+		const struct bpftk_verify_map *lm =
+			r->type == T_MAP_VALUE ? &e->o.maps[r->map] : NULL;
+		if (!lm || r->maybe_null || lm->spin_lock_off < 0 ||
+		    !sc_is_const(&r->v) ||
+		    r->off + (int64_t)r->v.b64.umin != lm->spin_lock_off)
+			return bad_arg(e, pc, regno,
+				       "a pointer to the bpf_spin_lock in a "
+				       "map value");
+		return 0;
+	}
+	case BPFTK_ARG_CONST_ALLOC_SIZE_OR_ZERO:
+		if (r->type != T_SCALAR || !sc_is_const(&r->v))
+			return bad_arg(e, pc, regno, "a constant size");
+		m->alloc = r->v.b64.umin;
+		return 0;
+	case BPFTK_ARG_PTR_TO_LONG:
+		return check_mem_region(e, pc, regno, r, 0, 8, 1, 0);
+	default:
+		return internal_error(e, pc, "argument kind not handled");
+	}
+}
+
+static int spin(struct env *e, int pc, uint32_t id)
+{
+	struct vstate *s = e->cur;
+	const struct reg *r = &cur_frame(e)->regs[1];
+	if (id == BPFTK_FUNC_spin_lock) {
+		if (s->lock_map >= 0)
+			return reject(e, pc, -EACCES,
+				      "bpf_spin_lock while already holding a "
+				      "lock (taken on map %d): deadlock",
+				      s->lock_map);
+		s->lock_map = r->map;
+		s->lock_id = r->id;
+		return 0;
+	}
+	if (s->lock_map < 0)
+		return reject(e, pc, -EACCES,
+			      "bpf_spin_unlock without a lock held");
+	if (s->lock_map != r->map || s->lock_id != r->id)
+		return reject(e, pc, -EACCES,
+			      "bpf_spin_unlock of a different lock than the "
+			      "one held (map %d)",
+			      s->lock_map);
+	s->lock_map = -1;
+	s->lock_id = 0;
+	return 0;
+}
+
+static int helper_call(struct env *e, int pc)
+{
+	const struct bpftk_insn *in = &e->insns[pc];
+	struct frame *f = cur_frame(e);
+	struct callmeta m = {-1, -1, 0, 0, 0, NULL};
+	uint32_t id = (uint32_t)in->imm;
+	int err;
+
+	m.h = bpftk_helper_get(id);
+	e->call_name = m.h ? m.h->name : NULL;
+	if (!m.h)
+		return reject(e, pc, -EACCES,
+			      "unknown helper function id %d (bpftk does not "
+			      "implement it)",
+			      in->imm);
+	if (!bpftk_progtype_helper_allowed(e->pt, id))
+		return reject(e, pc, -EACCES,
+			      "helper bpf_%s is not available to %s programs",
+			      m.h->name, e->pt->name);
+	if (e->cur->lock_map >= 0 && id != BPFTK_FUNC_spin_unlock)
+		return reject(e, pc, -EACCES,
+			      "bpf_%s called while holding a spin lock: only "
+			      "bpf_spin_unlock is allowed there",
+			      m.h->name);
+	for (int i = 0; i < 5; i++) {
+		err = check_arg(e, pc, &m, i + 1,
+				(enum bpftk_arg_kind)m.h->args[i]);
+		if (err)
+			return err;
+	}
+	for (int i = 0; i < 5; i++)
+		if (m.h->args[i] == BPFTK_ARG_PTR_TO_FUNC)
+			return reject(e, pc, -EACCES,
+				      "callbacks (bpf_%s) are not supported "
+				      "by bpftk's verifier yet",
+				      m.h->name);
+	if (id == BPFTK_FUNC_tail_call && (e->cur->nrefs || e->cur->nframes > 1))
+		return reject(e, pc, -EACCES,
+			      "bpf_tail_call while holding a reference or "
+			      "inside a function call is not allowed");
+	if (id == BPFTK_FUNC_spin_lock || id == BPFTK_FUNC_spin_unlock) {
+		err = spin(e, pc, id);
+		if (err)
+			return err;
+	}
+	if (m.release) {
+		err = ref_release(e, pc, m.release);
+		if (err)
+			return err;
+	}
+	if (changes_pkt(id))
+		invalidate_pkt(e);
+	f = cur_frame(e);
+	for (int r = 1; r <= 5; r++)
+		reg_mark_not_init(&f->regs[r]);
+	struct reg *r0 = &f->regs[0];
+	switch (m.h->ret) {
+	case BPFTK_RET_VOID:
+		reg_mark_not_init(r0);
+		break;
+	case BPFTK_RET_PTR_TO_MAP_VALUE_OR_NULL: {
+		const struct bpftk_verify_map *mp = &e->o.maps[m.map];
+		reg_mark_not_init(r0);
+		r0->maybe_null = 1;
+		r0->id = new_id(e);
+		r0->v = sc_const(0);
+		if (mp->type == MT_ARRAY_OF_MAPS || mp->type == MT_HASH_OF_MAPS) {
+			if (mp->inner < 0 || (size_t)mp->inner >= e->o.nmaps)
+				return reject(e, pc, -EACCES,
+					      "map %d holds maps but its inner "
+					      "map is not described",
+					      m.map);
+			r0->type = T_MAP_PTR;
+			r0->map = mp->inner;
+		} else {
+			r0->type = T_MAP_VALUE;
+			r0->map = m.map;
+		}
+		break;
+	}
+	case BPFTK_RET_PTR_TO_RINGBUF_MEM_OR_NULL:
+		reg_mark_not_init(r0);
+		r0->type = T_MEM;
+		r0->maybe_null = 1;
+		r0->id = new_id(e);
+		r0->range = (uint32_t)m.alloc;
+		r0->v = sc_const(0);
+		err = ref_acquire(e, pc, &r0->ref);
+		if (err)
+			return err;
+		break;
+	default:
+		reg_mark_unknown(r0);
+	}
+	return 0;
+}
+
+static int local_call(struct env *e, int pc, int *next)
+{
+	struct vstate *s = e->cur;
+	int target = (int)bpftk_isa_target(e->insns, (size_t)pc);
+	if (s->nframes >= BPFTK_MAX_CALL_DEPTH)
+		return reject(e, pc, -EACCES,
+			      "the call chain is too deep: at most %d nested "
+			      "functions",
+			      BPFTK_MAX_CALL_DEPTH);
+	if (s->lock_map >= 0)
+		return reject(e, pc, -EACCES,
+			      "function calls are not allowed while holding "
+			      "a spin lock");
+	struct frame *caller = cur_frame(e);
+	struct frame *f = frame_new(pc, find_subprog(e, target));
+	if (!f)
+		return -ENOMEM;
+	for (int r = 1; r <= 5; r++)
+		f->regs[r] = caller->regs[r];
+	f->regs[BPFTK_REG_FP].type = T_STACK;
+	f->regs[BPFTK_REG_FP].frame = (uint8_t)s->nframes;
+	f->regs[BPFTK_REG_FP].v = sc_const(0);
+	s->frames[s->nframes++] = f;
+	*next = target;
+	return 0;
+}
+
+int check_call(struct env *e, int pc, int *next)
+{
+	switch (bpftk_isa_lookup(&e->insns[pc])) {
+	case BPFTK_OP_CALL:
+		*next = pc + 1;
+		return helper_call(e, pc);
+	case BPFTK_OP_CALL_LOCAL:
+		return local_call(e, pc, next);
+	case BPFTK_OP_CALL_KFUNC:
+		return reject(e, pc, -EACCES,
+			      "kernel function (kfunc) calls need the "
+			      "kernel's BTF; bpftk does not support them");
+	default:
+		return reject(e, pc, -EACCES,
+			      "indirect calls (callx) are not supported by "
+			      "bpftk's verifier");
+	}
+}
+
+int check_exit(struct env *e, int pc, int *next, int *done)
+{
+	struct vstate *s = e->cur;
+	struct frame *f = cur_frame(e);
+	const struct reg *r0 = &f->regs[0];
+	*done = 0;
+	if (r0->type == T_NOT_INIT)
+		return reject(e, pc, -EACCES,
+			      "%s without setting r0 (the return value)",
+			      s->nframes > 1 ? "the function returns"
+					     : "the program ends");
+	if (s->nframes > 1) {
+		if (r0->type == T_STACK && r0->frame == s->nframes - 1)
+			return reject(e, pc, -EACCES,
+				      "the function returns a pointer to its "
+				      "own stack, which is gone after the "
+				      "return");
+		struct frame *caller = s->frames[s->nframes - 2];
+		caller->regs[0] = *r0;
+		for (int r = 1; r <= 5; r++)
+			reg_mark_not_init(&caller->regs[r]);
+		*next = f->callsite + 1;
+		bpftk_free(f);
+		s->frames[--s->nframes] = NULL;
+		return 0;
+	}
+	int err = ref_check_exit(e, pc);
+	if (err)
+		return err;
+	*done = 1;
+	return 0;
+}

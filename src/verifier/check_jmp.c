@@ -1,0 +1,231 @@
+/* check_jmp.c — conditional jumps: what each side of the branch learns.
+ *
+ * Both outcomes are computed as refinements of a copy of the state: scalar
+ * comparisons narrow the bounds of both operands (bnd_refine), a pointer
+ * that may be NULL compared with 0 becomes NULL on one side and a valid
+ * pointer on the other (with every copy of it, found by id), and a packet
+ * pointer compared with the packet end gives every packet pointer of its
+ * group the number of bytes now known to be in the packet.  A side whose
+ * refinement is empty cannot happen and is not walked.
+ */
+#include <string.h>
+
+#include "verifier_int.h"
+
+static int classify(enum bpftk_op op, enum bnd_cmp *c, int *w, int *x)
+{
+	*x = 0;
+	*w = 64;
+	switch (op) {
+#define J(id, cmp)                                                           \
+	case BPFTK_OP_##id##64_X: *x = 1; /* fall through */                 \
+	case BPFTK_OP_##id##64_K: *c = cmp; return 0;                       \
+	case BPFTK_OP_##id##32_X: *x = 1; /* fall through */                 \
+	case BPFTK_OP_##id##32_K: *c = cmp; *w = 32; return 0;
+	J(JEQ, BND_EQ)
+	J(JNE, BND_NE)
+	J(JGT, BND_GT)
+	J(JGE, BND_GE)
+	J(JLT, BND_LT)
+	J(JLE, BND_LE)
+	J(JSGT, BND_SGT)
+	J(JSGE, BND_SGE)
+	J(JSLT, BND_SLT)
+	J(JSLE, BND_SLE)
+	J(JSET, BND_SET)
+#undef J
+	default:
+		return -1;
+	}
+}
+
+static enum bnd_cmp swap_cmp(enum bnd_cmp c)
+{
+	switch (c) {
+	case BND_GT: return BND_LT;
+	case BND_GE: return BND_LE;
+	case BND_LT: return BND_GT;
+	case BND_LE: return BND_GE;
+	case BND_SGT: return BND_SLT;
+	case BND_SGE: return BND_SLE;
+	case BND_SLT: return BND_SGT;
+	case BND_SLE: return BND_SGE;
+	default: return c;
+	}
+}
+
+struct nullmark {
+	struct vstate *st;
+	uint32_t id;
+	int is_null;
+};
+
+static void mark_one(struct reg *r, void *arg)
+{
+	struct nullmark *m = arg;
+	if (r->type == T_SCALAR || r->type == T_NOT_INIT || !r->maybe_null ||
+	    r->id != m->id)
+		return;
+	if (m->is_null) {
+		reg_mark_const(r, 0);
+	} else {
+		r->maybe_null = 0;
+	}
+}
+
+static void mark_null(struct vstate *st, const struct reg *p, int is_null)
+{
+	struct nullmark m = {st, p->id, is_null};
+	uint32_t ref = p->ref;
+	if (is_null && ref) {
+		/* a reservation that failed holds nothing to release */
+		for (int i = 0; i < st->nrefs; i++)
+			if (st->refs[i] == ref) {
+				st->refs[i] = st->refs[--st->nrefs];
+				st->ref_insn[i] = st->ref_insn[st->nrefs];
+				break;
+			}
+	}
+	st_for_each_reg(st, mark_one, &m);
+}
+
+struct pktmark {
+	uint8_t type;
+	uint32_t id;
+	uint32_t range;
+};
+
+static void range_one(struct reg *r, void *arg)
+{
+	struct pktmark *m = arg;
+	if (r->type == m->type && r->id == m->id && r->range < m->range)
+		r->range = m->range;
+}
+
+/* "a c b" holds, a is a packet (or meta) pointer, b its end. */
+static void pkt_learn(struct vstate *st, const struct reg *a, enum bnd_cmp c)
+{
+	int64_t known;
+	if (a->off < 0 || a->off > 0xffff)
+		return;
+	switch (c) {
+	case BND_LT: known = (int64_t)a->off + 1; break;
+	case BND_LE:
+	case BND_EQ: known = a->off; break;
+	default: return;
+	}
+	struct pktmark m = {a->type, a->id, (uint32_t)known};
+	st_for_each_reg(st, range_one, &m);
+}
+
+static int is_zero(const struct reg *r)
+{
+	return r->type == T_SCALAR && sc_is_const(&r->v) &&
+	       r->v.b64.umin == 0;
+}
+
+/* Returns 1 when "dst c src" cannot hold in st, 0 after refining st. */
+static int refine(struct vstate *st, const struct bpftk_insn *in,
+		  enum bnd_cmp c, int w, int x)
+{
+	struct frame *f = st->frames[st->nframes - 1];
+	struct reg *a = &f->regs[in->dst], kreg, *b = &kreg;
+	if (x) {
+		b = &f->regs[in->src];
+	} else {
+		reg_mark_const(&kreg, w == 32 ? (uint64_t)(uint32_t)in->imm
+					      : (uint64_t)(int64_t)in->imm);
+	}
+	if (a->type == T_SCALAR && b->type == T_SCALAR) {
+		struct scalar A = a->v, B = b->v;
+		int empty = w == 64 ? bnd_refine(64, c, &A.b64, &B.b64)
+				    : bnd_refine(32, c, &A.b32, &B.b32);
+		if (empty || sc_sync(&A) || sc_sync(&B))
+			return 1;
+		a->v = A;
+		if (x && a != b)
+			b->v = B;
+		return 0;
+	}
+	if (w == 64 && (c == BND_EQ || c == BND_NE)) {
+		struct reg *p = a->type != T_SCALAR ? a : b;
+		const struct reg *z = p == a ? b : a;
+		if (is_zero(z)) {
+			if (p->maybe_null) {
+				mark_null(st, p, c == BND_EQ);
+				return 0;
+			}
+			/* a valid pointer is never NULL */
+			return c == BND_EQ;
+		}
+	}
+	if (w == 64) {
+		if ((a->type == T_PKT && b->type == T_PKT_END) ||
+		    (a->type == T_PKT_META && b->type == T_PKT &&
+		     b->off == 0 && b->id == 0))
+			pkt_learn(st, a, c);
+		else if ((b->type == T_PKT && a->type == T_PKT_END) ||
+			 (b->type == T_PKT_META && a->type == T_PKT &&
+			  a->off == 0 && a->id == 0))
+			pkt_learn(st, b, swap_cmp(c));
+	}
+	return 0;
+}
+
+int check_cond_jmp(struct env *e, int pc, int *next_pc)
+{
+	const struct bpftk_insn *in = &e->insns[pc];
+	struct frame *f = cur_frame(e);
+	enum bnd_cmp c;
+	int w, x;
+	if (classify(bpftk_isa_lookup(in), &c, &w, &x))
+		return internal_error(e, pc, "jump not classified");
+	if (f->regs[in->dst].type == T_NOT_INIT)
+		return reject(e, pc, -EACCES,
+			      "r%d is compared before anything was written to "
+			      "it",
+			      in->dst);
+	if (x && f->regs[in->src].type == T_NOT_INIT)
+		return reject(e, pc, -EACCES,
+			      "r%d is compared before anything was written to "
+			      "it",
+			      in->src);
+	int target = (int)bpftk_isa_target(e->insns, (size_t)pc);
+	struct vstate *taken = st_copy(e->cur);
+	if (!taken)
+		return -ENOMEM;
+	int no_taken = refine(taken, in, c, w, x);
+	int no_fall = refine(e->cur, in, bnd_negate(c), w, x);
+	if (no_taken && no_fall) {
+		/* the state itself cannot occur: the path ends here */
+		st_free(taken);
+		*next_pc = -1;
+		return 0;
+	}
+	if (no_taken) {
+		st_free(taken);
+		*next_pc = pc + 1;
+		return 0;
+	}
+	if (no_fall) {
+		taken->parent = e->cur->parent;
+		taken->branches = e->cur->branches;
+		st_free(e->cur);
+		e->cur = taken;
+		hist_add(e, e->cur, pc, 1);
+		*next_pc = target;
+		return 0;
+	}
+	/* both: the taken side waits on the stack */
+	struct vstate *saved = e->cur;
+	e->cur = taken;
+	hist_add(e, taken, pc, 1);
+	struct vstate *q = push_branch(e, target);
+	e->cur = saved;
+	st_free(taken);
+	if (!q)
+		return -ENOMEM;
+	hist_add(e, e->cur, pc, 0);
+	*next_pc = pc + 1;
+	return 0;
+}

@@ -1,0 +1,570 @@
+/* check_mem.c — loads, stores and atomics: may this instruction touch
+ * these bytes, and what does it read?
+ *
+ * Per kind of base pointer:
+ *  - stack: within the frame's 512 bytes, aligned; reads need bytes that
+ *    were written (S_MISC/S_ZERO) or a spilled register (an 8-byte aligned
+ *    store of a register keeps its whole abstract value, so pointers and
+ *    bounds survive a trip through the stack);
+ *  - map value: the whole access inside value_size for every value of the
+ *    variable offset; not through a pointer that may be NULL; no writes to
+ *    read-only maps, no plain access to the spin lock;
+ *  - packet (and metadata): inside the range learnt by comparing with the
+ *    end pointer;
+ *  - context: a field of the program type's descriptor at a constant
+ *    offset, with the rights and sizes the descriptor allows;
+ *  - memory of a known size (ring buffer samples, raw programs' input).
+ */
+#include <string.h>
+
+#include "verifier_int.h"
+
+#define MAX_VAR_OFF (1 << 29)
+
+static void describe(struct env *e, int regno, const struct reg *r)
+{
+	e->msg.len = 0;
+	e->msg.failed = 0;
+	describe_reg(&e->msg, regno, r);
+}
+
+static const char *msgs(struct env *e)
+{
+	return e->msg.data && !e->msg.failed ? e->msg.data : "";
+}
+
+static int spi_of(int64_t byte_off)
+{
+	return (int)((-byte_off - 1) / 8);
+}
+
+static int pos_of(int64_t byte_off)
+{
+	return (int)((byte_off + BPFTK_STACK_SIZE) % 8);
+}
+
+static int stack_bounds(struct env *e, int pc, int regno, const struct reg *r,
+			int64_t o, uint64_t size, int write)
+{
+	struct frame *f = e->cur->frames[r->frame];
+	if (o < -BPFTK_STACK_SIZE || o + (int64_t)size > 0) {
+		describe(e, regno, r);
+		return reject(e, pc, -EACCES,
+			      "%s %llu bytes at fp%+lld, outside the stack "
+			      "(fp-512 .. fp-1): %s",
+			      write ? "writes" : "reads",
+			      (unsigned long long)size, (long long)o, msgs(e));
+	}
+	if (-o > f->depth) {
+		f->depth = (int)-o;
+		struct subprog *sp = &e->subs[f->subprog];
+		int d8 = (f->depth + 7) & ~7;
+		if (d8 > sp->max_depth)
+			sp->max_depth = d8;
+		int total = 0;
+		for (int i = 0; i < e->cur->nframes; i++)
+			total += (e->cur->frames[i]->depth + 31) & ~31;
+		if (total > BPFTK_STACK_SIZE)
+			return reject(e, pc, -EACCES,
+				      "the call chain uses %d bytes of stack "
+				      "in all (each frame rounded up to 32), "
+				      "more than the %d allowed",
+				      total, BPFTK_STACK_SIZE);
+	}
+	return 0;
+}
+
+/* Marks bytes [o, o+size) of frame f written with kind k. */
+static void stack_mark(struct frame *f, int64_t o, uint64_t size, uint8_t k)
+{
+	for (uint64_t i = 0; i < size; i++) {
+		struct slot *s = &f->slots[spi_of(o + (int64_t)i)];
+		if (s->kind[0] == S_SPILL) {
+			/* a partial overwrite turns the spill into data */
+			uint8_t was = (s->spill.type == T_SCALAR &&
+				       sc_is_const(&s->spill.v) &&
+				       s->spill.v.b64.umin == 0)
+					      ? S_ZERO
+					      : S_MISC;
+			memset(s->kind, was, 8);
+			reg_mark_not_init(&s->spill);
+		}
+		s->kind[pos_of(o + (int64_t)i)] = k;
+	}
+}
+
+static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
+			int16_t off, unsigned size, int write,
+			const struct reg *val, struct reg *dst)
+{
+	if (!sc_is_const(&r->v)) {
+		describe(e, regno, r);
+		return reject(e, pc, -EACCES,
+			      "stack access through a pointer with a variable "
+			      "offset: %s",
+			      msgs(e));
+	}
+	int64_t o = (int64_t)r->off + off + (int64_t)r->v.b64.umin;
+	int err = stack_bounds(e, pc, regno, r, o, size, write);
+	if (err)
+		return err;
+	if (!(e->o.flags & BPFTK_VERIFY_ANY_ALIGNMENT) && (o % (int)size))
+		return reject(e, pc, -EACCES,
+			      "misaligned stack access: %u bytes at fp%+lld "
+			      "(stack accesses must be aligned to their size)",
+			      size, (long long)o);
+	struct frame *f = e->cur->frames[r->frame];
+	struct slot *s = &f->slots[spi_of(o)];
+	if (write) {
+		if (size == 8 && val) {
+			memset(s->kind, S_SPILL, 8);
+			s->spill = *val;
+			return 0;
+		}
+		int zero = val && val->type == T_SCALAR &&
+			   sc_is_const(&val->v) && val->v.b64.umin == 0;
+		if (val && val->type != T_SCALAR && val->type != T_NOT_INIT)
+			zero = 0;
+		stack_mark(f, o, size, zero ? S_ZERO : S_MISC);
+		return 0;
+	}
+	if (s->kind[0] == S_SPILL) {
+		if (size == 8) {
+			*dst = s->spill;
+			return 0;
+		}
+		if (s->spill.type != T_SCALAR)
+			return reject(e, pc, -EACCES,
+				      "reads %u bytes of a pointer saved at "
+				      "fp%+lld: a saved pointer is read back "
+				      "whole (8 bytes) only",
+				      size, (long long)o);
+		reg_mark_unknown(dst);
+		dst->v = sc_unknown_bytes(size);
+		return 0;
+	}
+	int all_zero = 1;
+	for (unsigned i = 0; i < size; i++) {
+		struct slot *t = &f->slots[spi_of(o + i)];
+		uint8_t k = t->kind[pos_of(o + i)];
+		if (k == S_INVALID)
+			return reject(e, pc, -EACCES,
+				      "reads %u bytes at fp%+lld, but the byte "
+				      "at fp%+lld was never written on this "
+				      "path (uninitialized stack)",
+				      size, (long long)o, (long long)(o + i));
+		if (k != S_ZERO)
+			all_zero = 0;
+	}
+	if (all_zero)
+		reg_mark_const(dst, 0);
+	else {
+		reg_mark_unknown(dst);
+		dst->v = sc_unknown_bytes(size);
+	}
+	return 0;
+}
+
+/* Offsets [lo, hi) of an access through r at insn offset off. */
+static int var_range(struct env *e, int pc, int regno, const struct reg *r,
+		     int64_t off, uint64_t size, int64_t *lo, int64_t *hi)
+{
+	if (r->v.b64.smin <= -MAX_VAR_OFF || r->v.b64.smax >= MAX_VAR_OFF) {
+		describe(e, regno, r);
+		return reject(e, pc, -EACCES,
+			      "access through r%d whose offset has no known "
+			      "bounds: %s; compare the offset with a limit "
+			      "before adding it",
+			      regno, msgs(e));
+	}
+	*lo = (int64_t)r->off + off + r->v.b64.smin;
+	*hi = (int64_t)r->off + off + r->v.b64.smax + (int64_t)size;
+	return 0;
+}
+
+int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
+		     int32_t off, uint64_t size, int write, int zero_ok)
+{
+	int64_t lo, hi;
+	int err;
+	if (size == 0 && zero_ok)
+		return 0;
+	switch (r->type) {
+	case T_STACK: {
+		if (!sc_is_const(&r->v)) {
+			describe(e, regno, r);
+			return reject(e, pc, -EACCES,
+				      "helper memory on the stack at a "
+				      "variable offset: %s",
+				      msgs(e));
+		}
+		int64_t o = (int64_t)r->off + off + (int64_t)r->v.b64.umin;
+		err = stack_bounds(e, pc, regno, r, o, size, write);
+		if (err)
+			return err;
+		struct frame *f = e->cur->frames[r->frame];
+		if (write) {
+			stack_mark(f, o, size, S_MISC);
+			return 0;
+		}
+		for (uint64_t i = 0; i < size; i++) {
+			struct slot *s = &f->slots[spi_of(o + (int64_t)i)];
+			if (s->kind[pos_of(o + (int64_t)i)] == S_INVALID)
+				return reject(e, pc, -EACCES,
+					      "r%d points to %llu bytes at "
+					      "fp%+lld that the helper reads, "
+					      "but the byte at fp%+lld was "
+					      "never written on this path",
+					      regno, (unsigned long long)size,
+					      (long long)o,
+					      (long long)(o + (int64_t)i));
+		}
+		return 0;
+	}
+	case T_MAP_VALUE:
+	case T_MEM:
+	case T_PKT:
+	case T_PKT_META: {
+		if (r->maybe_null)
+			break;
+		err = var_range(e, pc, regno, r, off, size, &lo, &hi);
+		if (err)
+			return err;
+		uint64_t limit = r->type == T_MAP_VALUE
+					 ? e->o.maps[r->map].value_size
+					 : r->range;
+		if (lo < 0 || hi > (int64_t)limit) {
+			describe(e, regno, r);
+			return reject(e, pc, -EACCES,
+				      "%s bytes %lld..%lld through r%d, but "
+				      "only %llu bytes are known to be there: "
+				      "%s",
+				      write ? "writes" : "reads", (long long)lo,
+				      (long long)hi - 1, regno,
+				      (unsigned long long)limit, msgs(e));
+		}
+		if (write && r->type == T_MAP_VALUE &&
+		    (e->o.maps[r->map].flags & BPFTK_MAP_F_RDONLY_PROG))
+			return reject(e, pc, -EACCES,
+				      "writes to map %d, which is read-only "
+				      "for programs",
+				      r->map);
+		return 0;
+	}
+	default:
+		break;
+	}
+	describe(e, regno, r);
+	return reject(e, pc, -EACCES,
+		      "r%d must point to %llu bytes of memory here, but it "
+		      "does not: %s",
+		      regno, (unsigned long long)size, msgs(e));
+}
+
+static int ctx_access(struct env *e, int pc, int regno, const struct reg *r,
+		      int16_t off, unsigned size, int write,
+		      const struct reg *val, struct reg *dst)
+{
+	const struct bpftk_progtype *pt = e->pt;
+	const char *st = pt->ctx_struct ? pt->ctx_struct : "context";
+	if (r->off || !sc_is_const(&r->v) || r->v.b64.umin)
+		return reject(e, pc, -EACCES,
+			      "dereference of modified ctx ptr r%d (offset "
+			      "%d): context fields are reached as the "
+			      "unmodified context pointer + constant offset",
+			      regno, r->off);
+	const struct bpftk_ctx_field *f =
+		off < 0 ? NULL : bpftk_progtype_field(pt, (uint32_t)off, size);
+	const char *why = NULL;
+	if (!f)
+		why = "no field is there";
+	else if (write && !(f->access & BPFTK_CTX_WRITE))
+		why = "the field is read-only";
+	else if (!write && !(f->access & BPFTK_CTX_READ))
+		why = "the field may not be read";
+	else if (off % (int)size)
+		why = "misaligned";
+	else if (size > f->size)
+		why = "wider than the field";
+	else if (size < f->size &&
+		 (write || !(f->access & BPFTK_CTX_NARROW) ||
+		  f->kind != BPFTK_CTX_PLAIN))
+		why = write ? "stores must write the whole field"
+			    : "narrow loads of this field are not allowed";
+	else if (write && val && val->type != T_SCALAR)
+		why = "only numbers may be stored in the context";
+	if (why)
+		return reject(e, pc, -EACCES,
+			      "invalid bpf_context access off=%d size=%u "
+			      "(%s%s%s: %s)",
+			      off, size, st, f ? "." : "", f ? f->name : "",
+			      why);
+	if (write)
+		return 0;
+	reg_mark_unknown(dst);
+	switch (f->kind) {
+	case BPFTK_CTX_PKT_DATA:
+		dst->type = T_PKT;
+		dst->v = sc_const(0);
+		break;
+	case BPFTK_CTX_PKT_END:
+		dst->type = T_PKT_END;
+		dst->v = sc_const(0);
+		break;
+	case BPFTK_CTX_PKT_META:
+		dst->type = T_PKT_META;
+		dst->v = sc_const(0);
+		break;
+	default:
+		dst->v = sc_unknown_bytes(size);
+	}
+	return 0;
+}
+
+/* The access of one load, store or atomic through register regno. */
+static int access(struct env *e, int pc, int regno, int16_t off,
+		  unsigned size, int write, const struct reg *val,
+		  struct reg *dst)
+{
+	const struct reg *r = &cur_frame(e)->regs[regno];
+	struct reg tmp;
+	int err;
+	if (!dst)
+		dst = &tmp;
+	switch (r->type) {
+	case T_NOT_INIT:
+		return reject(e, pc, -EACCES,
+			      "r%d is used as a pointer before anything was "
+			      "written to it",
+			      regno);
+	case T_SCALAR:
+		describe(e, regno, r);
+		return reject(e, pc, -EACCES,
+			      "r%d is a number, not a pointer, so it cannot "
+			      "be dereferenced: %s",
+			      regno, msgs(e));
+	case T_STACK:
+		return stack_access(e, pc, regno, r, off, size, write, val,
+				    dst);
+	case T_CTX:
+		return ctx_access(e, pc, regno, r, off, size, write, val, dst);
+	case T_MAP_VALUE:
+	case T_MEM:
+	case T_PKT:
+	case T_PKT_META:
+		if (r->maybe_null) {
+			describe(e, regno, r);
+			return reject(e, pc, -EACCES,
+				      "r%d may be NULL here: %s; compare it "
+				      "with 0 and use it only where it is "
+				      "not",
+				      regno, msgs(e));
+		}
+		if ((r->type == T_PKT || r->type == T_PKT_META) && write &&
+		    e->pt->type != BPFTK_PROG_TYPE_XDP &&
+		    e->pt->type != BPFTK_PROG_TYPE_SCHED_CLS &&
+		    e->pt->type != BPFTK_PROG_TYPE_SCHED_ACT)
+			return reject(e, pc, -EACCES,
+				      "%s programs may not write the packet",
+				      e->pt->name);
+		if (r->type == T_PKT || r->type == T_PKT_META) {
+			int64_t lo = (int64_t)r->off + off;
+			if (lo < 0 || lo + (int64_t)size > (int64_t)r->range ||
+			    r->v.b64.umax >= 0xffff) {
+				describe(e, regno, r);
+				return reject(e, pc, -EACCES,
+					      "%s %u bytes at packet offset "
+					      "%lld but only %u bytes are "
+					      "known to be in the packet: %s; "
+					      "compare r%d + %lld with "
+					      "data_end first",
+					      write ? "writes" : "reads", size,
+					      (long long)lo, r->range,
+					      msgs(e), regno,
+					      (long long)(lo + size));
+			}
+		} else {
+			err = check_mem_region(e, pc, regno, r, off, size,
+					       write, 0);
+			if (err)
+				return err;
+			if (r->type == T_MAP_VALUE &&
+			    e->o.maps[r->map].spin_lock_off >= 0) {
+				int64_t lo = (int64_t)r->off + off +
+					     r->v.b64.smin;
+				int64_t hi = (int64_t)r->off + off +
+					     r->v.b64.smax + size;
+				int64_t l = e->o.maps[r->map].spin_lock_off;
+				if (lo < l + 4 && hi > l)
+					return reject(e, pc, -EACCES,
+						      "direct access to the "
+						      "bpf_spin_lock of map "
+						      "%d; use bpf_spin_lock "
+						      "and bpf_spin_unlock",
+						      r->map);
+			}
+		}
+		if (!write) {
+			reg_mark_unknown(dst);
+			dst->v = sc_unknown_bytes(size);
+		}
+		return 0;
+	default:
+		describe(e, regno, r);
+		return reject(e, pc, -EACCES,
+			      "r%d is a %s, which cannot be %s through: %s",
+			      regno, vtype_name(r->type),
+			      write ? "written" : "read", msgs(e));
+	}
+}
+
+static int ld_abs(struct env *e, int pc)
+{
+	const struct bpftk_insn *in = &e->insns[pc];
+	struct frame *f = cur_frame(e);
+	if (e->pt->type != BPFTK_PROG_TYPE_SOCKET_FILTER &&
+	    e->pt->type != BPFTK_PROG_TYPE_SCHED_CLS &&
+	    e->pt->type != BPFTK_PROG_TYPE_SCHED_ACT)
+		return reject(e, pc, -EACCES,
+			      "legacy packet loads (ld_abs/ld_ind) exist "
+			      "only for socket filters and tc programs, not "
+			      "%s",
+			      e->pt->name);
+	if (e->cur->nframes > 1 || e->nsubs > 1)
+		return reject(e, pc, -EACCES,
+			      "legacy packet loads cannot be mixed with "
+			      "bpf-to-bpf calls");
+	if (e->cur->nrefs || e->cur->lock_map >= 0)
+		return reject(e, pc, -EACCES,
+			      "legacy packet loads may end the program, so "
+			      "they are not allowed while a reference or a "
+			      "lock is held");
+	if (f->regs[6].type != T_CTX || f->regs[6].off)
+		return reject(e, pc, -EACCES,
+			      "legacy packet loads read the packet of the "
+			      "context in r6, but r6 is %s",
+			      vtype_name(f->regs[6].type));
+	if (bpftk_isa_info(bpftk_isa_lookup(in))->form == BPFTK_FORM_LDIND &&
+	    f->regs[in->src].type != T_SCALAR)
+		return reject(e, pc, -EACCES,
+			      "the offset register r%d of ld_ind must hold a "
+			      "number",
+			      in->src);
+	for (int r = 1; r <= 5; r++)
+		reg_mark_not_init(&f->regs[r]);
+	reg_mark_unknown(&f->regs[0]);
+	f->regs[0].v = sc_unknown_bytes(BPFTK_MEM_BYTES(in->code));
+	return 0;
+}
+
+static int atomic(struct env *e, int pc, enum bpftk_op op)
+{
+	const struct bpftk_insn *in = &e->insns[pc];
+	struct frame *f = cur_frame(e);
+	unsigned size = BPFTK_MEM_BYTES(in->code);
+	const struct reg *base = &f->regs[in->dst];
+	struct reg *src = &f->regs[in->src];
+	int cmpxchg = op == BPFTK_OP_ATOMIC64_CMPXCHG ||
+		      op == BPFTK_OP_ATOMIC32_CMPXCHG;
+	int fetch = in->imm & 1; /* BPF_FETCH, part of the row's selector */
+	struct reg old;
+	int err;
+	if (src->type == T_NOT_INIT)
+		return reject(e, pc, -EACCES,
+			      "r%d is read before anything was written to it",
+			      in->src);
+	if (cmpxchg && f->regs[0].type == T_NOT_INIT)
+		return reject(e, pc, -EACCES,
+			      "compare-and-exchange compares with r0, which "
+			      "was never written");
+	if (src->type != T_SCALAR)
+		return reject(e, pc, -EACCES,
+			      "atomic operation with a pointer in r%d: only "
+			      "numbers may be combined with memory",
+			      in->src);
+	if (cmpxchg && f->regs[0].type != T_SCALAR)
+		return reject(e, pc, -EACCES,
+			      "compare-and-exchange with a pointer in r0");
+	if (base->type != T_STACK && base->type != T_MAP_VALUE &&
+	    base->type != T_MEM)
+		return reject(e, pc, -EACCES,
+			      "atomic operation on %s (r%d) is not allowed: "
+			      "only the stack and map values",
+			      vtype_name(base->type), in->dst);
+	err = access(e, pc, in->dst, in->off, size, 0, NULL, &old);
+	if (err)
+		return err;
+	if (base->type == T_STACK && old.type != T_SCALAR)
+		return reject(e, pc, -EACCES,
+			      "atomic operation on a saved pointer at "
+			      "fp%+d",
+			      base->off + in->off);
+	struct reg misc;
+	reg_mark_unknown(&misc);
+	err = access(e, pc, in->dst, in->off, size, 1,
+		     size == 8 ? &misc : NULL, NULL);
+	if (err)
+		return err;
+	if (cmpxchg) {
+		reg_mark_unknown(&f->regs[0]);
+		f->regs[0].v = sc_unknown_bytes(size);
+	} else if (fetch) {
+		reg_mark_unknown(src);
+		src->v = sc_unknown_bytes(size);
+	}
+	return 0;
+}
+
+int check_mem(struct env *e, int pc)
+{
+	const struct bpftk_insn *in = &e->insns[pc];
+	enum bpftk_op op = bpftk_isa_lookup(in);
+	const struct bpftk_opinfo *info = bpftk_isa_info(op);
+	struct frame *f = cur_frame(e);
+	unsigned size = BPFTK_MEM_BYTES(in->code);
+	int err;
+
+	switch (info->form) {
+	case BPFTK_FORM_LDABS:
+	case BPFTK_FORM_LDIND:
+		return ld_abs(e, pc);
+	case BPFTK_FORM_ATOMIC:
+		return atomic(e, pc, op);
+	case BPFTK_FORM_LDX: {
+		struct reg v;
+		err = access(e, pc, in->src, in->off, size, 0, NULL, &v);
+		if (err)
+			return err;
+		if (op == BPFTK_OP_LDXSW || op == BPFTK_OP_LDXSH ||
+		    op == BPFTK_OP_LDXSB) {
+			if (v.type != T_SCALAR)
+				return reject(e, pc, -EACCES,
+					      "sign-extending load of a "
+					      "pointer");
+			struct bounds t = bnd_truncate(64, &v.v.b64, size * 8);
+			reg_mark_unknown(&v);
+			v.v.b64.smin = t.smin;
+			v.v.b64.smax = t.smax;
+			if (sc_sync(&v.v))
+				v.v = sc_unknown();
+		}
+		f->regs[in->dst] = v;
+		return 0;
+	}
+	case BPFTK_FORM_ST: {
+		struct reg v;
+		reg_mark_const(&v, (uint64_t)(int64_t)in->imm);
+		return access(e, pc, in->dst, in->off, size, 1, &v, NULL);
+	}
+	case BPFTK_FORM_STX: {
+		const struct reg *v = &f->regs[in->src];
+		if (v->type == T_NOT_INIT)
+			return reject(e, pc, -EACCES,
+				      "stores r%d, which was never written",
+				      in->src);
+		return access(e, pc, in->dst, in->off, size, 1, v, NULL);
+	}
+	default:
+		return internal_error(e, pc, "memory form not handled");
+	}
+}

@@ -1,0 +1,191 @@
+/* state.c — abstract machine states: creation, copies, and the two
+ * comparisons the walk needs.
+ *
+ * Pruning (st_covers): a checkpoint `old` at an instruction was explored
+ * to the end without a fault; a new state `cur` at the same instruction
+ * may stop there when every concrete machine state `cur` describes is also
+ * described by `old`.  Register by register and stack byte by byte: an
+ * unset register or byte in old covers anything (old's walk never read
+ * it, or it would have failed); pointers must be the same kind of pointer
+ * with ranges inside old's; ids that tie registers together (null checks
+ * and packet ranges refine every register of an id at once) must tie cur's
+ * registers at least as much, checked with a map from old ids to cur ids.
+ */
+#include <string.h>
+
+#include "verifier_int.h"
+
+struct frame *frame_new(int callsite, int subprog)
+{
+	struct frame *f = bpftk_calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->callsite = callsite;
+	f->subprog = subprog;
+	return f;
+}
+
+struct vstate *st_new(void)
+{
+	struct vstate *s = bpftk_calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->lock_map = -1;
+	s->hist = -1;
+	return s;
+}
+
+void st_free(struct vstate *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < s->nframes; i++)
+		bpftk_free(s->frames[i]);
+	bpftk_free(s);
+}
+
+struct vstate *st_copy(const struct vstate *s)
+{
+	struct vstate *c = bpftk_malloc(sizeof(*c));
+	if (!c)
+		return NULL;
+	*c = *s;
+	for (int i = 0; i < s->nframes; i++) {
+		c->frames[i] = bpftk_malloc(sizeof(struct frame));
+		if (!c->frames[i]) {
+			c->nframes = i;
+			st_free(c);
+			return NULL;
+		}
+		memcpy(c->frames[i], s->frames[i], sizeof(struct frame));
+	}
+	return c;
+}
+
+void reg_mark_not_init(struct reg *r)
+{
+	memset(r, 0, sizeof(*r));
+}
+
+void reg_mark_unknown(struct reg *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = T_SCALAR;
+	r->v = sc_unknown();
+}
+
+void reg_mark_const(struct reg *r, uint64_t v)
+{
+	memset(r, 0, sizeof(*r));
+	r->type = T_SCALAR;
+	r->v = sc_const(v);
+}
+
+#define MAX_IDMAP 64
+
+struct idmap {
+	uint32_t old[MAX_IDMAP], cur[MAX_IDMAP];
+	int n;
+};
+
+static int ids_match(struct idmap *m, uint32_t old, uint32_t cur)
+{
+	for (int i = 0; i < m->n; i++)
+		if (m->old[i] == old)
+			return m->cur[i] == cur;
+	if (m->n == MAX_IDMAP)
+		return 0;
+	m->old[m->n] = old;
+	m->cur[m->n++] = cur;
+	return 1;
+}
+
+static int reg_covers(const struct reg *old, const struct reg *cur,
+		      struct idmap *ids, struct idmap *refs)
+{
+	if (old->type == T_NOT_INIT)
+		return 1;
+	if (old->type != cur->type)
+		return 0;
+	if (old->type == T_SCALAR)
+		return sc_subset(&old->v, &cur->v);
+	if (old->maybe_null != cur->maybe_null || old->off != cur->off ||
+	    old->map != cur->map || old->frame != cur->frame)
+		return 0;
+	if (old->type == T_PKT || old->type == T_PKT_META) {
+		if (old->range > cur->range)
+			return 0;
+	} else if (old->range != cur->range) {
+		return 0;
+	}
+	if (!sc_subset(&old->v, &cur->v))
+		return 0;
+	/* +1: packet pointers use id 0 as a real group */
+	if (!ids_match(ids, old->id + 1, cur->id + 1))
+		return 0;
+	return ids_match(refs, old->ref, cur->ref);
+}
+
+static int slot_covers(const struct slot *old, const struct slot *cur,
+		       struct idmap *ids, struct idmap *refs)
+{
+	int spill_old = old->kind[0] == S_SPILL, spill_cur = cur->kind[0] ==
+							      S_SPILL;
+	if (spill_old) {
+		if (!spill_cur)
+			return 0;
+		return reg_covers(&old->spill, &cur->spill, ids, refs);
+	}
+	for (int b = 0; b < 8; b++) {
+		uint8_t k = old->kind[b], c = cur->kind[b];
+		if (k == S_INVALID)
+			continue;
+		if (c == S_SPILL) {
+			/* bytes of a spilled scalar are data; of a pointer,
+			 * not */
+			if (cur->spill.type != T_SCALAR)
+				return 0;
+			if (k == S_ZERO &&
+			    !(sc_is_const(&cur->spill.v) &&
+			      cur->spill.v.b64.umin == 0))
+				return 0;
+			continue;
+		}
+		if (k == S_MISC && (c == S_MISC || c == S_ZERO))
+			continue;
+		if (k == S_ZERO && c == S_ZERO)
+			continue;
+		return 0;
+	}
+	return 1;
+}
+
+int st_covers(const struct vstate *old, const struct vstate *cur)
+{
+	struct idmap ids, refs;
+	ids.n = refs.n = 0;
+	if (old->nframes != cur->nframes || old->nrefs != cur->nrefs ||
+	    old->lock_map != cur->lock_map)
+		return 0;
+	for (int i = 0; i < old->nrefs; i++)
+		if (!ids_match(&refs, old->refs[i], cur->refs[i]))
+			return 0;
+	for (int i = 0; i < old->nframes; i++) {
+		const struct frame *fo = old->frames[i], *fc = cur->frames[i];
+		if (fo->callsite != fc->callsite || fo->callback != fc->callback)
+			return 0;
+		for (int r = 0; r < BPFTK_NREGS; r++)
+			if (!reg_covers(&fo->regs[r], &fc->regs[r], &ids, &refs))
+				return 0;
+		for (int sl = 0; sl < NSLOTS; sl++)
+			if (!slot_covers(&fo->slots[sl], &fc->slots[sl], &ids,
+					 &refs))
+				return 0;
+	}
+	return 1;
+}
+
+int st_equal(const struct vstate *a, const struct vstate *b)
+{
+	return st_covers(a, b) && st_covers(b, a);
+}

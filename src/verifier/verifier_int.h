@@ -1,0 +1,217 @@
+/* verifier_int.h — what only the verifier's files share: the abstract
+ * state (registers, stack slots, frames), the walk's environment, and the
+ * entry points of each checking file.
+ *
+ * Invariants:
+ *  - a register's `v` is its value when it is a scalar, and the variable
+ *    part of its offset when it is a pointer (the fixed part is `off`);
+ *    v.b32 is always the low half of v.b64 as far as both know;
+ *  - stack slot i of a frame covers bytes fp-8*(i+1) .. fp-8*i-1; a slot
+ *    holds a spilled register only when all its 8 bytes say S_SPILL;
+ *  - states reached by the walk own their frames (deep copies); stored
+ *    checkpoints are never changed except for their branch counts.
+ */
+#ifndef BPFTK_VERIFIER_INT_H
+#define BPFTK_VERIFIER_INT_H
+
+#include <errno.h>
+
+#include <bpftk/helpers.h>
+#include <bpftk/progtype.h>
+#include <bpftk/verifier.h>
+
+#include "../util/util_int.h"
+#include "bounds.h"
+
+/* A scalar: its 64-bit value and, for 32-bit operations, its low half. */
+struct scalar {
+	struct bounds b64;
+	struct bounds b32;
+};
+
+BPFTK_INTERNAL struct scalar sc_unknown(void);
+BPFTK_INTERNAL struct scalar sc_const(uint64_t v);
+/* Unknown value of n bytes, zero-extended (a load of n < 8 bytes). */
+BPFTK_INTERNAL struct scalar sc_unknown_bytes(unsigned n);
+BPFTK_INTERNAL int sc_is_const(const struct scalar *s);
+BPFTK_INTERNAL int sc_sync(struct scalar *s);
+BPFTK_INTERNAL struct scalar sc_zext32(const struct bounds *b32);
+BPFTK_INTERNAL int sc_subset(const struct scalar *a, const struct scalar *b);
+
+/* Kinds of register contents. */
+enum vtype {
+	T_NOT_INIT = 0,
+	T_SCALAR,
+	T_CTX,	   /* the program's context */
+	T_STACK,   /* frame pointer of frame `frame` + off */
+	T_MAP_PTR, /* a map (lddw of a map) */
+	T_MAP_VALUE, /* a value of map `map` */
+	T_PKT,	   /* packet data + off + v */
+	T_PKT_END,
+	T_PKT_META,
+	T_MEM,	   /* `size` bytes (a ring buffer sample) */
+	T_FUNC,	   /* a callback: subprogram starting at `map` */
+};
+
+struct reg {
+	uint8_t type;	   /* enum vtype */
+	uint8_t maybe_null; /* pointer that may be NULL until checked */
+	uint8_t frame;	   /* T_STACK: frame number */
+	uint8_t pad;
+	int32_t off;	   /* pointers: fixed offset */
+	int32_t map;	   /* map index; T_FUNC: first insn */
+	uint32_t id;	   /* shared by copies (null checks, packet ranges) */
+	uint32_t ref;	   /* acquired reference (ring buffer), 0 none */
+	uint32_t range;	   /* T_PKT/T_PKT_META: bytes known in the packet
+			    * from base + v; T_MEM: size */
+	struct scalar v;
+};
+
+/* Byte kinds of a stack slot. */
+enum { S_INVALID = 0, S_MISC, S_ZERO, S_SPILL };
+
+struct slot {
+	uint8_t kind[8];
+	struct reg spill;
+};
+
+#define NSLOTS (BPFTK_STACK_SIZE / 8)
+
+struct frame {
+	struct reg regs[BPFTK_NREGS];
+	struct slot slots[NSLOTS];
+	int callsite; /* insn of the call that made this frame; -1 main */
+	int subprog;  /* index of the function */
+	int callback; /* entered as a helper's callback */
+	int depth;    /* bytes of stack used so far */
+};
+
+#define MAX_REFS 16
+
+struct vstate {
+	struct frame *frames[BPFTK_MAX_CALL_DEPTH];
+	int nframes;
+	uint32_t refs[MAX_REFS]; /* acquired, not yet released */
+	int ref_insn[MAX_REFS];
+	int nrefs;
+	int lock_map;	  /* map of the held spin lock, -1 none */
+	uint32_t lock_id; /* id of the map value pointer it was taken on */
+	int32_t hist;	  /* index of the last branch decision, -1 none */
+	/* for pruning */
+	struct vstate *parent; /* nearest checkpoint on this path */
+	int branches;	       /* open paths below this checkpoint */
+	int pc;
+};
+
+struct subprog {
+	int start, end; /* [start, end) */
+	int max_depth;	/* bytes of stack, rounded up to 8 */
+};
+
+struct hist {
+	int pc;
+	int taken;
+	int32_t prev;
+};
+
+struct visited {
+	struct vstate **v;
+	int n, cap;
+};
+
+struct env {
+	const struct bpftk_insn *insns;
+	int n;
+	struct bpftk_verify_opts o;
+	const struct bpftk_progtype *pt;
+	struct bpftk_diags *d;
+	const char *name;
+	/* static facts */
+	struct subprog *subs;
+	int nsubs;
+	uint8_t *prune; /* insn is a join point */
+	/* walk */
+	struct vstate *cur;
+	struct vstate **stack; /* pending branches */
+	int nstack, capstack;
+	struct visited *seen; /* per insn, checkpoints */
+	struct hist *hist;
+	int nhist, caphist;
+	uint32_t next_id;
+	uint64_t processed;
+	int err; /* first error of the walk */
+	struct bpftk_verify_result *res;
+	struct bpftk_buf msg; /* scratch for the message being built */
+	const char *call_name; /* helper being checked, for messages */
+};
+
+struct bpftk_verify_result {
+	struct bpftk_verify_stats stats;
+	struct bpftk_verify_insn_facts *facts;
+	size_t n;
+};
+
+/* state.c */
+BPFTK_INTERNAL struct vstate *st_new(void);
+BPFTK_INTERNAL struct vstate *st_copy(const struct vstate *s);
+BPFTK_INTERNAL void st_free(struct vstate *s);
+BPFTK_INTERNAL struct frame *frame_new(int callsite, int subprog);
+BPFTK_INTERNAL void reg_mark_unknown(struct reg *r);
+BPFTK_INTERNAL void reg_mark_const(struct reg *r, uint64_t v);
+BPFTK_INTERNAL void reg_mark_not_init(struct reg *r);
+/* old covers cur: every execution from cur is one from old. */
+BPFTK_INTERNAL int st_covers(const struct vstate *old,
+			     const struct vstate *cur);
+BPFTK_INTERNAL int st_equal(const struct vstate *a, const struct vstate *b);
+
+/* log.c */
+BPFTK_INTERNAL const char *vtype_name(int t);
+BPFTK_INTERNAL void log_reg(struct bpftk_buf *b, const struct reg *r);
+BPFTK_INTERNAL void log_state(struct env *e, int pc);
+BPFTK_INTERNAL int reject(struct env *e, int pc, int err, const char *fmt,
+			  ...) BPFTK_PRINTF(4, 5);
+BPFTK_INTERNAL int internal_error(struct env *e, int pc, const char *what);
+/* "r2 = packet pointer (offset 0, range 0)" into e->msg-style buffers */
+BPFTK_INTERNAL void describe_reg(struct bpftk_buf *b, int regno,
+				 const struct reg *r);
+
+/* check_alu.c */
+BPFTK_INTERNAL int check_alu(struct env *e, int pc);
+/* check_jmp: conditional jumps; *next gets the fall-through state decision */
+BPFTK_INTERNAL int check_cond_jmp(struct env *e, int pc, int *next_pc);
+
+/* check_mem.c */
+BPFTK_INTERNAL int check_mem(struct env *e, int pc);
+/* Checks `size` bytes at r + off (read or write) for helper arguments;
+ * size_reg (may be NULL) gives a variable size. */
+BPFTK_INTERNAL int check_mem_region(struct env *e, int pc, int regno,
+				    const struct reg *r, int32_t off,
+				    uint64_t size, int write, int zero_ok);
+BPFTK_INTERNAL struct frame *cur_frame(struct env *e);
+
+/* check_call.c */
+BPFTK_INTERNAL int check_call(struct env *e, int pc, int *next_pc);
+BPFTK_INTERNAL int check_exit(struct env *e, int pc, int *next_pc,
+			      int *done);
+BPFTK_INTERNAL int find_subprog(const struct env *e, int pc);
+
+/* check_ref.c */
+BPFTK_INTERNAL int ref_acquire(struct env *e, int pc, uint32_t *id);
+BPFTK_INTERNAL int ref_release(struct env *e, int pc, uint32_t id);
+BPFTK_INTERNAL int ref_check_exit(struct env *e, int pc);
+BPFTK_INTERNAL void invalidate_pkt(struct env *e);
+
+/* verifier.c: the walk's bookkeeping */
+BPFTK_INTERNAL uint32_t new_id(struct env *e);
+/* A copy of the current state queued to continue at pc (NULL: -ENOMEM,
+ * already reported). */
+BPFTK_INTERNAL struct vstate *push_branch(struct env *e, int pc);
+/* Records a branch decision in the path of st. */
+BPFTK_INTERNAL void hist_add(struct env *e, struct vstate *st, int pc,
+			     int taken);
+/* Every register and spilled register of st, for passes over all. */
+BPFTK_INTERNAL void st_for_each_reg(struct vstate *st,
+				    void (*fn)(struct reg *r, void *arg),
+				    void *arg);
+
+#endif
