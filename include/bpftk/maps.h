@@ -47,7 +47,15 @@
  *  - BPF_F_MMAPABLE is accepted but there is no mmap view; ring buffers are
  *    read through bpftk_ringbuf_consume/poll, not through mmap;
  *  - prog arrays do not check that programs are compatible (type, owner):
- *    that is the loader's job; BPF_F_ZERO_SEED needs no privilege.
+ *    that is the loader's job; BPF_F_ZERO_SEED needs no privilege;
+ *  - redirect maps (devmap, devmap_hash, cpumap, xskmap) hold only the
+ *    values the kernel reports, nothing is sent anywhere.  A devmap entry's
+ *    ifindex must name an interface of the host (the kernel checks its
+ *    caller's network namespace); xskmap and perf event array slots cannot
+ *    be filled from userspace (there are no AF_XDP sockets or perf event
+ *    fds: updates fail with -EOPNOTSUPP / -EBADF as for such a wrong fd),
+ *    embedders fill them with bpftk_map_xsk_attach and
+ *    bpftk_perf_event_array_attach.
  */
 #ifndef BPFTK_MAPS_H
 #define BPFTK_MAPS_H
@@ -63,6 +71,7 @@ enum bpftk_map_type {
 	BPFTK_MAP_TYPE_HASH = 1,
 	BPFTK_MAP_TYPE_ARRAY = 2,
 	BPFTK_MAP_TYPE_PROG_ARRAY = 3,
+	BPFTK_MAP_TYPE_PERF_EVENT_ARRAY = 4,
 	BPFTK_MAP_TYPE_PERCPU_HASH = 5,
 	BPFTK_MAP_TYPE_PERCPU_ARRAY = 6,
 	BPFTK_MAP_TYPE_LRU_HASH = 9,
@@ -70,8 +79,12 @@ enum bpftk_map_type {
 	BPFTK_MAP_TYPE_LPM_TRIE = 11,
 	BPFTK_MAP_TYPE_ARRAY_OF_MAPS = 12,
 	BPFTK_MAP_TYPE_HASH_OF_MAPS = 13,
+	BPFTK_MAP_TYPE_DEVMAP = 14,
+	BPFTK_MAP_TYPE_CPUMAP = 16,
+	BPFTK_MAP_TYPE_XSKMAP = 17,
 	BPFTK_MAP_TYPE_QUEUE = 22,
 	BPFTK_MAP_TYPE_STACK = 23,
+	BPFTK_MAP_TYPE_DEVMAP_HASH = 25,
 	BPFTK_MAP_TYPE_RINGBUF = 27,
 	BPFTK_MAP_TYPE_BLOOM_FILTER = 30,
 };
@@ -287,6 +300,49 @@ BPFTK_API void *bpftk_map_tail_call_target(struct bpftk_map *map,
  * -EEXIST, -ENOENT, -ENOMEM. */
 BPFTK_API int bpftk_map_inner_update(struct bpftk_map *outer, const void *key,
 				     struct bpftk_map *inner, uint64_t flags);
+
+/* ---- redirect maps and perf event arrays ---------------------------------- */
+
+/* bpf_redirect_map's lookup in a devmap, devmap_hash, cpumap or xskmap:
+ * 0 when key has an entry (value, when not NULL, gets its two 32-bit
+ * words: ifindex or qsize or queue_id, then the program id), -ENOENT when
+ * not, -EINVAL for other maps. */
+BPFTK_API int bpftk_map_redirect_lookup(struct bpftk_map *map, uint32_t key,
+					uint32_t value[2]);
+/* Puts an AF_XDP socket bound to queue_id at index of an xskmap (program
+ * lookups see a struct bpf_xdp_sock holding queue_id).  Errors: -EINVAL
+ * (not an xskmap), -E2BIG.  bpftk_map_delete_elem removes it. */
+BPFTK_API int bpftk_map_xsk_attach(struct bpftk_map *map, uint32_t index,
+				   uint32_t queue_id);
+
+/* A consumer of bpf_perf_event_output samples, like one perf event
+ * opened on `cpu` (libbpf's perf buffer puts CPU i's event at index i).
+ * fn gets each raw sample; its return (0 or a negative error such as
+ * -ENOSPC) is the helper's. */
+typedef int (*bpftk_perf_output_fn)(void *ctx, unsigned cpu, const void *data,
+				    size_t size);
+struct bpftk_perf_sink {
+	bpftk_perf_output_fn fn;
+	void *ctx;
+	unsigned cpu;
+};
+#define BPFTK_F_INDEX_MASK 0xffffffffULL
+#define BPFTK_F_CURRENT_CPU BPFTK_F_INDEX_MASK
+/* Attaches sink (borrowed: keep it alive while attached; NULL detaches) at
+ * index of a perf event array.  Errors: -EINVAL, -E2BIG. */
+BPFTK_API int bpftk_perf_event_array_attach(struct bpftk_map *map,
+					    uint32_t index,
+					    const struct bpftk_perf_sink *sink);
+/* bpf_perf_event_output from a program running on cpu: flags is the index
+ * (BPFTK_F_CURRENT_CPU: cpu's); the sample is data followed by tail (the
+ * packet bytes the skb/xdp variants append).  Errors as the kernel's:
+ * -EINVAL (flags, not a perf event array), -E2BIG (index), -ENOENT (no
+ * sink), -EOPNOTSUPP (the sink is on another CPU), -ENOMEM, or the sink's
+ * error. */
+BPFTK_API int bpftk_perf_event_output(struct bpftk_map *map, unsigned cpu,
+				      uint64_t flags, const void *data,
+				      uint64_t size, const void *tail,
+				      uint64_t tail_size);
 
 /* ---- ring buffer ---------------------------------------------------------- */
 

@@ -36,7 +36,8 @@ static uint64_t hand_value(struct bpftk_helper_env *env,
 			return 0;
 		}
 	} else if (bpftk_henv_hand(env, v, m->value_size,
-				   !(m->flags & BPFTK_F_RDONLY_PROG))) {
+				   !(m->flags & BPFTK_F_RDONLY_PROG) &&
+					   m->type != BPFTK_MAP_TYPE_XSKMAP)) {
 		bpftk_vm_call_fail(call, -ENOMEM, "out of memory");
 		return 0;
 	}

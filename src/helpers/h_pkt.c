@@ -319,9 +319,11 @@ uint64_t bpftk_h_redirect(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	return xdp ? XDP_REDIRECT : TC_ACT_REDIRECT;
 }
 
-/* bpf_redirect_map(map, key, flags): the low two bits of flags are the
- * action when the key has no entry.  bpftk has no device maps; any map
- * whose lookup finds the key counts as a target. */
+/* bpf_redirect_map(map, key, flags) (__bpf_xdp_redirect_map): the low two
+ * bits of flags are the action when the key has no entry; devmaps also
+ * take BPF_F_BROADCAST (which redirects whatever the lookup finds) and
+ * BPF_F_EXCLUDE_INGRESS.  A failed lookup forgets an earlier redirect,
+ * so the last call decides, as in the kernel. */
 uint64_t bpftk_h_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3,
 			      uint64_t r4, uint64_t r5,
 			      struct bpftk_vm_call *call)
@@ -333,11 +335,26 @@ uint64_t bpftk_h_redirect_map(uint64_t r1, uint64_t r2, uint64_t r3,
 	const struct env_map *m = bpftk_henv_map(env, call, r1, 1);
 	if (!m)
 		return 0;
-	if (r3 > (3 | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS))
+	uint64_t allowed = 3;
+	if (m->type == BPFTK_MAP_TYPE_DEVMAP ||
+	    m->type == BPFTK_MAP_TYPE_DEVMAP_HASH)
+		allowed |= BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS;
+	else if (m->type != BPFTK_MAP_TYPE_CPUMAP &&
+		 m->type != BPFTK_MAP_TYPE_XSKMAP) {
+		bpftk_vm_call_fail(call, -EINVAL,
+				   "r1: bpf_redirect_map needs a devmap, "
+				   "devmap_hash, cpumap or xskmap");
+		return 0;
+	}
+	if (r3 & ~allowed)
 		return XDP_ABORTED;
 	uint32_t key = (uint32_t)r2;
-	if (m->key_size != 4 || !bpftk_map_prog_lookup(m->map, &key, env->cpu))
+	if (bpftk_map_redirect_lookup(m->map, key, NULL) &&
+	    !(r3 & BPF_F_BROADCAST)) {
+		env->redirect_kind = 0;
+		memset(&env->redirect, 0, sizeof(env->redirect));
 		return r3 & 3;
+	}
 	env->redirect_kind = 2;
 	env->redirect.ifindex = key;
 	env->redirect.flags = r3;

@@ -94,7 +94,10 @@ BPFTK_INTERNAL int bpftk_henv_probe_ok(const struct bpftk_helper_env *env,
 	X(probe_read_str) X(csum_diff) X(xdp_adjust_head)                    \
 	X(xdp_adjust_tail) X(xdp_adjust_meta) X(skb_load_bytes)              \
 	X(skb_store_bytes) X(l3_csum_replace) X(l4_csum_replace)             \
-	X(redirect) X(redirect_map)
+	X(redirect) X(redirect_map) X(clone_redirect) X(skb_vlan_push)      \
+	X(skb_vlan_pop) X(skb_get_tunnel_key) X(skb_set_tunnel_key)          \
+	X(perf_event_output) X(skb_change_proto) X(get_hash_recalc)          \
+	X(skb_change_tail) X(fib_lookup)
 BPFTK_HELPER_IMPLS(HELPER_FN)
 #undef HELPER_FN
 

@@ -60,6 +60,8 @@ static const struct bpftk_helper table[] = {
 	    l4_csum_replace)
 	ROW(tail_call, "tail_call", A(PTR_TO_CTX), A(CONST_MAP_PTR),
 	    A(ANYTHING), NONE, NONE, R(VOID), PT_ALL, tail_call)
+	ROW(clone_redirect, "clone_redirect", A(PTR_TO_CTX), A(ANYTHING),
+	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, clone_redirect)
 	ROW(get_current_pid_tgid, "get_current_pid_tgid", NONE, NONE, NONE,
 	    NONE, NONE, R(INTEGER), PT_TRACE, get_current_pid_tgid)
 	ROW(get_current_uid_gid, "get_current_uid_gid", NONE, NONE, NONE,
@@ -67,14 +69,33 @@ static const struct bpftk_helper table[] = {
 	ROW(get_current_comm, "get_current_comm", A(PTR_TO_UNINIT_MEM),
 	    A(CONST_SIZE), NONE, NONE, NONE, R(INTEGER), PT_TRACE,
 	    get_current_comm)
+	ROW(skb_vlan_push, "skb_vlan_push", A(PTR_TO_CTX), A(ANYTHING),
+	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_vlan_push)
+	ROW(skb_vlan_pop, "skb_vlan_pop", A(PTR_TO_CTX), NONE, NONE, NONE,
+	    NONE, R(INTEGER), BPFTK_PT_TC, skb_vlan_pop)
+	ROW(skb_get_tunnel_key, "skb_get_tunnel_key", A(PTR_TO_CTX),
+	    A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), A(ANYTHING), NONE,
+	    R(INTEGER), BPFTK_PT_TC, skb_get_tunnel_key)
+	ROW(skb_set_tunnel_key, "skb_set_tunnel_key", A(PTR_TO_CTX),
+	    A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), NONE, R(INTEGER),
+	    BPFTK_PT_TC, skb_set_tunnel_key)
 	ROW(redirect, "redirect", A(ANYTHING), A(ANYTHING), NONE, NONE, NONE,
 	    R(INTEGER), PT_PKT, redirect)
+	ROW(perf_event_output, "perf_event_output", A(PTR_TO_CTX),
+	    A(CONST_MAP_PTR), A(ANYTHING), A(PTR_TO_MEM),
+	    A(CONST_SIZE_OR_ZERO), R(INTEGER), PT_ALL, perf_event_output)
 	ROW(skb_load_bytes, "skb_load_bytes", A(PTR_TO_CTX), A(ANYTHING),
 	    A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), NONE, R(INTEGER), PT_SKB,
 	    skb_load_bytes)
 	ROW(csum_diff, "csum_diff", A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO),
 	    A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING), R(INTEGER),
 	    PT_PKT | BPFTK_PT_RAW, csum_diff)
+	ROW(skb_change_proto, "skb_change_proto", A(PTR_TO_CTX), A(ANYTHING),
+	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_change_proto)
+	ROW(get_hash_recalc, "get_hash_recalc", A(PTR_TO_CTX), NONE, NONE,
+	    NONE, NONE, R(INTEGER), BPFTK_PT_TC, get_hash_recalc)
+	ROW(skb_change_tail, "skb_change_tail", A(PTR_TO_CTX), A(ANYTHING),
+	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_change_tail)
 	ROW(get_numa_node_id, "get_numa_node_id", NONE, NONE, NONE, NONE,
 	    NONE, R(INTEGER), PT_ALL, get_numa_node_id)
 	ROW(xdp_adjust_head, "xdp_adjust_head", A(PTR_TO_CTX), A(ANYTHING),
@@ -88,6 +109,8 @@ static const struct bpftk_helper table[] = {
 	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_XDP, xdp_adjust_meta)
 	ROW(xdp_adjust_tail, "xdp_adjust_tail", A(PTR_TO_CTX), A(ANYTHING),
 	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_XDP, xdp_adjust_tail)
+	ROW(fib_lookup, "fib_lookup", A(PTR_TO_CTX), A(PTR_TO_MEM),
+	    A(CONST_SIZE), A(ANYTHING), NONE, R(INTEGER), PT_PKT, fib_lookup)
 	ROW(map_push_elem, "map_push_elem", A(CONST_MAP_PTR),
 	    A(PTR_TO_MAP_VALUE), A(ANYTHING), NONE, NONE, R(INTEGER), PT_ALL,
 	    map_push_elem)

@@ -1,5 +1,5 @@
-/* array.c — array, per-CPU array, prog array and array of maps (the
- * kernel's arraymap.c family).
+/* array.c — array, per-CPU array, prog array, array of maps and perf
+ * event array (the kernel's arraymap.c family).
  *
  * Invariants: every index exists from creation on (keys are 4-byte indexes
  * below max_entries), so storage is one block allocated with the map and
@@ -9,6 +9,9 @@
  * array of maps) hold pointers, swapped atomically; an array of maps holds
  * a reference on every inner map it stores.  Plain copies take no lock,
  * like the kernel: BPF_F_LOCK copies take the value's own spin lock.
+ * A perf event array's slots hold the caller's struct bpftk_perf_sink
+ * (borrowed) where the kernel holds perf events: userspace has no perf
+ * event fds to store, so its updates fail like a non-perf fd (-EBADF).
  */
 #include "maps_int.h"
 
@@ -61,7 +64,8 @@ static int array_check(const struct bpftk_map_create_opts *o, unsigned ncpus,
 		return maps_reject(d, o, -EINVAL,
 				   "BPF_F_MMAPABLE and BPF_F_INNER_MAP are for "
 				   "plain arrays");
-	if (o->map_flags & BPFTK_F_PRESERVE_ELEMS)
+	if (o->type != BPFTK_MAP_TYPE_PERF_EVENT_ARRAY &&
+	    (o->map_flags & BPFTK_F_PRESERVE_ELEMS))
 		return maps_reject(d, o, -EINVAL,
 				   "BPF_F_PRESERVE_ELEMS is for perf event "
 				   "arrays");
@@ -179,16 +183,7 @@ static int array_delete(struct bpftk_map *m, const void *key)
 static int array_get_next_key(struct bpftk_map *m, const void *key,
 			      void *next)
 {
-	uint32_t i = key ? key_index(key) : UINT32_MAX, n;
-	if (i >= m->max_entries) {
-		n = 0;
-	} else {
-		if (i == m->max_entries - 1)
-			return -ENOENT;
-		n = i + 1;
-	}
-	memcpy(next, &n, 4);
-	return 0;
+	return maps_index_next_key(m->max_entries, key, next);
 }
 
 static void *array_lookup(struct bpftk_map *m, const void *key, unsigned cpu)
@@ -258,6 +253,11 @@ static int is_map_slot(const struct bpftk_map *m)
 	return m->type == BPFTK_MAP_TYPE_ARRAY_OF_MAPS;
 }
 
+static int is_perf(const struct bpftk_map *m)
+{
+	return m->type == BPFTK_MAP_TYPE_PERF_EVENT_ARRAY;
+}
+
 static void *slot_load(struct array *a, uint32_t i)
 {
 	return __atomic_load_n(&a->slots[i], __ATOMIC_ACQUIRE);
@@ -270,6 +270,8 @@ static int fd_sys_lookup(struct bpftk_map *m, const void *key, void *value,
 	uint32_t i = key_index(key), id;
 	void *p;
 	(void)flags;
+	if (is_perf(m))
+		return -BPFTK_ENOTSUPP; /* no map_fd_sys_lookup_elem */
 	if (i >= m->max_entries || !(p = slot_load(a, i)))
 		return -ENOENT;
 	id = is_map_slot(m) ? ((struct bpftk_map *)p)->id : maps_prog_id(m, p);
@@ -305,6 +307,8 @@ static int fd_sys_update(struct bpftk_map *m, const void *key,
 	if (i >= m->max_entries)
 		return -E2BIG;
 	memcpy(&id, value, 4);
+	if (is_perf(m))
+		return -EBADF; /* perf_event_get: not a perf event fd */
 	if (is_map_slot(m)) {
 		struct bpftk_map *inner;
 		if ((err = maps_inner_get_id(m, id, &inner)))
@@ -359,6 +363,55 @@ void *bpftk_map_tail_call_target(struct bpftk_map *m, uint32_t index)
 	    index >= m->max_entries)
 		return NULL;
 	return slot_load(arr(m), index);
+}
+
+int bpftk_perf_event_array_attach(struct bpftk_map *m, uint32_t index,
+				  const struct bpftk_perf_sink *sink)
+{
+	if (!m || !is_perf(m))
+		return -EINVAL;
+	if (index >= m->max_entries)
+		return -E2BIG;
+	__atomic_store_n(&arr(m)->slots[index], (void *)(uintptr_t)sink,
+			 __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* __bpf_perf_event_output: the slot (BPF_F_CURRENT_CPU: this CPU's), an
+ * attached sink, and the sink's CPU must be the caller's. */
+int bpftk_perf_event_output(struct bpftk_map *m, unsigned cpu, uint64_t flags,
+			    const void *data, uint64_t size, const void *tail,
+			    uint64_t tail_size)
+{
+	const struct bpftk_perf_sink *s;
+	uint64_t index = flags & BPFTK_F_INDEX_MASK;
+	if (!m || !is_perf(m) || (flags & ~BPFTK_F_INDEX_MASK) ||
+	    size + tail_size < size || (size && !data) ||
+	    (tail_size && !tail))
+		return -EINVAL;
+	if (index == BPFTK_F_CURRENT_CPU)
+		index = cpu;
+	if (index >= m->max_entries)
+		return -E2BIG;
+	s = slot_load(arr(m), (uint32_t)index);
+	if (!s || !s->fn)
+		return -ENOENT;
+	if (s->cpu != cpu)
+		return -EOPNOTSUPP;
+	if (!tail_size)
+		return s->fn(s->ctx, cpu, data, (size_t)size);
+	/* the kernel appends the packet bytes to the raw sample */
+	if (size + tail_size > SIZE_MAX)
+		return -E2BIG;
+	unsigned char *buf = bpftk_malloc((size_t)(size + tail_size));
+	if (!buf)
+		return -ENOMEM;
+	if (size)
+		memcpy(buf, data, (size_t)size);
+	memcpy(buf + size, tail, (size_t)tail_size);
+	int err = s->fn(s->ctx, cpu, buf, (size_t)(size + tail_size));
+	bpftk_free(buf);
+	return err;
 }
 
 /* ---- the types ---- */
@@ -421,5 +474,20 @@ const struct map_ops maps_array_of_maps_ops = {
 	.delete = fd_delete,
 	.get_next_key = array_get_next_key,
 	.lookup = of_maps_lookup,
+	.update_ptr = fd_update_ptr,
+};
+
+const struct map_ops maps_perf_event_array_ops = {
+	.type = BPFTK_MAP_TYPE_PERF_EVENT_ARRAY,
+	.name = "perf_event_array",
+	.traits = MAPS_T_FD | MAPS_T_INNER_OK,
+	.check = fd_array_check,
+	.alloc = array_alloc,
+	.free = array_free,
+	.release_slots = fd_release_slots,
+	.sys_lookup = fd_sys_lookup,
+	.sys_update = fd_sys_update,
+	.delete = fd_delete,
+	.get_next_key = array_get_next_key,
 	.update_ptr = fd_update_ptr,
 };

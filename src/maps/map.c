@@ -32,7 +32,9 @@ static const struct map_ops *const types[] = {
 	&maps_percpu_hash_ops,	&maps_percpu_array_ops, &maps_lru_hash_ops,
 	&maps_lru_percpu_hash_ops, &maps_lpm_ops,	&maps_array_of_maps_ops,
 	&maps_hash_of_maps_ops, &maps_queue_ops,	&maps_stack_ops,
-	&maps_ringbuf_ops,	&maps_bloom_ops,
+	&maps_ringbuf_ops,	&maps_bloom_ops,	&maps_perf_event_array_ops,
+	&maps_devmap_ops,	&maps_devmap_hash_ops,	&maps_cpumap_ops,
+	&maps_xskmap_ops,
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 
@@ -299,6 +301,22 @@ int maps_inner_get_id(struct bpftk_map *outer, uint32_t id,
 	return 0;
 }
 
+int maps_index_next_key(uint32_t max, const void *key, void *next)
+{
+	uint32_t i = UINT32_MAX, n;
+	if (key)
+		memcpy(&i, key, 4);
+	if (i >= max) {
+		n = 0;
+	} else {
+		if (i == max - 1)
+			return -ENOENT;
+		n = i + 1;
+	}
+	memcpy(next, &n, 4);
+	return 0;
+}
+
 void *maps_prog_by_id(struct bpftk_map *m, uint32_t id)
 {
 	if (!m->set || !m->set->opts.prog_by_id)
@@ -494,7 +512,9 @@ int bpftk_map_get_info(const struct bpftk_map *m, struct bpftk_map_info *info)
 	i.key_size = m->key_size;
 	i.value_size = m->value_size;
 	i.max_entries = m->max_entries;
-	i.map_flags = m->map_flags;
+	/* bpf_map_flags_retain_permanent: the access flags belong to the
+	 * kernel's fd, not to the map */
+	i.map_flags = m->map_flags & ~(BPFTK_F_RDONLY | BPFTK_F_WRONLY);
 	i.map_extra = m->map_extra;
 	i.ncpus = m->ncpus;
 	i.user_value_size = bpftk_map_user_value_size(m);

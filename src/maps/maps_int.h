@@ -124,6 +124,8 @@ extern const struct map_ops maps_hash_ops, maps_percpu_hash_ops,
 	maps_lru_hash_ops, maps_lru_percpu_hash_ops, maps_hash_of_maps_ops;
 extern const struct map_ops maps_lpm_ops, maps_queue_ops, maps_stack_ops,
 	maps_ringbuf_ops, maps_bloom_ops;
+extern const struct map_ops maps_perf_event_array_ops, maps_devmap_ops,
+	maps_devmap_hash_ops, maps_cpumap_ops, maps_xskmap_ops;
 
 /* ---- map.c: shared by the families ---- */
 
@@ -143,6 +145,10 @@ BPFTK_INTERNAL int maps_inner_check(struct bpftk_map *outer,
 				    struct bpftk_map *inner);
 BPFTK_INTERNAL void maps_ref_get(struct bpftk_map *m);
 BPFTK_INTERNAL void maps_ref_put(struct bpftk_map *m);
+/* get_next_key of maps indexed 0..max-1 (array_map_get_next_key): a
+ * missing or out-of-range key gives 0, the last one -ENOENT. */
+BPFTK_INTERNAL int maps_index_next_key(uint32_t max, const void *key,
+				       void *next);
 /* Prog arrays: the set's resolver (NULL: none / unknown id). */
 BPFTK_INTERNAL void *maps_prog_by_id(struct bpftk_map *m, uint32_t id);
 BPFTK_INTERNAL uint32_t maps_prog_id(struct bpftk_map *m, void *prog);

@@ -28,11 +28,14 @@ static const struct {
 	ID(probe_read), ID(ktime_get_ns), ID(trace_printk),
 	ID(get_prandom_u32), ID(get_smp_processor_id), ID(skb_store_bytes),
 	ID(l3_csum_replace), ID(l4_csum_replace), ID(tail_call),
-	ID(get_current_pid_tgid), ID(get_current_uid_gid),
-	ID(get_current_comm), ID(redirect), ID(skb_load_bytes), ID(csum_diff),
+	ID(clone_redirect), ID(get_current_pid_tgid), ID(get_current_uid_gid),
+	ID(get_current_comm), ID(skb_vlan_push), ID(skb_vlan_pop),
+	ID(skb_get_tunnel_key), ID(skb_set_tunnel_key), ID(redirect),
+	ID(perf_event_output), ID(skb_load_bytes), ID(csum_diff),
+	ID(skb_change_proto), ID(get_hash_recalc), ID(skb_change_tail),
 	ID(get_numa_node_id), ID(xdp_adjust_head), ID(probe_read_str),
 	ID(redirect_map), ID(xdp_adjust_meta), ID(xdp_adjust_tail),
-	ID(map_push_elem), ID(map_pop_elem), ID(map_peek_elem), ID(spin_lock),
+	ID(fib_lookup),	ID(map_push_elem), ID(map_pop_elem), ID(map_peek_elem), ID(spin_lock),
 	ID(spin_unlock), ID(probe_read_user), ID(probe_read_kernel),
 	ID(probe_read_user_str), ID(probe_read_kernel_str), ID(jiffies64),
 	ID(ktime_get_boot_ns), ID(ringbuf_output), ID(ringbuf_reserve),
@@ -60,7 +63,7 @@ static void test_table(void)
 	CHECK(bpftk_helper_find("bpf_map_lookup_elem") ==
 	      bpftk_helper_get(BPF_FUNC_map_lookup_elem));
 	CHECK(bpftk_helper_find("nope") == NULL);
-	CHECK(bpftk_helper_get(13) == NULL);
+	CHECK(bpftk_helper_get(17) == NULL); /* get_cgroup_classid */
 	const struct bpftk_helper *l = bpftk_helper_get(BPF_FUNC_map_lookup_elem);
 	CHECK_EQ_U64(l->args[0], BPFTK_ARG_CONST_MAP_PTR);
 	CHECK_EQ_U64(l->args[1], BPFTK_ARG_PTR_TO_MAP_KEY);
