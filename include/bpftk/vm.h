@@ -22,7 +22,12 @@
  *    programs nobody verified.
  *  - BPFTK_VM_FAST: no memory checks and no budget, for programs a verifier
  *    approved.  A bad program in fast mode can crash the process.
- * Both modes give identical results for programs that do not fault.
+ *  - BPFTK_VM_JIT: like FAST (no checks, no budget), but bpftk_vm_load
+ *    compiles the program to native code (x86-64 hosts) and runs call it.
+ *    When the host has no JIT or compilation fails, the load still
+ *    succeeds: it adds a warning diagnostic and the fast interpreter runs
+ *    the program.  Code pages are never writable and executable at once.
+ * All modes give identical results for programs that do not fault.
  *
  * Memory model: BPF addresses are host addresses.  r10 points to the top of
  * a 512-byte stack frame; each local call gets a new frame below its
@@ -81,7 +86,7 @@ enum {
 
 struct bpftk_vm_opts {
 	size_t sz;		 /* sizeof(struct bpftk_vm_opts) */
-	enum bpftk_vm_mode mode; /* BPFTK_VM_CHECKED (0) or BPFTK_VM_FAST */
+	enum bpftk_vm_mode mode; /* BPFTK_VM_CHECKED (0), _FAST or _JIT */
 	unsigned flags;		 /* BPFTK_VM_* flags */
 	/* Checked mode: instructions one run may execute; 0 means
 	 * BPFTK_VM_DEFAULT_BUDGET, BPFTK_VM_UNLIMITED means no limit.  Fast
@@ -184,6 +189,19 @@ BPFTK_API int bpftk_vm_add_region(struct bpftk_vm *vm, void *ptr, size_t len,
  * its instruction index), -E2BIG (more than 2^30 slots), -EBUSY, -ENOMEM. */
 BPFTK_API int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 			    size_t n, struct bpftk_diags *d);
+
+/* The native code of a vm loaded in BPFTK_VM_JIT mode, for inspection
+ * (e.g. printing it).  *code and *len: the machine code (read-only, owned
+ * by the vm, valid until bpftk_vm_free); *offsets: n + 1 byte offsets into
+ * it, where the code of slot i begins (lddw's second slot: where the next
+ * slot begins; offsets[n]: the end of the program's code); what lies
+ * before offsets[0] is the entry and shared stubs.  *arch names the
+ * architecture ("x86-64").  Any output pointer may be NULL.
+ * Errors: -EINVAL (vm NULL), -ENOENT (no native code: another mode, not
+ * loaded, or the load fell back to the interpreter). */
+BPFTK_API int bpftk_vm_jit_code(const struct bpftk_vm *vm,
+				const uint8_t **code, size_t *len,
+				const uint32_t **offsets, const char **arch);
 
 /* ---- running ------------------------------------------------------------- */
 

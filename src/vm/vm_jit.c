@@ -115,3 +115,18 @@ int bpftk_vm_exec_jit(struct vm_run *run)
 		return run->err;
 	}
 }
+
+int bpftk_vm_jit_code(const struct bpftk_vm *vm, const uint8_t **code,
+		      size_t *len, const uint32_t **offsets, const char **arch)
+{
+	if (!vm)
+		return -EINVAL;
+	if (!vm->jit)
+		return -ENOENT;
+	const uint8_t *c = bpftk_jit_code(vm->jit, len, offsets);
+	if (code)
+		*code = c;
+	if (arch)
+		*arch = bpftk_jit_arch(vm->jit);
+	return 0;
+}
