@@ -24,7 +24,8 @@
  *
  * Errors: -EACCES (the program is unsafe: rejected), -E2BIG (a complexity
  * limit was hit: also a rejection, with its own message), -EINVAL (bad
- * arguments, or a program that does not even decode), -ENOMEM.  An internal
+ * arguments, or a program that does not even decode), -EOPNOTSUPP (a
+ * program type bpftk has no descriptor for; nothing was checked), -ENOMEM.  An internal
  * inconsistency is reported as -EFAULT with a message that says so, never
  * as a rejection.
  */
