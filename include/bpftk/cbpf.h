@@ -139,9 +139,16 @@ BPFTK_API int bpftk_cbpf_validate(const struct bpftk_cbpf_insn *prog, size_t n,
 				  enum bpftk_cbpf_flavor flavor,
 				  struct bpftk_diags *d);
 
+/* Backward jumps a PCAP program may take in one run before it ends with
+ * 0.  libpcap lets a ja go backward (its "ip6 protochain" code loops over
+ * extension headers) and never stops a loop; we do. */
+#define BPFTK_CBPF_MAX_BACKJUMPS 65536
+
 /* Runs a validated PCAP or SOCKET program on a packet of caplen captured
  * bytes whose length on the wire was wirelen; returns the program's return
- * value (0 = drop / no match), as libpcap's bpf_filter() does. */
+ * value (0 = drop / no match), as libpcap's bpf_filter() does.  Never reads
+ * outside prog, the packet or its own state, even for programs that are
+ * not valid (those get 0 at the first thing that would go wrong). */
 BPFTK_API uint32_t bpftk_cbpf_run(const struct bpftk_cbpf_insn *prog, size_t n,
 				  enum bpftk_cbpf_flavor flavor,
 				  const uint8_t *pkt, uint32_t wirelen,

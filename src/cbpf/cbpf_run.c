@@ -183,6 +183,7 @@ static uint32_t run(const struct bpftk_cbpf_insn *prog, size_t n,
 		    const struct env *e)
 {
 	uint32_t a = 0, x = 0, mem[BPFTK_CBPF_MEMWORDS] = {0}, t;
+	unsigned long backjumps = 0;
 	uint32_t len = e->flavor == BPFTK_CBPF_SECCOMP
 			       ? (uint32_t)sizeof(struct bpftk_seccomp_data)
 			       : e->wirelen;
@@ -274,6 +275,14 @@ static uint32_t run(const struct bpftk_cbpf_insn *prog, size_t n,
 		case CBPF_OP_TAX: x = a; break;
 		case CBPF_OP_TXA: a = x; break;
 		case CBPF_OP_JA:
+			if (e->flavor == BPFTK_CBPF_PCAP &&
+			    (uint32_t)(pc + 1 + k) <= pc) {
+				/* backward (libpcap's signed k) */
+				if (++backjumps > BPFTK_CBPF_MAX_BACKJUMPS)
+					return 0;
+				pc = (uint32_t)(pc + 1 + k) - 1;
+				break;
+			}
 			if ((uint64_t)k >= n - pc - 1)
 				return 0;
 			pc += k;

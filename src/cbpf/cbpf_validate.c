@@ -3,7 +3,10 @@
  *  - PCAP: libpcap 1.10 bpf_validate() restricted to the opcodes its
  *    bpf_filter() implements (it aborts on the others): scratch indices
  *    < 16, no division by constant 0, jumps inside the program, ends with
- *    a return.  No length limit and no initialisation rule for M[].
+ *    a return.  No length limit and no initialisation rule for M[].  A ja
+ *    may go backward (k taken as signed, as libpcap does for the loops of
+ *    "ip6 protochain"), so PCAP programs can loop; the interpreter bounds
+ *    that (BPFTK_CBPF_MAX_BACKJUMPS).
  *  - SOCKET: Linux bpf_check_classic(): 1..4096 instructions, its opcode
  *    list, shifts by constant < 32, ancillary offsets it knows, and
  *    check_load_and_stores() (M[k] read only after a store on every path).
@@ -19,7 +22,7 @@
 static const char *const flavor_names[] = {"pcap", "socket", "seccomp"};
 
 static int bad(struct bpftk_diags *d, size_t pc, int *err, const char *msg,
-	       unsigned long v)
+	       long v)
 {
 	bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL, (long)pc, msg, v);
 	*err = -EINVAL;
@@ -44,35 +47,40 @@ static void check_insn(const struct bpftk_cbpf_insn *prog, size_t n,
 	f = r->info.flags;
 	if ((f & (BPFTK_CBPF_F_RM | BPFTK_CBPF_F_WM)) &&
 	    in->k >= BPFTK_CBPF_MEMWORDS)
-		bad(d, pc, err, "scratch memory index %lu out of range 0..15",
-		    (unsigned long)in->k);
+		bad(d, pc, err, "scratch memory index %ld out of range 0..15",
+		    (long)in->k);
 	if ((f & BPFTK_CBPF_F_KNZ) && in->k == 0)
-		bad(d, pc, err, "division by constant %lu", 0ul);
+		bad(d, pc, err, "division by constant %ld", 0l);
 	if ((f & BPFTK_CBPF_F_SHK) && in->k >= 32 &&
 	    flavor != BPFTK_CBPF_PCAP)
-		bad(d, pc, err, "shift by %lu (Linux allows 0..31)",
-		    (unsigned long)in->k);
-	if ((f & BPFTK_CBPF_F_JMP) && (uint64_t)pc + 1 + in->k >= n)
-		bad(d, pc, err, "ja +%lu jumps past the end of the program",
-		    (unsigned long)in->k);
+		bad(d, pc, err, "shift by %ld (Linux allows 0..31)",
+		    (long)in->k);
+	/* libpcap computes the ja target in 32 bits and its bpf_filter()
+	 * adds k sign-extended: "ip6 protochain" loops with backward ja */
+	if ((f & BPFTK_CBPF_F_JMP) &&
+	    (flavor == BPFTK_CBPF_PCAP ? (uint32_t)(pc + 1 + in->k) >= n
+				       : (uint64_t)pc + 1 + in->k >= n))
+		bad(d, pc, err, "ja %+ld jumps outside the program",
+		    flavor == BPFTK_CBPF_PCAP ? (long)(int32_t)in->k
+					      : (long)in->k);
 	if ((f & BPFTK_CBPF_F_JCC) && pc + 1 + in->jt >= n)
-		bad(d, pc, err, "jt +%lu jumps past the end of the program",
-		    (unsigned long)in->jt);
+		bad(d, pc, err, "jt +%ld jumps past the end of the program",
+		    (long)in->jt);
 	if ((f & BPFTK_CBPF_F_JCC) && pc + 1 + in->jf >= n)
-		bad(d, pc, err, "jf +%lu jumps past the end of the program",
-		    (unsigned long)in->jf);
+		bad(d, pc, err, "jf +%ld jumps past the end of the program",
+		    (long)in->jf);
 	if (r->fmt != CBPF_FMT_ABS)
 		return; /* the rest is about absolute packet loads */
 	if (flavor == BPFTK_CBPF_SECCOMP &&
 	    (in->k >= sizeof(struct bpftk_seccomp_data) || in->k % 4))
 		bad(d, pc, err,
-		    "seccomp load at offset %lu: must be a multiple of 4 "
+		    "seccomp load at offset %ld: must be a multiple of 4 "
 		    "below 64 (struct seccomp_data)",
-		    (unsigned long)in->k);
+		    (long)in->k);
 	if (flavor == BPFTK_CBPF_SOCKET && in->k >= BPFTK_SKF_AD_OFF &&
 	    !cbpf_anc_name(in->k))
-		bad(d, pc, err, "unknown ancillary load SKF_AD_OFF + %lu",
-		    (unsigned long)(in->k - BPFTK_SKF_AD_OFF));
+		bad(d, pc, err, "unknown ancillary load SKF_AD_OFF + %ld",
+		    (long)(in->k - BPFTK_SKF_AD_OFF));
 }
 
 int cbpf_check_mem_init(const struct bpftk_cbpf_insn *prog, size_t n,
@@ -107,6 +115,11 @@ int cbpf_check_mem_init(const struct bpftk_cbpf_insn *prog, size_t n,
 				err = -EINVAL;
 			}
 		} else if (f & BPFTK_CBPF_F_JMP) {
+			/* (a backward PCAP ja: loops are not analysed) */
+			if ((uint64_t)pc + 1 + in->k >= n) {
+				err = -EINVAL;
+				break;
+			}
 			masks[pc + 1 + in->k] &= valid;
 			valid = 0xffff;
 		} else if (f & BPFTK_CBPF_F_JCC) {
@@ -149,7 +162,7 @@ int bpftk_cbpf_validate(const struct bpftk_cbpf_insn *prog, size_t n,
 			bad(d, n - 1, &err,
 			    "the program must end with a return (ret), not "
 			    "code 0x%02lx",
-			    (unsigned long)prog[n - 1].code);
+			    (long)prog[n - 1].code);
 	}
 	if (!err && flavor != BPFTK_CBPF_PCAP)
 		err = cbpf_check_mem_init(prog, n, d);

@@ -15,7 +15,7 @@
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
-static uint32_t rnd(void)
+static inline uint32_t rnd(void)
 {
 	rng_state ^= rng_state << 13;
 	rng_state ^= rng_state >> 7;
@@ -24,7 +24,7 @@ static uint32_t rnd(void)
 }
 
 /* Constants that hit the edge cases of 32-bit arithmetic and loads. */
-static uint32_t rnd_k(void)
+static inline uint32_t rnd_k(void)
 {
 	static const uint32_t edge[] = {0, 1, 2, 3, 4, 12, 14, 31, 32, 33,
 					0x7fffffff, 0x80000000, 0xffffffff,
@@ -40,7 +40,7 @@ static uint32_t rnd_k(void)
 }
 
 /* The codes the flavour accepts, from the library's table. */
-static size_t flavor_codes(enum bpftk_cbpf_flavor f, uint16_t *codes)
+static inline size_t flavor_codes(enum bpftk_cbpf_flavor f, uint16_t *codes)
 {
 	size_t n = 0;
 	for (unsigned c = 0; c < 256; c++)
@@ -52,7 +52,7 @@ static size_t flavor_codes(enum bpftk_cbpf_flavor f, uint16_t *codes)
 /* A random program of n instructions (n >= 2) whose last one is a return;
  * loads read near the start of the data (offsets < 80 mostly), jumps stay
  * inside.  Not necessarily valid: callers validate and keep what passes. */
-static void rnd_prog(struct bpftk_cbpf_insn *p, size_t n,
+static inline void rnd_prog(struct bpftk_cbpf_insn *p, size_t n,
 		     enum bpftk_cbpf_flavor f)
 {
 	uint16_t codes[256];
@@ -92,7 +92,7 @@ static void rnd_prog(struct bpftk_cbpf_insn *p, size_t n,
 }
 
 /* A valid random program: tries until one passes the validator. */
-static size_t rnd_valid_prog(struct bpftk_cbpf_insn *p, size_t maxn,
+static inline size_t rnd_valid_prog(struct bpftk_cbpf_insn *p, size_t maxn,
 			     enum bpftk_cbpf_flavor f)
 {
 	for (;;) {
@@ -106,7 +106,7 @@ static size_t rnd_valid_prog(struct bpftk_cbpf_insn *p, size_t maxn,
 	}
 }
 
-static void rnd_bytes(uint8_t *b, size_t n)
+static inline void rnd_bytes(uint8_t *b, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		b[i] = (uint8_t)rnd();
@@ -117,7 +117,7 @@ static void rnd_bytes(uint8_t *b, size_t n)
 
 #ifdef PCAP_ERRBUF_SIZE
 /* Our instructions as libpcap's (same fields; include <pcap/pcap.h> first). */
-static void to_pcap(const struct bpftk_cbpf_insn *p, size_t n,
+static inline void to_pcap(const struct bpftk_cbpf_insn *p, size_t n,
 		    struct bpf_insn *q)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -131,7 +131,7 @@ static void to_pcap(const struct bpftk_cbpf_insn *p, size_t n,
 
 /* Undoes the escaping of the .tsv files of ../shared/pcap-filter (\\ \t \n \r) in
  * place. */
-static void tsv_unescape(char *s)
+static inline void tsv_unescape(char *s)
 {
 	char *o = s;
 	for (; *s; s++) {
@@ -147,7 +147,7 @@ static void tsv_unescape(char *s)
 
 /* Splits a TSV line (newline removed) into at most max fields in place;
  * returns the field count. */
-static size_t tsv_split(char *line, char **f, size_t max)
+static inline size_t tsv_split(char *line, char **f, size_t max)
 {
 	size_t n = 0;
 	f[n++] = line;
