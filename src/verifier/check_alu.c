@@ -262,6 +262,13 @@ static int lddw(struct env *e, int pc, struct reg *dst)
 	const struct bpftk_insn *in = &e->insns[pc];
 	uint64_t v = (uint64_t)(uint32_t)in->imm |
 		     (uint64_t)(uint32_t)e->insns[pc + 1].imm << 32;
+	if (in->src != 0 && in->src != BPFTK_PSEUDO_MAP_VALUE &&
+	    in->src != BPFTK_PSEUDO_MAP_IDX_VALUE && e->insns[pc + 1].imm)
+		return reject(e, pc, -EACCES,
+			      "64-bit load of kind %d with a nonzero second "
+			      "immediate (%d): only plain constants and map "
+			      "value loads use it",
+			      in->src, e->insns[pc + 1].imm);
 	switch (in->src) {
 	case 0:
 		reg_mark_const(dst, v);

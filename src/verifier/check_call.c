@@ -379,11 +379,12 @@ int check_exit(struct env *e, int pc, int *next, int *done)
 	struct frame *f = cur_frame(e);
 	const struct reg *r0 = &f->regs[0];
 	*done = 0;
-	if (r0->type == T_NOT_INIT)
+	/* a function may return nothing (the caller's r0 is then unset);
+	 * the program must return a value */
+	if (r0->type == T_NOT_INIT && s->nframes == 1)
 		return reject(e, pc, -EACCES,
-			      "%s without setting r0 (the return value)",
-			      s->nframes > 1 ? "the function returns"
-					     : "the program ends");
+			      "the program ends without setting r0 (the "
+			      "return value)");
 	if (s->nframes > 1) {
 		if (r0->type == T_STACK && r0->frame == s->nframes - 1)
 			return reject(e, pc, -EACCES,

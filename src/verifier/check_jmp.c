@@ -155,8 +155,11 @@ static int refine(struct vstate *st, const struct bpftk_insn *in,
 				mark_null(st, p, c == BND_EQ);
 				return 0;
 			}
-			/* a valid pointer is never NULL */
-			return c == BND_EQ;
+			/* pointers the kernel also knows are never NULL
+			 * (its reg_not_null); others: both sides */
+			if (p->type == T_MAP_VALUE || p->type == T_MEM)
+				return c == BND_EQ;
+			return 0;
 		}
 	}
 	if (w == 64) {

@@ -115,8 +115,15 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 			      size, (long long)o);
 	struct frame *f = e->cur->frames[r->frame];
 	struct slot *s = &f->slots[spi_of(o)];
+	if (write && val && val->type == T_STACK &&
+	    r->frame != e->cur->nframes - 1)
+		return reject(e, pc, -EACCES,
+			      "stores a stack pointer into the stack of a "
+			      "calling function (cannot spill pointers to "
+			      "stack into stack frame of the caller): it "
+			      "would outlive the frame it points to");
 	if (write) {
-		if (size == 8 && val) {
+		if (size == 8 && val && o % 8 == 0) {
 			memset(s->kind, S_SPILL, 8);
 			s->spill = *val;
 			return 0;
@@ -147,7 +154,7 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 	for (unsigned i = 0; i < size; i++) {
 		struct slot *t = &f->slots[spi_of(o + i)];
 		uint8_t k = t->kind[pos_of(o + i)];
-		if (k == S_INVALID)
+		if (k == S_INVALID && (e->o.flags & BPFTK_VERIFY_UNPRIV))
 			return reject(e, pc, -EACCES,
 				      "reads %u bytes at fp%+lld, but the byte "
 				      "at fp%+lld was never written on this "
@@ -209,7 +216,8 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		}
 		for (uint64_t i = 0; i < size; i++) {
 			struct slot *s = &f->slots[spi_of(o + (int64_t)i)];
-			if (s->kind[pos_of(o + (int64_t)i)] == S_INVALID)
+			if (s->kind[pos_of(o + (int64_t)i)] == S_INVALID &&
+			    (e->o.flags & BPFTK_VERIFY_UNPRIV))
 				return reject(e, pc, -EACCES,
 					      "r%d points to %llu bytes at "
 					      "fp%+lld that the helper reads, "
@@ -284,15 +292,18 @@ static int ctx_access(struct env *e, int pc, int regno, const struct reg *r,
 		why = "the field may not be read";
 	else if (off % (int)size)
 		why = "misaligned";
-	else if (size > f->size)
+	else if (size > f->size && f->count == 1)
 		why = "wider than the field";
-	else if (size < f->size &&
+	else if (size < f->size && f->count == 1 &&
 		 (write || !(f->access & BPFTK_CTX_NARROW) ||
 		  f->kind != BPFTK_CTX_PLAIN))
 		why = write ? "stores must write the whole field"
 			    : "narrow loads of this field are not allowed";
-	else if (write && val && val->type != T_SCALAR)
-		why = "only numbers may be stored in the context";
+	/* array fields (__sk_buff.cb) take any aligned size, as in the
+	 * kernel */
+	else if (write && val && val->type != T_SCALAR &&
+		 (e->o.flags & BPFTK_VERIFY_UNPRIV))
+		why = "storing a pointer would leak it";
 	if (why)
 		return reject(e, pc, -EACCES,
 			      "invalid bpf_context access off=%d size=%u "
@@ -331,6 +342,20 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 	int err;
 	if (!dst)
 		dst = &tmp;
+	/* context accesses are rewritten per instruction at load time, so
+	 * one instruction cannot reach the context on one path and other
+	 * memory on another */
+	if (r->type != T_NOT_INIT && r->type != T_SCALAR) {
+		uint8_t k = r->type == T_CTX ? 1 : 2;
+		if (e->base_kind[pc] && e->base_kind[pc] != k)
+			return reject(e, pc, -EACCES,
+				      "this instruction accesses the context "
+				      "on one path and other memory through "
+				      "r%d on another (same insn cannot be "
+				      "used with different pointers)",
+				      regno);
+		e->base_kind[pc] = k;
+	}
 	switch (r->type) {
 	case T_NOT_INIT:
 		return reject(e, pc, -EACCES,
@@ -430,10 +455,6 @@ static int ld_abs(struct env *e, int pc)
 			      "only for socket filters and tc programs, not "
 			      "%s",
 			      e->pt->name);
-	if (e->cur->nframes > 1 || e->nsubs > 1)
-		return reject(e, pc, -EACCES,
-			      "legacy packet loads cannot be mixed with "
-			      "bpf-to-bpf calls");
 	if (e->cur->nrefs || e->cur->lock_map >= 0)
 		return reject(e, pc, -EACCES,
 			      "legacy packet loads may end the program, so "
@@ -477,14 +498,12 @@ static int atomic(struct env *e, int pc, enum bpftk_op op)
 		return reject(e, pc, -EACCES,
 			      "compare-and-exchange compares with r0, which "
 			      "was never written");
-	if (src->type != T_SCALAR)
+	if ((e->o.flags & BPFTK_VERIFY_UNPRIV) &&
+	    (src->type != T_SCALAR ||
+	     (cmpxchg && f->regs[0].type != T_SCALAR)))
 		return reject(e, pc, -EACCES,
-			      "atomic operation with a pointer in r%d: only "
-			      "numbers may be combined with memory",
-			      in->src);
-	if (cmpxchg && f->regs[0].type != T_SCALAR)
-		return reject(e, pc, -EACCES,
-			      "compare-and-exchange with a pointer in r0");
+			      "atomic operation with a pointer: it would leak "
+			      "the address into memory");
 	if (base->type != T_STACK && base->type != T_MAP_VALUE &&
 	    base->type != T_MEM)
 		return reject(e, pc, -EACCES,
@@ -494,24 +513,21 @@ static int atomic(struct env *e, int pc, enum bpftk_op op)
 	err = access(e, pc, in->dst, in->off, size, 0, NULL, &old);
 	if (err)
 		return err;
-	if (base->type == T_STACK && old.type != T_SCALAR)
-		return reject(e, pc, -EACCES,
-			      "atomic operation on a saved pointer at "
-			      "fp%+d",
-			      base->off + in->off);
+	if (size < 8) {
+		reg_mark_unknown(&old);
+		old.v = sc_unknown_bytes(size);
+	}
 	struct reg misc;
 	reg_mark_unknown(&misc);
 	err = access(e, pc, in->dst, in->off, size, 1,
 		     size == 8 ? &misc : NULL, NULL);
 	if (err)
 		return err;
-	if (cmpxchg) {
-		reg_mark_unknown(&f->regs[0]);
-		f->regs[0].v = sc_unknown_bytes(size);
-	} else if (fetch) {
-		reg_mark_unknown(src);
-		src->v = sc_unknown_bytes(size);
-	}
+	/* the old value comes back: what the read above saw */
+	if (cmpxchg)
+		f->regs[0] = old;
+	else if (fetch)
+		*src = old;
 	return 0;
 }
 

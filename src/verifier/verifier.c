@@ -451,6 +451,42 @@ static int walk(struct env *e)
 	}
 }
 
+/* Every chain of calls, dead code included, as the kernel checks them:
+ * at most BPFTK_MAX_CALL_DEPTH frames, and the stack of the chain (each
+ * function's deepest use, rounded up to 32 bytes) within 512 bytes. */
+static int check_call_chains(struct env *e, int sub, int frames, int stack)
+{
+	const struct subprog *sp = &e->subs[sub];
+	int d = sp->max_depth > 0 ? sp->max_depth : 1;
+	stack += (d + 31) & ~31;
+	if (stack > BPFTK_STACK_SIZE)
+		return reject(e, sp->start, -EACCES,
+			      "the call chain reaching this function uses %d "
+			      "bytes of stack in all (combined stack size of "
+			      "its frames, each rounded up to 32), more than "
+			      "%d",
+			      stack, BPFTK_STACK_SIZE);
+	for (int pc = sp->start; pc < sp->end; pc++) {
+		if (bpftk_isa_lookup(&e->insns[pc]) != BPFTK_OP_CALL_LOCAL)
+			continue;
+		int t = find_subprog(e, (int)bpftk_isa_target(e->insns,
+							      (size_t)pc));
+		if (t < 0)
+			continue;
+		if (frames + 1 > BPFTK_MAX_CALL_DEPTH)
+			return reject(e, pc, -EACCES,
+				      "this call makes a chain of %d nested "
+				      "functions (call stack too deep; at "
+				      "most %d), counting calls in code that "
+				      "never runs too",
+				      frames + 1, BPFTK_MAX_CALL_DEPTH);
+		int err = check_call_chains(e, t, frames + 1, stack);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 /* ---- the pipeline --------------------------------------------------------- */
 
 static uint64_t now_ns(void)
@@ -493,6 +529,7 @@ static void cleanup(struct env *e)
 	bpftk_free(e->hist);
 	bpftk_free(e->subs);
 	bpftk_free(e->prune);
+	bpftk_free(e->base_kind);
 	bpftk_buf_free(&e->msg);
 }
 
@@ -522,8 +559,9 @@ int bpftk_verify(const struct bpftk_insn *insns, size_t n,
 					: NULL;
 	e->res = bpftk_calloc(1, sizeof(*e->res));
 	e->prune = bpftk_calloc(n, 1);
+	e->base_kind = bpftk_calloc(n, 1);
 	e->seen = bpftk_calloc(n, sizeof(*e->seen));
-	if (!e->res || !e->prune || !e->seen) {
+	if (!e->res || !e->prune || !e->seen || !e->base_kind) {
 		err = -ENOMEM;
 		goto out;
 	}
@@ -547,6 +585,9 @@ int bpftk_verify(const struct bpftk_insn *insns, size_t n,
 	if (err)
 		goto out;
 	err = walk(e);
+	if (err)
+		goto out;
+	err = check_call_chains(e, 0, 1, 0);
 	if (err)
 		goto out;
 

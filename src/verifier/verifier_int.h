@@ -130,6 +130,7 @@ struct env {
 	struct subprog *subs;
 	int nsubs;
 	uint8_t *prune; /* insn is a join point */
+	uint8_t *base_kind; /* memory insns: 1 context, 2 other pointer */
 	/* walk */
 	struct vstate *cur;
 	struct vstate **stack; /* pending branches */
