@@ -28,6 +28,8 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 		goto done;
 	bpftk_opt_reach(&o);
 	bpftk_opt_dce(&o);
+	/* rounds that redirect edges until nothing changes, then one that
+	 * may add reads (copies) instead; again while that changes things */
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		o.changed = 0;
 		bpftk_opt_reach(&o);
@@ -39,8 +41,13 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 		err = bpftk_opt_jump(&o);
 		if (err)
 			goto done;
-		if (!o.changed)
+		if (o.changed) {
+			o.copies = 0;
+			continue;
+		}
+		if (o.copies)
 			break;
+		o.copies = 1;
 	}
 	bpftk_opt_reach(&o);
 	err = bpftk_opt_emit(&o, &out, &nout);

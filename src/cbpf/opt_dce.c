@@ -29,6 +29,7 @@ struct outcome {
 	int uniform;
 	int faults;
 	uint32_t rv;
+	uint32_t ant; /* every path to a non-zero return checks caplen >= ant */
 };
 
 static struct outcome join(struct outcome a, struct outcome b)
@@ -37,6 +38,7 @@ static struct outcome join(struct outcome a, struct outcome b)
 	r.uniform = a.uniform && b.uniform && a.rv == b.rv;
 	r.rv = a.rv;
 	r.faults = a.faults || b.faults;
+	r.ant = a.ant < b.ant ? a.ant : b.ant;
 	return r;
 }
 
@@ -52,6 +54,21 @@ static int block_faults(const struct opt_block *b)
 	return 0;
 }
 
+/* The caplen an absolute load needs (0: not such a load).  A load kept only
+ * for its bounds check can go when a later one on every path to a non-zero
+ * return checks as much: ending early returns 0 either way. */
+static uint32_t bound(const struct opt_stmt *st)
+{
+	uint16_t c = st->code;
+	if (st->k >= 0x80000000u)
+		return 0;
+	if (BPF_CLASS(c) == BPF_LDX && BPF_MODE(c) == BPF_MSH)
+		return st->k + 1;
+	if (BPF_CLASS(c) != BPF_LD || BPF_MODE(c) != BPF_ABS)
+		return 0;
+	return st->k + (BPF_SIZE(c) == BPF_W ? 4 : BPF_SIZE(c) == BPF_H ? 2 : 1);
+}
+
 static void walk(struct opt *o, int remove)
 {
 	struct outcome oc[BPFTK_CBPF_MAXINSNS];
@@ -60,10 +77,11 @@ static void walk(struct opt *o, int remove)
 		if (!b->live)
 			continue;
 		uint32_t live = term_uses(b);
-		struct outcome r = {0, 0, 0};
+		struct outcome r = {0, 0, 0, 0};
 		if (b->term == OPT_T_RET) {
 			r.uniform = BPF_RVAL(b->code) == BPF_K;
 			r.rv = b->k;
+			r.ant = r.uniform && !r.rv ? UINT32_MAX : 0;
 		} else {
 			live |= o->b[b->jt].livein;
 			r = oc[b->jt];
@@ -81,6 +99,7 @@ static void walk(struct opt *o, int remove)
 			b->k = r.rv;
 			b->livein = 0;
 			r.faults = 0;
+			r.ant = r.rv ? 0 : UINT32_MAX;
 			oc[i] = r;
 			o->changed = 1;
 			continue;
@@ -94,11 +113,15 @@ static void walk(struct opt *o, int remove)
 			int f;
 			struct opt_stmt st = b->s[j];
 			bpftk_opt_uses(st.code, st.k, &u, &d, &f);
+			uint32_t end = bound(&st);
 			if (remove && !(d & live) &&
-			    (!f || st.safe || zero_only)) {
+			    (!f || st.safe || zero_only ||
+			     (end && end <= r.ant))) {
 				o->changed = 1;
 				continue;
 			}
+			if (end > r.ant)
+				r.ant = end;
 			live = (live & ~d) | u;
 			b->s[--keep] = st;
 			if (f && !st.safe)

@@ -58,6 +58,8 @@ struct opt {
 	size_t nb;
 	enum bpftk_cbpf_flavor flavor;
 	int changed; /* set by a pass that changed the program */
+	int copies;  /* opt_vn may add reads (tax for ldx M[] ...) and so
+		      * finds no edges to redirect (liveness would be stale) */
 };
 
 /* opt_cfg.c: blocks from instructions (the program is structurally

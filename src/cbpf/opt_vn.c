@@ -144,6 +144,12 @@ static void intrinsic(const struct vtab *t, struct vnode *x)
 			x->kz = ~(UINT32_MAX >> b->k) | (a->kz >> b->k);
 		} else if (x->op == BPF_LSH && b->kind == V_CONST && b->k < 32) {
 			x->kz = ~(UINT32_MAX << b->k) | (a->kz << b->k);
+			if ((uint64_t)a->hi << b->k <= UINT32_MAX)
+				x->hi = a->hi << b->k;
+		} else if (x->op == BPF_ADD &&
+			   (uint64_t)a->hi + b->hi <= UINT32_MAX) {
+			x->lo = a->lo + b->lo;
+			x->hi = a->hi + b->hi;
 		} else if (x->op == BPF_OR) {
 			x->kz = a->kz & b->kz;
 			x->ko = a->ko | b->ko;
@@ -415,6 +421,37 @@ static uint32_t eval_alu(struct vtab *t, const struct vstate *s, uint16_t op,
 	return node(t, V_ALU, op, av, bv, 0);
 }
 
+/* v = base + off with off constant: 1 and the parts, else 0. */
+static int offset_of(const struct vtab *t, const struct vstate *s, uint32_t v,
+		     uint32_t *base, uint32_t *off)
+{
+	const struct vnode *x = &t->n[v];
+	uint32_t c;
+	if (x->kind != V_ALU || x->op != BPF_ADD)
+		return 0;
+	if (kconst(t, s, x->b, &c) && !kconst(t, s, x->a, base)) {
+		*base = x->a;
+		*off = c;
+		return 1;
+	}
+	if (kconst(t, s, x->a, &c) && !kconst(t, s, x->b, base)) {
+		*base = x->b;
+		*off = c;
+		return 1;
+	}
+	return 0;
+}
+
+/* base + off + 4 stays below 2^31 whatever base is here, so an indexed
+ * load may fold off into its k without changing what it reads (sums never
+ * wrap, and Linux never sees a negative offset). */
+static int reach(const struct vtab *t, const struct vstate *s, uint32_t base,
+		 uint32_t off)
+{
+	uint64_t hi = info(t, s, base).hi;
+	return off < 0x80000000u && hi + off + 4 < 0x80000000u;
+}
+
 static int held(const struct vstate *s, uint32_t v)
 {
 	for (size_t r = 0; r < OPT_NREG; r++)
@@ -465,7 +502,14 @@ static int eval(struct vn *w, const struct vstate *s, struct opt_stmt *st,
 				st->k = cx + k;
 				return eval(w, s, st, nv, flt);
 			}
-			*nv = node(t, V_LDIND, BPF_SIZE(c), s->reg[OPT_RX], 0, k);
+			uint32_t xv = s->reg[OPT_RX], base, off;
+			if (offset_of(t, s, xv, &base, &off) &&
+			    reach(t, s, base, off + k)) {
+				/* [x + k] with x = v + c is [v + (c + k)] */
+				xv = base;
+				k += off;
+			}
+			*nv = node(t, V_LDIND, BPF_SIZE(c), xv, 0, k);
 			*flt = !seccomp && !held(s, *nv);
 			return r;
 		default: /* BPF_ABS */
@@ -651,6 +695,48 @@ static size_t skip_to(struct vn *w, size_t i, const struct vstate *in)
 	return to;
 }
 
+/* `tax` at b->s[j] with A = X + c, where X is read afterwards only by
+ * indexed loads: drop the tax and add c to those loads' offsets, so X keeps
+ * its value and the addition becomes dead.  Only where X is not read after
+ * the block (or is written again in it). */
+static int fold_index(struct vn *w, struct opt_block *b, size_t j,
+		      const struct vstate *s)
+{
+	uint32_t base, off;
+	const uint32_t rx = 1u << OPT_RX;
+	if (!offset_of(&w->t, s, s->reg[OPT_RA], &base, &off) ||
+	    base != s->reg[OPT_RX])
+		return 0;
+	size_t end = b->ns, m;
+	for (m = j + 1; m < b->ns; m++) {
+		uint32_t u, d;
+		int f;
+		const struct opt_stmt *x = &b->s[m];
+		bpftk_opt_uses(x->code, x->k, &u, &d, &f);
+		if ((u & rx) && (BPF_CLASS(x->code) != BPF_LD ||
+				 BPF_MODE(x->code) != BPF_IND ||
+				 !reach(&w->t, s, base, off + x->k)))
+			return 0;
+		if (d & rx) {
+			end = m;
+			break;
+		}
+	}
+	if (m == b->ns) {
+		if (b->term == OPT_T_COND && BPF_SRC(b->code) == BPF_X)
+			return 0;
+		if (b->term != OPT_T_RET && (w->o->b[b->jt].livein & rx))
+			return 0;
+		if (b->term == OPT_T_COND && (w->o->b[b->jf].livein & rx))
+			return 0;
+	}
+	for (m = j + 1; m < end; m++)
+		if (BPF_CLASS(b->s[m].code) == BPF_LD &&
+		    BPF_MODE(b->s[m].code) == BPF_IND)
+			b->s[m].k += off;
+	return 1;
+}
+
 static void rewrite(struct vn *w, size_t i, struct vstate *s)
 {
 	struct opt_block *b = &w->o->b[i];
@@ -666,6 +752,19 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 		     cr == w->t.n[nv].k)) {
 			w->o->changed = 1;
 			continue;
+		}
+		if (w->o->copies && BPF_CLASS(st.code) == BPF_MISC &&
+		    BPF_MISCOP(st.code) == BPF_TAX && fold_index(w, b, j, s)) {
+			w->o->changed = 1;
+			continue;
+		}
+		if (w->o->copies && !kv && BPF_MODE(st.code) == BPF_MEM &&
+		    BPF_CLASS(st.code) <= BPF_LDX &&
+		    s->reg[r == OPT_RA ? OPT_RX : OPT_RA] == nv) {
+			/* the value is in the other register already */
+			st.code = r == OPT_RA ? BPF_MISC | BPF_TXA
+					      : BPF_MISC | BPF_TAX;
+			st.k = 0;
 		}
 		if (kv && (r == OPT_RA || r == OPT_RX)) {
 			cv = w->t.n[nv].k;
@@ -769,7 +868,7 @@ int bpftk_opt_vn(struct opt *o)
 			continue;
 		block_in(&w, i, &w.out[i]);
 		rewrite(&w, i, &w.out[i]);
-		if (b->term != OPT_T_COND || b->jt == b->jf)
+		if (o->copies || b->term != OPT_T_COND || b->jt == b->jf)
 			continue;
 		struct vstate e;
 		edge_state(&w, i, 1, &e);

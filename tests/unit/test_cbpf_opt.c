@@ -24,7 +24,7 @@
 #include "test.h"
 
 /* expressions on which ours may still be longer than libpcap's */
-#define MAX_LONGER 50
+#define MAX_LONGER 0
 
 struct pkt {
 	uint8_t *data;
@@ -134,6 +134,7 @@ static void to_pcap(const struct bpftk_cbpf_insn *in, size_t n,
 }
 
 static unsigned long runs, diffs;
+static int quiet; /* judging libpcap's own optimizer: count nothing */
 
 static int same_on(const struct bpf_insn *a, const struct bpf_insn *b,
 		   const uint8_t *d, uint32_t wirelen, uint32_t caplen,
@@ -141,6 +142,8 @@ static int same_on(const struct bpf_insn *a, const struct bpf_insn *b,
 {
 	u_int ra = bpf_filter(a, d, wirelen, caplen);
 	u_int rb = bpf_filter(b, d, wirelen, caplen);
+	if (quiet)
+		return ra == rb;
 	runs++;
 	if (ra == rb)
 		return 1;
@@ -157,22 +160,37 @@ static uint32_t planted(const struct bpf_insn *p, size_t n, uint8_t *buf,
 			uint32_t cap)
 {
 	uint32_t len = rnd() % cap;
+	if (rnd() & 1)
+		len = cap - 1;
 	for (uint32_t i = 0; i < len; i++)
 		buf[i] = (uint8_t)rnd();
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (BPF_CLASS(p[i].code) != BPF_LD || BPF_MODE(p[i].code) != BPF_ABS)
 			continue;
-		if (BPF_CLASS(p[i + 1].code) != BPF_JMP || (rnd() & 1))
+		/* the comparison, maybe after a mask or a shift */
+		size_t j = i + 1;
+		while (j + 1 < n && j < i + 3 && BPF_CLASS(p[j].code) == BPF_ALU)
+			j++;
+		if (BPF_CLASS(p[j].code) != BPF_JMP || (rnd() & 1))
 			continue;
 		uint32_t sz = BPF_SIZE(p[i].code) == BPF_W ? 4
 			      : BPF_SIZE(p[i].code) == BPF_H ? 2 : 1;
-		uint32_t k = p[i].k, v = p[i + 1].k;
+		uint32_t k = p[i].k, v = p[j].k;
 		if (k + sz > len)
 			continue;
 		for (uint32_t j = 0; j < sz; j++)
 			buf[k + j] = (uint8_t)(v >> (8 * (sz - 1 - j)));
 	}
 	return len;
+}
+
+static uint32_t load_end(const struct bpf_insn *p)
+{
+	if (BPF_CLASS(p->code) != BPF_LD || BPF_MODE(p->code) != BPF_ABS ||
+	    p->k > 0xffff)
+		return 0;
+	return p->k + (BPF_SIZE(p->code) == BPF_W ? 4
+		       : BPF_SIZE(p->code) == BPF_H ? 2 : 1);
 }
 
 static int equivalent(const struct bpf_insn *a, size_t na,
@@ -201,7 +219,16 @@ static int equivalent(const struct bpf_insn *a, size_t na,
 	}
 	for (int i = 0; i < 200; i++) {
 		uint32_t len = planted(a, na, buf, 200);
-		ok &= same_on(a, b, buf, len + (rnd() & 1) * 100, len, expr);
+		uint32_t wire = len + (rnd() & 1) * 100;
+		ok &= same_on(a, b, buf, wire, len, expr);
+		for (uint32_t cut = 0; cut < 4 && cut < len; cut++)
+			ok &= same_on(a, b, buf, wire, cut, expr);
+		/* cut just short of each absolute load: the bounds checks */
+		for (size_t j = 0; j < na; j++) {
+			uint32_t end = load_end(&a[j]);
+			if (end && end <= len)
+				ok &= same_on(a, b, buf, wire, end - 1, expr);
+		}
 	}
 	return ok;
 }
@@ -228,6 +255,7 @@ static void accept_set(void)
 	static char line[1 << 17];
 	size_t exprs = 0, shorter = 0, equal = 0, longer = 0, bad = 0;
 	size_t ours = 0, theirs = 0, unopt = 0, lineno = 0, loops = 0;
+	size_t lp_differs = 0, longer_fair = 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (lineno++ == 0)
 			continue;
@@ -304,11 +332,20 @@ static void accept_set(void)
 			shorter++;
 		else if (n == p1.bf_len)
 			equal++;
-		else {
+		/* does libpcap's -O keep the results of its own -O0 code? */
+		quiet = 1;
+		int lp_same = equivalent(p0.bf_insns, p0.bf_len, p1.bf_insns,
+					 dlt, fl[4]);
+		quiet = 0;
+		lp_differs += !lp_same;
+		if (n > p1.bf_len) {
 			longer++;
+			longer_fair += lp_same;
 			if (getenv("CBPF_OPT_VERBOSE"))
-				fprintf(stderr, "longer (%zu > %u) [%s] %s\n", n,
-					p1.bf_len, fl[2], fl[4]);
+				fprintf(stderr, "longer (%zu > %u)%s [%s] %s\n", n,
+					p1.bf_len,
+					lp_same ? "" : " (libpcap's changes results)",
+					fl[2], fl[4]);
 		}
 		to_pcap(prog, n, opt);
 		if (!bpf_validate(opt, (int)n)) {
@@ -324,6 +361,11 @@ static void accept_set(void)
 		pcap_close(pd);
 	}
 	fclose(f);
+	printf("libpcap's optimized program gives other results than its "
+	       "unoptimized one on %zu expressions (dead loads removed: a short "
+	       "capture then matches); ours is longer on %zu of those and on %zu "
+	       "others\n",
+	       lp_differs, longer - longer_fair, longer_fair);
 	printf("skipped %zu expressions with backward jumps (rejected)\n",
 	       loops);
 	printf("expressions %zu: ours shorter %zu, equal %zu, longer %zu "
@@ -333,7 +375,7 @@ static void accept_set(void)
 	       diffs);
 	CHECK(exprs > 1000);
 	/* the goal is 0; this is where the optimizer stands */
-	CHECK(longer <= MAX_LONGER);
+	CHECK(longer_fair <= MAX_LONGER);
 	CHECK_EQ_U64(diffs, 0);
 }
 
