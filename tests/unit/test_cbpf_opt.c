@@ -178,8 +178,8 @@ static uint32_t planted(const struct bpf_insn *p, size_t n, uint8_t *buf,
 		uint32_t k = p[i].k, v = p[j].k;
 		if (k + sz > len)
 			continue;
-		for (uint32_t j = 0; j < sz; j++)
-			buf[k + j] = (uint8_t)(v >> (8 * (sz - 1 - j)));
+		for (uint32_t b = 0; b < sz; b++)
+			buf[k + b] = (uint8_t)(v >> (8 * (sz - 1 - b)));
 	}
 	return len;
 }
