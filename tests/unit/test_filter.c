@@ -26,6 +26,8 @@
 
 #include <bpftk/cbpf.h>
 #include <bpftk/filter.h>
+#include <bpftk/isa.h>
+#include <bpftk/vm.h>
 
 #include "test.h"
 
@@ -283,8 +285,43 @@ static void load_pcaps(void)
 
 struct diffstats {
 	int exprs, same, differ, lib_rejects_both, we_reject_only,
-		lib_reject_only, unsup, pkts;
+		lib_reject_only, unsup, pkts, ebpf_differ, ebpf_pkts;
 };
+
+/* The eBPF translation of the same expression, loaded in a checked vm. */
+static struct bpftk_vm *ebpf_vm(const char *expr, int dlt, uint32_t snaplen,
+				uint32_t netmask)
+{
+	struct bpftk_insn *e = NULL;
+	size_t ne = 0;
+	struct bpftk_vm *vm = NULL;
+	struct bpftk_vm_opts o = {.sz = sizeof(o), .mode = BPFTK_VM_CHECKED};
+
+	if (bpftk_filter_compile_ebpf(expr, dlt, snaplen, netmask, 0,
+				      BPFTK_FILTER_EBPF_RAW, &e, &ne, NULL))
+		return NULL;
+	if (bpftk_vm_new(&o, &vm) || bpftk_vm_load(vm, e, ne, NULL)) {
+		bpftk_vm_free(vm);
+		vm = NULL;
+	}
+	bpftk_cbpf_free(e);
+	return vm;
+}
+
+static uint32_t ebpf_run(struct bpftk_vm *vm, const struct pkt *p)
+{
+	struct bpftk_vm_region reg = {p->data, p->caplen, 0};
+	struct bpftk_vm_run_opts ro = {.sz = sizeof(ro), .regions = &reg,
+				       .nregions = 1};
+	uint64_t r0 = 0xdeadbeef;
+
+	ro.args[0] = (uint64_t)(uintptr_t)p->data;
+	ro.args[1] = p->caplen;
+	ro.args[2] = p->len;
+	if (bpftk_vm_run(vm, &ro, &r0, NULL))
+		return 0xdeadbeef;
+	return (uint32_t)r0;
+}
 
 static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 		     uint32_t netmask, struct diffstats *s, int verbose)
@@ -314,8 +351,10 @@ static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 				pcap_datalink_val_to_name(dlt),
 				bpftk_diags_count(d) ? bpftk_diags_get(d, 0)->msg : "?");
 	} else {
-		int bad = 0;
+		int bad = 0, ebad = 0;
+		struct bpftk_vm *vm = ebpf_vm(expr, dlt, snaplen, netmask);
 
+		CHECK(vm != NULL);
 		for (size_t c = 0; c < ncaps; c++) {
 			if (caps[c].dlt != dlt)
 				continue;
@@ -329,8 +368,18 @@ static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 				if (ours != ref && bad++ == 0 && verbose)
 					fprintf(stderr, "diff: '%s' on %s packet %zu: ours %u, libpcap %u\n",
 						expr, caps[c].name, i, ours, ref);
+				if (!vm)
+					continue;
+				uint32_t e = ebpf_run(vm, p);
+				s->ebpf_pkts++;
+				if (e != ref && ebad++ == 0 && verbose)
+					fprintf(stderr, "diff: '%s' on %s packet %zu: eBPF %u, libpcap %u\n",
+						expr, caps[c].name, i, e, ref);
 			}
 		}
+		bpftk_vm_free(vm);
+		if (ebad)
+			s->ebpf_differ++;
 		if (bad)
 			s->differ++;
 		else
@@ -368,10 +417,11 @@ static void test_accept_differential(void)
 	fclose(f);
 	printf("accept.tsv differential: %d expressions: %d same on all packets, %d differ, "
 	       "%d we reject but libpcap 1.10.3 accepts, %d libpcap rejects and we accept, "
-	       "%d both reject, %d not supported; %d packet comparisons\n",
+	       "%d both reject, %d not supported; %d packet comparisons; eBPF: %d expressions differ in %d packet comparisons\n",
 	       s.exprs, s.same, s.differ, s.we_reject_only, s.lib_reject_only,
-	       s.lib_rejects_both, s.unsup, s.pkts);
+	       s.lib_rejects_both, s.unsup, s.pkts, s.ebpf_differ, s.ebpf_pkts);
 	CHECK(s.differ == 0);
+	CHECK(s.ebpf_differ == 0);
 	CHECK(s.same > 0);
 }
 
@@ -445,10 +495,11 @@ static void test_random_differential(void)
 			 &s, 1);
 	}
 	printf("random differential: %d expressions: %d same, %d differ, %d we reject only, "
-	       "%d libpcap rejects only, %d both reject, %d not supported; %d packet comparisons\n",
+	       "%d libpcap rejects only, %d both reject, %d not supported; %d packet comparisons; eBPF: %d expressions differ in %d packet comparisons\n",
 	       s.exprs, s.same, s.differ, s.we_reject_only, s.lib_reject_only,
-	       s.lib_rejects_both, s.unsup, s.pkts);
+	       s.lib_rejects_both, s.unsup, s.pkts, s.ebpf_differ, s.ebpf_pkts);
 	CHECK(s.differ == 0);
+	CHECK(s.ebpf_differ == 0);
 	CHECK(s.lib_reject_only == 0);
 }
 
