@@ -71,6 +71,7 @@ int cli_dump_maps(struct bpftk_run *r, const struct bpftk_object *o,
 /* Subcommands: argv[0] is the subcommand name. */
 int cmd_asm(int argc, char **argv);
 int cmd_disasm(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_obj(int argc, char **argv);
 int cmd_run(int argc, char **argv);

@@ -11,6 +11,7 @@ static const struct {
 } commands[] = {
 	{"asm", cmd_asm, "assemble BPF assembly (LLVM or bpf_conformance dialect)"},
 	{"disasm", cmd_disasm, "disassemble raw bytecode or an ELF object"},
+	{"filter", cmd_filter, "compile a tcpdump filter expression; list it, apply it to a capture, or write it as XDP"},
 	{"map", cmd_map, "dump, look up, update or delete the maps of an object after a run"},
 	{"obj", cmd_obj, "show the programs, maps and BTF of a BPF object"},
 	{"run", cmd_run, "run a program in the interpreter"},
