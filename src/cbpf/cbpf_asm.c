@@ -252,15 +252,10 @@ static int push_label(struct state *s, const char *name, size_t len)
 			error_at(s, name, "label defined twice");
 			return 0;
 		}
-	if (s->nlabels == s->labcap) {
-		size_t cap = s->labcap ? 2 * s->labcap : 16;
-		struct label *l = bpftk_realloc(s->labels, cap * sizeof(*l));
-		if (!l) {
-			s->err = -ENOMEM;
-			return -1;
-		}
-		s->labels = l;
-		s->labcap = cap;
+	if (cbpf_grow(&s->labels, &s->labcap, s->nlabels,
+		      sizeof(*s->labels))) {
+		s->err = -ENOMEM;
+		return -1;
 	}
 	s->labels[s->nlabels++] = (struct label){name, len, s->n};
 	return 0;
@@ -268,15 +263,9 @@ static int push_label(struct state *s, const char *name, size_t len)
 
 static struct pending *push_insn(struct state *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		struct pending *p = bpftk_realloc(s->ins, cap * sizeof(*p));
-		if (!p) {
-			s->err = -ENOMEM;
-			return NULL;
-		}
-		s->ins = p;
-		s->cap = cap;
+	if (cbpf_grow(&s->ins, &s->cap, s->n, sizeof(*s->ins))) {
+		s->err = -ENOMEM;
+		return NULL;
 	}
 	memset(&s->ins[s->n], 0, sizeof(s->ins[0]));
 	return &s->ins[s->n++];

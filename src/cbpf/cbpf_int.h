@@ -55,4 +55,9 @@ BPFTK_INTERNAL int cbpf_anc_field(uint32_t k);
 BPFTK_INTERNAL int cbpf_check_mem_init(const struct bpftk_cbpf_insn *prog,
 				       size_t n, struct bpftk_diags *d);
 
+/* Makes room for one more element in a growable array *arr of *cap
+ * elements of elem bytes, len of them used (doubling, at least 16).
+ * Returns 0 or -ENOMEM (the array is then unchanged). */
+BPFTK_INTERNAL int cbpf_grow(void *arr, size_t *cap, size_t len, size_t elem);
+
 #endif

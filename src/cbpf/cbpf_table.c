@@ -2,6 +2,7 @@
  * op, a 256-entry code-to-op index (every valid code fits in 8 bits; larger
  * codes are invalid), and the Linux ancillary-load names of the listing.
  * Nothing here knows an opcode number except through the .def file. */
+#include <errno.h>
 #include <stddef.h>
 
 #include "cbpf_int.h"
@@ -89,6 +90,22 @@ const char *cbpf_anc_name(uint32_t k)
 	if (k < BPFTK_SKF_AD_OFF || off >= BPFTK_SKF_AD_MAX || off % 4)
 		return NULL;
 	return anc_names[off / 4];
+}
+
+int cbpf_grow(void *arr, size_t *cap, size_t len, size_t elem)
+{
+	void **pp = arr, *p;
+	size_t ncap;
+
+	if (len < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 16;
+	p = bpftk_realloc(*pp, ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*pp = p;
+	*cap = ncap;
+	return 0;
 }
 
 void bpftk_cbpf_free(void *p)

@@ -9,7 +9,9 @@
  *    and not) gives a program our disassembler prints byte for byte as
  *    bpf_image() does, that our PCAP validator accepts, and that our
  *    interpreter runs with the same result as bpf_filter() on every packet
- *    of ../shared/pcaps and ../shared/pcap-filter/captures of its link type;
+ *    of ../shared/pcaps and ../shared/pcap-filter/captures of its link type
+ *    (at most 300 per file), and so does its eBPF translation in the vm,
+ *    checked and fast;
  *  - assembler error messages name file:line:col and what was expected. */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 
 #include <bpftk/cbpf.h>
+#include <bpftk/vm.h>
 
 #include "test.h"
 #include "test_cbpf_util.h"
@@ -127,7 +130,7 @@ static void check_listing(const char *name, char *listing)
 }
 
 static unsigned compiled, image_mismatch, invalid, runs, run_mismatch,
-	matched;
+	matched, eb_progs, eb_runs, eb_mismatch;
 
 static void check_compiled(const char *expr, int dlt, int snaplen,
 			   bpf_u_int32 mask, int optimize)
@@ -173,8 +176,11 @@ static void check_compiled(const char *expr, int dlt, int snaplen,
 			fprintf(stderr, "'%s': rejected: %s\n", expr, buf);
 		}
 	} else {
+		struct bpftk_vm *vms[2];
+		int loaded = eb_load(prog, n, BPFTK_CBPF_PCAP, vms) == 0;
+		eb_progs += loaded;
 		for (size_t i = 0; i < npkts; i++) {
-			uint32_t a, b;
+			uint32_t a, b, e[2] = {0, 0};
 			if (pkts[i].dlt != dlt)
 				continue;
 			a = bpftk_cbpf_run(prog, n, BPFTK_CBPF_PCAP,
@@ -187,7 +193,21 @@ static void check_compiled(const char *expr, int dlt, int snaplen,
 			if (a != b && run_mismatch++ < 5)
 				fprintf(stderr, "'%s' packet %zu: %u != %u\n",
 					expr, i, a, b);
+			for (int m = 0; loaded && m < 2; m++) {
+				int err = eb_run(vms, m, pkts[i].data,
+						 pkts[i].wirelen,
+						 pkts[i].caplen, NULL, NULL,
+						 &e[m]);
+				eb_runs++;
+				if ((err || e[m] != b) && eb_mismatch++ < 5)
+					fprintf(stderr,
+						"'%s' packet %zu eBPF mode "
+						"%d: err %d, %u != %u\n",
+						expr, i, m, err, e[m], b);
+			}
 		}
+		if (loaded)
+			eb_free(vms);
 	}
 	bpftk_diags_free(d);
 	bpftk_cbpf_free(ours);
@@ -254,7 +274,12 @@ static void test_accept_tsv(void)
 	       image_mismatch, invalid);
 	printf("bpf_filter: %zu packets loaded, %u runs (%u matched), %u "
 	       "mismatches\n", npkts, runs, matched, run_mismatch);
+	printf("eBPF translation: %u programs, %u vm runs (checked and "
+	       "fast), %u mismatches with bpf_filter\n", eb_progs, eb_runs,
+	       eb_mismatch);
 	CHECK(listings > 4000);
+	CHECK_EQ_U64(eb_progs, compiled);
+	CHECK_EQ_U64(eb_mismatch, 0);
 	CHECK_EQ_U64(listing_mismatch, 0);
 	CHECK(compiled > 3000);
 	CHECK_EQ_U64(image_mismatch, 0);

@@ -129,6 +129,69 @@ static inline void to_pcap(const struct bpftk_cbpf_insn *p, size_t n,
 }
 #endif
 
+#ifdef BPFTK_VM_H
+/* The eBPF translation of a classic program loaded into two vms: [0]
+ * checked, [1] fast.  Returns bpftk_cbpf_to_ebpf's or the load's error. */
+static inline int eb_load(const struct bpftk_cbpf_insn *p, size_t n,
+			  enum bpftk_cbpf_flavor f, struct bpftk_vm **vms)
+{
+	struct bpftk_insn *e = NULL;
+	size_t ne = 0;
+	int err = bpftk_cbpf_to_ebpf(p, n, f, &e, &ne, NULL);
+
+	vms[0] = vms[1] = NULL;
+	for (int m = 0; !err && m < 2; m++) {
+		struct bpftk_vm_opts o = {0};
+		o.sz = sizeof(o);
+		o.mode = m ? BPFTK_VM_FAST : BPFTK_VM_CHECKED;
+		err = bpftk_vm_new(&o, &vms[m]);
+		if (!err)
+			err = bpftk_vm_load(vms[m], e, ne, NULL);
+	}
+	bpftk_cbpf_free(e);
+	return err;
+}
+
+static inline void eb_free(struct bpftk_vm **vms)
+{
+	bpftk_vm_free(vms[0]);
+	bpftk_vm_free(vms[1]);
+}
+
+/* Runs vms[m] on a packet (PCAP / SOCKET) or seccomp data; *ret = r0. */
+static inline int eb_run(struct bpftk_vm **vms, int m, const uint8_t *pkt,
+			 uint32_t wirelen, uint32_t caplen,
+			 const struct bpftk_cbpf_skb *skb,
+			 const struct bpftk_seccomp_data *sd, uint32_t *ret)
+{
+	struct bpftk_vm_run_opts o = {0};
+	struct bpftk_vm_region r[2] = {{(void *)(uintptr_t)pkt, caplen, 0},
+				       {(void *)(uintptr_t)skb,
+					skb ? sizeof(*skb) : 0, 0}};
+	uint64_t r0 = 0;
+	int err;
+
+	o.sz = sizeof(o);
+	if (sd) {
+		r[0].ptr = (void *)(uintptr_t)sd;
+		r[0].len = sizeof(*sd);
+		o.args[0] = (uint64_t)(uintptr_t)sd;
+	} else {
+		o.args[0] = (uint64_t)(uintptr_t)pkt;
+		o.args[1] = caplen;
+		o.args[2] = wirelen;
+		o.args[3] = (uint64_t)(uintptr_t)skb;
+	}
+	o.regions = r;
+	o.nregions = 2;
+	err = bpftk_vm_run(vms[m], &o, &r0, NULL);
+	*ret = (uint32_t)r0;
+	if (!err && r0 >> 32)
+		err = -ERANGE; /* A must stay zero-extended */
+	return err;
+}
+#endif
+
 /* Undoes the escaping of the .tsv files of ../shared/pcap-filter (\\ \t \n \r) in
  * place. */
 static inline void tsv_unescape(char *s)
