@@ -182,9 +182,12 @@ static int alu_pointer(struct env *e, int pc, const struct aluop *a,
 			      op_word(a->bop), dptr ? in->dst : in->src,
 			      vtype_name(dptr ? dst->type : src->type));
 	if (dptr && sptr) {
-		if (a->bop == BND_SUB && dst->type == src->type &&
-		    dst->type != T_MAP_PTR && !dst->maybe_null &&
-		    !src->maybe_null) {
+		/* privileged loaders may take any distance (the kernel's
+		 * allow_ptr_leaks); otherwise only within one object */
+		if (a->bop == BND_SUB &&
+		    (!(e->o.flags & BPFTK_VERIFY_UNPRIV) ||
+		     (dst->type == src->type && dst->type != T_MAP_PTR &&
+		      !dst->maybe_null && !src->maybe_null))) {
 			reg_mark_unknown(dst); /* a distance */
 			return 0;
 		}

@@ -104,6 +104,12 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 	case BPFTK_ARG_CONST_MAP_PTR:
 		if (r->type != T_MAP_PTR || r->maybe_null)
 			return bad_arg(e, pc, regno, "a map");
+		if (r->map < 0)
+			return reject(e, pc, -EACCES,
+				      "argument %d of bpf_%s is the inner map "
+				      "of a map of maps, whose definition "
+				      "bpftk was not given",
+				      regno, m->h->name);
 		if (!map_fits(m->h->id, e->o.maps[r->map].type))
 			return reject(e, pc, -EACCES,
 				      "bpf_%s cannot be used with map %d of "
@@ -254,7 +260,11 @@ static int helper_call(struct env *e, int pc)
 			      "bpf_%s called while holding a spin lock: only "
 			      "bpf_spin_unlock is allowed there",
 			      m.h->name);
-	for (int i = 0; i < 5; i++) {
+	/* bpf_trace_printk's values after the format are not checked by
+	 * the kernel (its descriptor stops at the size): unset ones are
+	 * printed as whatever they hold */
+	int nargs = id == BPFTK_FUNC_trace_printk ? 2 : 5;
+	for (int i = 0; i < nargs; i++) {
 		err = check_arg(e, pc, &m, i + 1,
 				(enum bpftk_arg_kind)m.h->args[i]);
 		if (err)
@@ -297,13 +307,13 @@ static int helper_call(struct env *e, int pc)
 		r0->id = new_id(e);
 		r0->v = sc_const(0);
 		if (mp->type == MT_ARRAY_OF_MAPS || mp->type == MT_HASH_OF_MAPS) {
-			if (mp->inner < 0 || (size_t)mp->inner >= e->o.nmaps)
-				return reject(e, pc, -EACCES,
-					      "map %d holds maps but its inner "
-					      "map is not described",
-					      m.map);
+			/* an undescribed inner map (-1) is refused where
+			 * it is used */
 			r0->type = T_MAP_PTR;
-			r0->map = mp->inner;
+			r0->map = mp->inner >= 0 &&
+						  (size_t)mp->inner < e->o.nmaps
+					  ? mp->inner
+					  : -1;
 		} else {
 			r0->type = T_MAP_VALUE;
 			r0->map = m.map;

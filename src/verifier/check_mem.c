@@ -93,17 +93,52 @@ static void stack_mark(struct frame *f, int64_t o, uint64_t size, uint8_t k)
 	}
 }
 
-static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
-			int16_t off, unsigned size, int write,
-			const struct reg *val, struct reg *dst)
+/* An access at a variable offset: it may touch any byte of the range,
+ * so a write turns every byte there into data and a read returns a
+ * number (both as the kernel does for privileged loaders). */
+static int stack_var_access(struct env *e, int pc, int regno,
+			    const struct reg *r, int16_t off, unsigned size,
+			    int write, struct reg *dst)
 {
-	if (!sc_is_const(&r->v)) {
+	int64_t lo, hi;
+	if (e->o.flags & BPFTK_VERIFY_UNPRIV) {
 		describe(e, regno, r);
 		return reject(e, pc, -EACCES,
 			      "stack access through a pointer with a variable "
 			      "offset: %s",
 			      msgs(e));
 	}
+	if (r->v.b64.smin <= -BPFTK_STACK_SIZE ||
+	    r->v.b64.smax >= BPFTK_STACK_SIZE) {
+		describe(e, regno, r);
+		return reject(e, pc, -EACCES,
+			      "stack access at a variable offset that may "
+			      "leave the stack: %s; bound the offset first",
+			      msgs(e));
+	}
+	lo = (int64_t)r->off + off + r->v.b64.smin;
+	hi = (int64_t)r->off + off + r->v.b64.smax + size;
+	int err = stack_bounds(e, pc, regno, r, lo, (uint64_t)(hi - lo),
+			       write);
+	if (err)
+		return err;
+	struct frame *f = e->cur->frames[r->frame];
+	if (write) {
+		stack_mark(f, lo, (uint64_t)(hi - lo), S_MISC);
+		return 0;
+	}
+	reg_mark_unknown(dst);
+	dst->v = sc_unknown_bytes(size);
+	return 0;
+}
+
+static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
+			int16_t off, unsigned size, int write,
+			const struct reg *val, struct reg *dst)
+{
+	if (!sc_is_const(&r->v))
+		return stack_var_access(e, pc, regno, r, off, size, write,
+					dst);
 	int64_t o = (int64_t)r->off + off + (int64_t)r->v.b64.umin;
 	int err = stack_bounds(e, pc, regno, r, o, size, write);
 	if (err)
@@ -199,11 +234,20 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 	switch (r->type) {
 	case T_STACK: {
 		if (!sc_is_const(&r->v)) {
-			describe(e, regno, r);
-			return reject(e, pc, -EACCES,
-				      "helper memory on the stack at a "
-				      "variable offset: %s",
-				      msgs(e));
+			struct reg ignored;
+			/* every byte the range may cover: from the lowest
+			 * start to the highest end */
+			struct reg wide = *r;
+			if (r->v.b64.smax >= BPFTK_STACK_SIZE ||
+			    r->v.b64.smin <= -BPFTK_STACK_SIZE)
+				return stack_var_access(e, pc, regno, r, 0,
+							1, write, &ignored);
+			wide.off = (int32_t)(r->off + off + r->v.b64.smin);
+			wide.v = sc_const(0);
+			uint64_t span = (uint64_t)(r->v.b64.smax -
+						   r->v.b64.smin) + size;
+			return check_mem_region(e, pc, regno, &wide, 0, span,
+						write, zero_ok);
 		}
 		int64_t o = (int64_t)r->off + off + (int64_t)r->v.b64.umin;
 		err = stack_bounds(e, pc, regno, r, o, size, write);
