@@ -66,6 +66,7 @@ enum bpftk_func_id {
 	BPFTK_FUNC_skb_load_bytes = 26,
 	BPFTK_FUNC_csum_diff = 28,
 	BPFTK_FUNC_skb_change_proto = 31,
+	BPFTK_FUNC_skb_under_cgroup = 33,
 	BPFTK_FUNC_get_hash_recalc = 34,
 	BPFTK_FUNC_skb_change_tail = 38,
 	BPFTK_FUNC_get_numa_node_id = 42,

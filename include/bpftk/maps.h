@@ -51,9 +51,10 @@
  *  - redirect maps (devmap, devmap_hash, cpumap, xskmap) hold only the
  *    values the kernel reports, nothing is sent anywhere.  A devmap entry's
  *    ifindex must name an interface of the host (the kernel checks its
- *    caller's network namespace); xskmap and perf event array slots cannot
- *    be filled from userspace (there are no AF_XDP sockets or perf event
- *    fds: updates fail with -EOPNOTSUPP / -EBADF as for such a wrong fd),
+ *    caller's network namespace); xskmap, perf event array and cgroup
+ *    array slots cannot be filled from userspace (there are no AF_XDP
+ *    sockets, perf event or cgroup fds: updates fail with -EOPNOTSUPP /
+ *    -EBADF as for such a wrong fd; cgroup arrays stay empty),
  *    embedders fill them with bpftk_map_xsk_attach and
  *    bpftk_perf_event_array_attach.
  */
@@ -74,6 +75,7 @@ enum bpftk_map_type {
 	BPFTK_MAP_TYPE_PERF_EVENT_ARRAY = 4,
 	BPFTK_MAP_TYPE_PERCPU_HASH = 5,
 	BPFTK_MAP_TYPE_PERCPU_ARRAY = 6,
+	BPFTK_MAP_TYPE_CGROUP_ARRAY = 8,
 	BPFTK_MAP_TYPE_LRU_HASH = 9,
 	BPFTK_MAP_TYPE_LRU_PERCPU_HASH = 10,
 	BPFTK_MAP_TYPE_LPM_TRIE = 11,

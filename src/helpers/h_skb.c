@@ -421,6 +421,34 @@ uint64_t bpftk_h_clone_redirect(uint64_t r1, uint64_t r2, uint64_t r3,
 	return 0;
 }
 
+/* bpf_skb_under_cgroup(skb, cgroup_array, index): no cgroup can be stored
+ * in bpftk's cgroup arrays, so a valid index finds an empty slot. */
+uint64_t bpftk_h_skb_under_cgroup(uint64_t r1, uint64_t r2, uint64_t r3,
+				  uint64_t r4, uint64_t r5,
+				  struct bpftk_vm_call *call)
+{
+	(void)r4, (void)r5;
+	struct bpftk_helper_env *env = bpftk_henv(call);
+	if (!env || !skb_arg(call, r1))
+		return 0;
+	const struct env_map *m = bpftk_henv_map(env, call, r2, 2);
+	if (!m)
+		return 0;
+	if (m->type != BPFTK_MAP_TYPE_CGROUP_ARRAY) {
+		bpftk_vm_call_fail(call, -EINVAL,
+				   "r2: bpf_skb_under_cgroup needs a cgroup "
+				   "array");
+		return 0;
+	}
+	struct bpftk_map_info info;
+	memset(&info, 0, sizeof(info));
+	info.sz = sizeof(info);
+	bpftk_map_get_info(m->map, &info);
+	if ((uint32_t)r3 >= info.max_entries)
+		return ERR(-E2BIG);
+	return ERR(-EAGAIN);
+}
+
 /* ---- perf event output ---- */
 
 /* bpf_perf_event_output(ctx, map, flags, data, size): for skb and XDP

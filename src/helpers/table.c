@@ -92,6 +92,9 @@ static const struct bpftk_helper table[] = {
 	    PT_PKT | BPFTK_PT_RAW, csum_diff)
 	ROW(skb_change_proto, "skb_change_proto", A(PTR_TO_CTX), A(ANYTHING),
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_change_proto)
+	ROW(skb_under_cgroup, "skb_under_cgroup", A(PTR_TO_CTX),
+	    A(CONST_MAP_PTR), A(ANYTHING), NONE, NONE, R(INTEGER),
+	    BPFTK_PT_TC, skb_under_cgroup)
 	ROW(get_hash_recalc, "get_hash_recalc", A(PTR_TO_CTX), NONE, NONE,
 	    NONE, NONE, R(INTEGER), BPFTK_PT_TC, get_hash_recalc)
 	ROW(skb_change_tail, "skb_change_tail", A(PTR_TO_CTX), A(ANYTHING),

@@ -1,5 +1,5 @@
-/* array.c — array, per-CPU array, prog array, array of maps and perf
- * event array (the kernel's arraymap.c family).
+/* array.c — array, per-CPU array, prog array, array of maps, perf event
+ * array and cgroup array (the kernel's arraymap.c family).
  *
  * Invariants: every index exists from creation on (keys are 4-byte indexes
  * below max_entries), so storage is one block allocated with the map and
@@ -11,7 +11,8 @@
  * like the kernel: BPF_F_LOCK copies take the value's own spin lock.
  * A perf event array's slots hold the caller's struct bpftk_perf_sink
  * (borrowed) where the kernel holds perf events: userspace has no perf
- * event fds to store, so its updates fail like a non-perf fd (-EBADF).
+ * event fds to store, so its updates fail like a non-perf fd (-EBADF);
+ * cgroup arrays likewise stay empty (no cgroup fds).
  */
 #include "maps_int.h"
 
@@ -258,6 +259,12 @@ static int is_perf(const struct bpftk_map *m)
 	return m->type == BPFTK_MAP_TYPE_PERF_EVENT_ARRAY;
 }
 
+/* fd arrays whose objects userspace cannot name here */
+static int is_foreign(const struct bpftk_map *m)
+{
+	return is_perf(m) || m->type == BPFTK_MAP_TYPE_CGROUP_ARRAY;
+}
+
 static void *slot_load(struct array *a, uint32_t i)
 {
 	return __atomic_load_n(&a->slots[i], __ATOMIC_ACQUIRE);
@@ -270,7 +277,7 @@ static int fd_sys_lookup(struct bpftk_map *m, const void *key, void *value,
 	uint32_t i = key_index(key), id;
 	void *p;
 	(void)flags;
-	if (is_perf(m))
+	if (is_foreign(m))
 		return -BPFTK_ENOTSUPP; /* no map_fd_sys_lookup_elem */
 	if (i >= m->max_entries || !(p = slot_load(a, i)))
 		return -ENOENT;
@@ -307,8 +314,8 @@ static int fd_sys_update(struct bpftk_map *m, const void *key,
 	if (i >= m->max_entries)
 		return -E2BIG;
 	memcpy(&id, value, 4);
-	if (is_perf(m))
-		return -EBADF; /* perf_event_get: not a perf event fd */
+	if (is_foreign(m))
+		return -EBADF; /* not a perf event / cgroup fd */
 	if (is_map_slot(m)) {
 		struct bpftk_map *inner;
 		if ((err = maps_inner_get_id(m, id, &inner)))
@@ -480,6 +487,21 @@ const struct map_ops maps_array_of_maps_ops = {
 const struct map_ops maps_perf_event_array_ops = {
 	.type = BPFTK_MAP_TYPE_PERF_EVENT_ARRAY,
 	.name = "perf_event_array",
+	.traits = MAPS_T_FD | MAPS_T_INNER_OK,
+	.check = fd_array_check,
+	.alloc = array_alloc,
+	.free = array_free,
+	.release_slots = fd_release_slots,
+	.sys_lookup = fd_sys_lookup,
+	.sys_update = fd_sys_update,
+	.delete = fd_delete,
+	.get_next_key = array_get_next_key,
+	.update_ptr = fd_update_ptr,
+};
+
+const struct map_ops maps_cgroup_array_ops = {
+	.type = BPFTK_MAP_TYPE_CGROUP_ARRAY,
+	.name = "cgroup_array",
 	.traits = MAPS_T_FD | MAPS_T_INNER_OK,
 	.check = fd_array_check,
 	.alloc = array_alloc,

@@ -34,7 +34,7 @@ static const struct map_ops *const types[] = {
 	&maps_hash_of_maps_ops, &maps_queue_ops,	&maps_stack_ops,
 	&maps_ringbuf_ops,	&maps_bloom_ops,	&maps_perf_event_array_ops,
 	&maps_devmap_ops,	&maps_devmap_hash_ops,	&maps_cpumap_ops,
-	&maps_xskmap_ops,
+	&maps_xskmap_ops,	&maps_cgroup_array_ops,
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 

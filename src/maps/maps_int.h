@@ -125,7 +125,8 @@ extern const struct map_ops maps_hash_ops, maps_percpu_hash_ops,
 extern const struct map_ops maps_lpm_ops, maps_queue_ops, maps_stack_ops,
 	maps_ringbuf_ops, maps_bloom_ops;
 extern const struct map_ops maps_perf_event_array_ops, maps_devmap_ops,
-	maps_devmap_hash_ops, maps_cpumap_ops, maps_xskmap_ops;
+	maps_devmap_hash_ops, maps_cpumap_ops, maps_xskmap_ops,
+	maps_cgroup_array_ops;
 
 /* ---- map.c: shared by the families ---- */
 

@@ -32,7 +32,7 @@ static const struct {
 	ID(get_current_comm), ID(skb_vlan_push), ID(skb_vlan_pop),
 	ID(skb_get_tunnel_key), ID(skb_set_tunnel_key), ID(redirect),
 	ID(perf_event_output), ID(skb_load_bytes), ID(csum_diff),
-	ID(skb_change_proto), ID(get_hash_recalc), ID(skb_change_tail),
+	ID(skb_change_proto), ID(skb_under_cgroup), ID(get_hash_recalc), ID(skb_change_tail),
 	ID(get_numa_node_id), ID(xdp_adjust_head), ID(probe_read_str),
 	ID(redirect_map), ID(xdp_adjust_meta), ID(xdp_adjust_tail),
 	ID(fib_lookup),	ID(map_push_elem), ID(map_pop_elem), ID(map_peek_elem), ID(spin_lock),

@@ -42,7 +42,7 @@ static void test_types_and_names(void)
 	CHECK_EQ_U64(bpftk_map_type_from_name("lpm_trie"),
 		     BPFTK_MAP_TYPE_LPM_TRIE);
 	CHECK_EQ_U64(bpftk_map_type_from_name("nope"), (uint64_t)-EINVAL);
-	CHECK(bpftk_map_type_name((enum bpftk_map_type)8) == NULL); /* cgroup array */
+	CHECK(bpftk_map_type_name((enum bpftk_map_type)7) == NULL); /* stack trace */
 }
 
 static void test_set_ids_and_info(void)

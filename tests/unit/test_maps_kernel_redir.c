@@ -1,5 +1,5 @@
-/* test_maps_kernel_redir.c — devmap, devmap_hash, cpumap, xskmap and perf event
- * array against the live kernel (the oracle), plus what only bpftk can do
+/* test_maps_kernel_redir.c — devmap, devmap_hash, cpumap, xskmap, perf event
+ * array and cgroup array against the live kernel (the oracle), plus what only bpftk can do
  * with them (xsk queues and perf sinks attached from the API).
  *
  * Each map is created in the kernel (libbpf's bpf_map_create) and in
@@ -7,8 +7,8 @@
  * error codes and the map_flags the kernel reports are compared), then a
  * seeded random sequence of update (every flag; ifindexes of real host
  * interfaces and of none; cpumap queue sizes inside and past the limit;
- * for xskmap and perf event arrays the fd of a UDP socket, which is not an
- * AF_XDP socket or a perf event), lookup, delete and get_next_key walks
+ * for xskmap, perf event and cgroup arrays the fd of a UDP socket, which
+ * is not an AF_XDP socket, perf event or cgroup), lookup, delete and get_next_key walks
  * runs against both, and every return code and value is compared.
  *
  * The kernel part skips (printing why) without libbpf or when bpf() is
@@ -206,7 +206,7 @@ static void creation(struct bpftk_map_set *s)
 	static const uint32_t types[] = {
 		BPF_MAP_TYPE_DEVMAP, BPF_MAP_TYPE_DEVMAP_HASH,
 		BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP,
-		BPF_MAP_TYPE_PERF_EVENT_ARRAY};
+		BPF_MAP_TYPE_PERF_EVENT_ARRAY, BPF_MAP_TYPE_CGROUP_ARRAY};
 	static const uint32_t vss[] = {0, 4, 8, 12};
 	static const uint32_t maxs[] = {0, 1, 64, 1u << 20};
 	static const uint32_t flags[] = {0,
@@ -254,7 +254,8 @@ static void random_ops(struct pair *p, long n, int sock)
 							      16385};
 				val[0] = qs[rn(5)];
 			} else if (p->type == BPF_MAP_TYPE_XSKMAP ||
-				   p->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY) {
+				   p->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY ||
+				   p->type == BPF_MAP_TYPE_CGROUP_ARRAY) {
 				val[0] = (uint32_t)sock;
 			} else {
 				val[0] = pick_ifindex();
@@ -328,6 +329,7 @@ static int kernel_part(void)
 		{BPF_MAP_TYPE_CPUMAP, 8, 3, 200},
 		{BPF_MAP_TYPE_XSKMAP, 4, 6, 1000},
 		{BPF_MAP_TYPE_PERF_EVENT_ARRAY, 4, 6, 1000},
+		{BPF_MAP_TYPE_CGROUP_ARRAY, 4, 6, 1000},
 	};
 	for (size_t i = 0; i < sizeof(runs) / sizeof(runs[0]); i++) {
 		struct pair p;
