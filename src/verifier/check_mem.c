@@ -227,7 +227,7 @@ static int var_range(struct env *e, int pc, int regno, const struct reg *r,
 int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		     int32_t off, uint64_t size, int write, int zero_ok)
 {
-	int64_t lo, hi;
+	int64_t lo = 0, hi = 0;
 	int err;
 	if (size == 0 && zero_ok)
 		return 0;
