@@ -11,7 +11,7 @@
 
 #include "opt_int.h"
 
-#define MAX_ROUNDS 64
+#define MAX_ROUNDS 1000
 
 int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 			enum bpftk_cbpf_flavor flavor, struct bpftk_diags *d)
@@ -28,9 +28,12 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 		goto done;
 	bpftk_opt_reach(&o);
 	bpftk_opt_dce(&o);
-	/* rounds that redirect edges until nothing changes, then one that
-	 * may add reads (copies) instead; again while that changes things */
+	/* rewrite and redirect rounds in turn until neither changes
+	 * anything, then a copies round; again while that changes things */
+	enum opt_mode next = OPT_REWRITE;
+	int idle = 0; /* rewrite/redirect rounds in a row that changed nothing */
 	for (int round = 0; round < MAX_ROUNDS; round++) {
+		o.mode = next;
 		o.changed = 0;
 		bpftk_opt_reach(&o);
 		err = bpftk_opt_vn(&o);
@@ -41,13 +44,18 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 		err = bpftk_opt_jump(&o);
 		if (err)
 			goto done;
-		if (o.changed) {
-			o.copies = 0;
+		if (o.mode == OPT_COPIES) {
+			if (!o.changed)
+				break;
+			next = OPT_REWRITE;
+			idle = 0;
 			continue;
 		}
-		if (o.copies)
-			break;
-		o.copies = 1;
+		idle = o.changed ? 0 : idle + 1;
+		if (idle >= 2)
+			next = OPT_COPIES;
+		else
+			next = o.mode == OPT_REWRITE ? OPT_THREAD : OPT_REWRITE;
 	}
 	bpftk_opt_reach(&o);
 	err = bpftk_opt_emit(&o, &out, &nout);

@@ -53,13 +53,25 @@ struct opt_block {
 	size_t thr_t, thr_f; /* new edge targets found by opt_vn, or 0 */
 };
 
+/* A round of value numbering either rewrites instructions or finds edges
+ * to redirect, never both: a redirection is justified by the liveness at
+ * the start of the round, which a rewrite in the same round could grow.
+ * Redirections found in one round are applied together, so they must not
+ * grow liveness either: only those that skip registers dead at the new
+ * target, or else a single one. */
+enum opt_mode {
+	OPT_REWRITE, /* simplify instructions, decide jumps */
+	OPT_THREAD,  /* only find edges that can skip a block */
+	OPT_COPIES,  /* rewrite, also adding reads (ldx M[] -> tax when A has
+		      * the value; tax of X + c folded into indexed loads) */
+};
+
 struct opt {
 	struct opt_block *b;
 	size_t nb;
 	enum bpftk_cbpf_flavor flavor;
 	int changed; /* set by a pass that changed the program */
-	int copies;  /* opt_vn may add reads (tax for ldx M[] ...) and so
-		      * finds no edges to redirect (liveness would be stale) */
+	enum opt_mode mode; /* what this round of opt_vn may do */
 };
 
 /* opt_cfg.c: blocks from instructions (the program is structurally

@@ -99,7 +99,7 @@ int bpftk_opt_jump(struct opt *o)
 		if (!b->live || b->term == OPT_T_RET)
 			continue;
 		size_t jt = b->jt, jf = b->jf;
-		if (b->term == OPT_T_COND && b->thr_t)
+		if (b->thr_t)
 			jt = b->thr_t;
 		if (b->term == OPT_T_COND && b->thr_f)
 			jf = b->thr_f;

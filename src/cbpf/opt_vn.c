@@ -656,25 +656,32 @@ static void block_in(struct vn *w, size_t i, struct vstate *s)
 /* The block i reached from state `in` decides its jump, and its
  * instructions are redundant there or write only registers the decided
  * successor does not read: returns that successor, else 0. */
-static size_t skip_to(struct vn *w, size_t i, const struct vstate *in)
+static size_t skip_to(struct vn *w, size_t i, const struct vstate *in,
+		      int *eq)
 {
 	const struct opt_block *b = &w->o->b[i];
-	if (b->term != OPT_T_COND)
-		return 0;
 	struct vstate s = *in;
 	uint32_t defs = 0;
-	for (size_t j = 0; j < b->ns; j++) {
-		struct opt_stmt st = b->s[j];
-		uint32_t nv;
-		int flt;
-		int r = eval(w, &s, &st, &nv, &flt);
-		if (s.reg[r] == nv)
-			continue;
-		if (flt)
+	/* through a few blocks that only go on to the next, to a jump */
+	for (int hops = 0;; hops++) {
+		for (size_t j = 0; j < b->ns; j++) {
+			struct opt_stmt st = b->s[j];
+			uint32_t nv;
+			int flt;
+			int r = eval(w, &s, &st, &nv, &flt);
+			defs |= 1u << r;
+			if (s.reg[r] == nv)
+				continue;
+			if (flt)
+				return 0;
+			s.reg[r] = nv;
+			after(w, &s, &st);
+		}
+		if (b->term == OPT_T_COND)
+			break;
+		if (b->term != OPT_T_GOTO || hops == 8)
 			return 0;
-		defs |= 1u << r;
-		s.reg[r] = nv;
-		after(w, &s, &st);
+		b = &w->o->b[b->jt];
 	}
 	uint32_t c;
 	if (BPF_SRC(b->code) == BPF_X) {
@@ -688,10 +695,14 @@ static size_t skip_to(struct vn *w, size_t i, const struct vstate *in)
 	if (d < 0)
 		return 0;
 	size_t to = d ? b->jt : b->jf;
-	for (size_t r = 0; r < OPT_NREG; r++)
-		if ((defs >> r & 1) && s.reg[r] != in->reg[r] &&
-		    (w->o->b[to].livein >> r & 1))
+	*eq = 0;
+	for (size_t r = 0; r < OPT_NREG; r++) {
+		if (!(defs >> r & 1) || !(w->o->b[to].livein >> r & 1))
+			continue;
+		if (s.reg[r] != in->reg[r])
 			return 0;
+		*eq = 1; /* the target reads what the block recomputed */
+	}
 	return to;
 }
 
@@ -740,6 +751,7 @@ static int fold_index(struct vn *w, struct opt_block *b, size_t j,
 static void rewrite(struct vn *w, size_t i, struct vstate *s)
 {
 	struct opt_block *b = &w->o->b[i];
+	int apply = w->o->mode != OPT_THREAD;
 	size_t n = 0;
 	for (size_t j = 0; j < b->ns; j++) {
 		struct opt_stmt st = b->s[j];
@@ -753,12 +765,18 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 			w->o->changed = 1;
 			continue;
 		}
-		if (w->o->copies && BPF_CLASS(st.code) == BPF_MISC &&
+		if (!apply) {
+			s->reg[r] = nv;
+			after(w, s, &st);
+			continue;
+		}
+		if (w->o->mode == OPT_COPIES && BPF_CLASS(st.code) == BPF_MISC &&
 		    BPF_MISCOP(st.code) == BPF_TAX && fold_index(w, b, j, s)) {
 			w->o->changed = 1;
 			continue;
 		}
-		if (w->o->copies && !kv && BPF_MODE(st.code) == BPF_MEM &&
+		if (w->o->mode == OPT_COPIES && !kv &&
+		    BPF_MODE(st.code) == BPF_MEM &&
 		    BPF_CLASS(st.code) <= BPF_LDX &&
 		    s->reg[r == OPT_RA ? OPT_RX : OPT_RA] == nv) {
 			/* the value is in the other register already */
@@ -780,6 +798,8 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 		s->reg[r] = nv;
 		after(w, s, &st);
 	}
+	if (!apply)
+		return;
 	b->ns = n;
 
 	uint32_t c;
@@ -861,6 +881,7 @@ int bpftk_opt_vn(struct opt *o)
 	if (!w.out || preds(&w) < 0 || grow(&w.t) < 0)
 		goto out;
 	w.t.nn = 1; /* number 0: "out of memory" placeholder */
+	size_t npure = 0, first_eq = 0;
 	for (size_t i = 0; i < o->nb; i++) {
 		struct opt_block *b = &o->b[i];
 		b->thr_t = b->thr_f = 0;
@@ -868,13 +889,40 @@ int bpftk_opt_vn(struct opt *o)
 			continue;
 		block_in(&w, i, &w.out[i]);
 		rewrite(&w, i, &w.out[i]);
-		if (o->copies || b->term != OPT_T_COND || b->jt == b->jf)
+		if (o->mode != OPT_THREAD || b->term == OPT_T_RET ||
+		    (b->term == OPT_T_COND && b->jt == b->jf))
 			continue;
 		struct vstate e;
+		int eq;
 		edge_state(&w, i, 1, &e);
-		b->thr_t = skip_to(&w, b->jt, &e);
+		b->thr_t = skip_to(&w, b->jt, &e, &eq);
+		if (b->thr_t && eq) {
+			first_eq = first_eq ? first_eq : 2 * i + 1;
+			b->thr_t = 0;
+		}
+		npure += b->thr_t != 0;
+		if (b->term != OPT_T_COND)
+			continue;
 		edge_state(&w, i, 0, &e);
-		b->thr_f = skip_to(&w, b->jf, &e);
+		b->thr_f = skip_to(&w, b->jf, &e, &eq);
+		if (b->thr_f && eq) {
+			first_eq = first_eq ? first_eq : 2 * i + 2;
+			b->thr_f = 0;
+		}
+		npure += b->thr_f != 0;
+	}
+	if (!npure && first_eq) {
+		/* none that keeps liveness: take one that may grow it */
+		struct vstate e;
+		int eq;
+		size_t i = (first_eq - 1) / 2;
+		int taken = (first_eq - 1) % 2 == 0;
+		struct opt_block *b = &o->b[i];
+		edge_state(&w, i, taken, &e);
+		if (taken)
+			b->thr_t = skip_to(&w, b->jt, &e, &eq);
+		else
+			b->thr_f = skip_to(&w, b->jf, &e, &eq);
 	}
 	if (!w.t.oom)
 		err = 0;
