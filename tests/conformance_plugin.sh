@@ -2,7 +2,7 @@
 # conformance_plugin.sh — drives build/bpftk-conformance exactly as the
 # upstream bpf_conformance runner does (program as space-separated hex bytes
 # on stdin, memory as hex in argv[1], options after it; r0 in hex on stdout)
-# over every program of ../shared/conformance/tests, in checked and fast mode.
+# over every program of ../shared/conformance/tests, in checked, fast and JIT mode.
 # Programs are assembled with `bpftk asm`; results are compared with the
 # files' `-- result`.
 #   sh tests/conformance_plugin.sh BUILD_DIR SHARED_DIR
@@ -32,7 +32,7 @@ for f in "$S"/*.data; do
 	od -An -v -tx1 "$T/p.bin" | tr -s ' \n' ' ' > "$T/p.hex"
 	mem=$(section "$f" mem | tr -s ' \n' ' ' | sed 's/^ *//; s/ *$//')
 	want=$(section "$f" result | head -n 1 | norm)
-	for mode in --checked --fast; do
+	for mode in --checked --fast --jit; do
 		if [ -n "$mem" ]; then
 			got=$("$P" "$mem" $mode < "$T/p.hex")
 		else
