@@ -8,6 +8,7 @@
  * answers for memory whose lifetime the env can vouch for.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -67,6 +68,7 @@ void bpftk_helper_env_free(struct bpftk_helper_env *env)
 	bpftk_free(env->maps.v);
 	bpftk_free(env->mem.v);
 	bpftk_free(env->handed.v);
+	bpftk_free(env->hidx);
 	bpftk_free(env->probe.v);
 	bpftk_free(env);
 }
@@ -199,11 +201,14 @@ struct bpftk_helper_env *bpftk_helper_env_of(const struct bpftk_vm_call *call)
 	return bpftk_vm_call_ctx(call);
 }
 
+static void hidx_clear(struct bpftk_helper_env *env);
+
 void bpftk_helper_env_reset_run(struct bpftk_helper_env *env)
 {
 	if (!env)
 		return;
 	env->maps.n = env->nbound;
+	hidx_clear(env);
 	env->handed.n = 0;
 	env->tail = NULL;
 	env->tail_count = 0;
@@ -273,20 +278,100 @@ int bpftk_helper_env_mem_check(void *arg, uint64_t addr, uint64_t size,
 	       in_list(&env->mem, addr, size, write);
 }
 
+static size_t hidx_slot(const struct bpftk_helper_env *env, uint64_t a)
+{
+	uint64_t h = a * 0x9e3779b97f4a7c15ULL;
+	return (size_t)(h >> 32) & (env->hidx_cap - 1);
+}
+
+/* Index of the handed region starting at a, or SIZE_MAX. */
+static size_t hidx_find(const struct bpftk_helper_env *env, uint64_t a)
+{
+	const struct env_mem *m = env->handed.v;
+	if (!env->hidx_cap)
+		return SIZE_MAX;
+	for (size_t s = hidx_slot(env, a);; s = (s + 1) & (env->hidx_cap - 1)) {
+		uint32_t i = env->hidx[s];
+		if (!i)
+			return SIZE_MAX;
+		if (m[i - 1].addr == a)
+			return i - 1;
+	}
+}
+
+static void hidx_put(struct bpftk_helper_env *env, size_t i)
+{
+	const struct env_mem *m = env->handed.v;
+	size_t s = hidx_slot(env, m[i].addr);
+	while (env->hidx[s])
+		s = (s + 1) & (env->hidx_cap - 1);
+	env->hidx[s] = (uint32_t)(i + 1);
+}
+
+/* Empties the index: slot by slot when few are used (a run that looked
+ * up a handful of elements should not pay for a big table). */
+static void hidx_clear(struct bpftk_helper_env *env)
+{
+	const struct env_mem *m = env->handed.v;
+	if (!env->hidx_cap || !env->handed.n)
+		return;
+	if (env->handed.n * 8 >= env->hidx_cap) {
+		memset(env->hidx, 0, env->hidx_cap * sizeof(*env->hidx));
+		return;
+	}
+	for (size_t i = 0; i < env->handed.n; i++)
+		for (size_t s = hidx_slot(env, m[i].addr); env->hidx[s];
+		     s = (s + 1) & (env->hidx_cap - 1))
+			if (env->hidx[s] == i + 1) {
+				env->hidx[s] = 0;
+				break;
+			}
+}
+
+/* Rebuilds the index for the current list with room for one more;
+ * -ENOMEM leaves no index (lookups then fall back to the list). */
+static int hidx_rebuild(struct bpftk_helper_env *env)
+{
+	size_t cap = env->hidx_cap ? env->hidx_cap : 64;
+	while (cap < 2 * (env->handed.n + 1))
+		cap *= 2;
+	if (cap != env->hidx_cap) {
+		uint32_t *t = bpftk_calloc(cap, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		bpftk_free(env->hidx);
+		env->hidx = t;
+		env->hidx_cap = cap;
+	} else {
+		memset(env->hidx, 0, cap * sizeof(*env->hidx));
+	}
+	for (size_t i = 0; i < env->handed.n; i++)
+		hidx_put(env, i);
+	return 0;
+}
+
 int bpftk_henv_hand(struct bpftk_helper_env *env, void *p, uint64_t len,
 		    int writable)
 {
 	uint64_t a = (uint64_t)(uintptr_t)p;
 	struct env_mem *m = env->handed.v;
 	/* a loop looking up the same element must not grow the list */
-	for (size_t i = env->handed.n; i-- > 0;)
-		if (m[i].addr == a && m[i].len == len) {
-			m[i].writable = writable;
-			return 0;
-		}
+	size_t i = hidx_find(env, a);
+	if (i != SIZE_MAX && m[i].len == len) {
+		m[i].writable = writable;
+		return 0;
+	}
 	if (add_mem(&env->handed, p, len, writable)) {
 		env->oom = 1;
 		return -ENOMEM;
+	}
+	if (2 * env->handed.n > env->hidx_cap) {
+		if (hidx_rebuild(env)) {
+			env->oom = 1;
+			return -ENOMEM;
+		}
+	} else {
+		hidx_put(env, env->handed.n - 1);
 	}
 	return 0;
 }
@@ -298,6 +383,9 @@ void bpftk_henv_unhand(struct bpftk_helper_env *env, void *p)
 	for (size_t i = 0; i < env->handed.n; i++)
 		if (m[i].addr == a) {
 			m[i] = m[--env->handed.n];
+			/* rare (ring buffer samples): rebuild what moved */
+			if (env->hidx_cap)
+				hidx_rebuild(env);
 			return;
 		}
 }

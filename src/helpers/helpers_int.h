@@ -35,6 +35,11 @@ struct bpftk_helper_env {
 	size_t nbound;		/* maps[0..nbound) survive reset_run */
 	struct env_vec mem;	/* struct env_mem: global data */
 	struct env_vec handed;	/* struct env_mem: values given this run */
+	/* open-addressing index of handed by address (slot: index + 1, 0
+	 * empty; capacity a power of two, at most half full), so a program
+	 * looking up many elements per run pays O(1) per lookup */
+	uint32_t *hidx;
+	size_t hidx_cap;
 	struct env_vec probe;	/* struct env_mem: probe_read memory */
 	uint32_t pid, tgid, uid, gid;
 	char comm[BPFTK_COMM_LEN];
