@@ -29,11 +29,10 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 	bpftk_opt_reach(&o);
 	bpftk_opt_dce(&o);
 	/* rewrite and redirect rounds in turn until neither changes
-	 * anything, then a copies round; again while that changes things */
-	enum opt_mode next = OPT_REWRITE;
-	int idle = 0; /* rewrite/redirect rounds in a row that changed nothing */
-	for (int round = 0; round < MAX_ROUNDS; round++) {
-		o.mode = next;
+	 * anything */
+	int idle = 0; /* rounds in a row that changed nothing */
+	o.mode = OPT_REWRITE;
+	for (int round = 0; round < MAX_ROUNDS && idle < 2; round++) {
 		o.changed = 0;
 		bpftk_opt_reach(&o);
 		err = bpftk_opt_vn(&o);
@@ -44,18 +43,8 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 		err = bpftk_opt_jump(&o);
 		if (err)
 			goto done;
-		if (o.mode == OPT_COPIES) {
-			if (!o.changed)
-				break;
-			next = OPT_REWRITE;
-			idle = 0;
-			continue;
-		}
 		idle = o.changed ? 0 : idle + 1;
-		if (idle >= 2)
-			next = OPT_COPIES;
-		else
-			next = o.mode == OPT_REWRITE ? OPT_THREAD : OPT_REWRITE;
+		o.mode = o.mode == OPT_REWRITE ? OPT_THREAD : OPT_REWRITE;
 	}
 	bpftk_opt_reach(&o);
 	err = bpftk_opt_emit(&o, &out, &nout);

@@ -235,5 +235,6 @@ void bpftk_opt_release(struct opt *o)
 	for (size_t i = 0; o->b && i < o->nb; i++)
 		bpftk_free(o->b[i].s);
 	bpftk_free(o->b);
+	bpftk_opt_vn_free(o);
 	memset(o, 0, sizeof(*o));
 }

@@ -55,16 +55,17 @@ struct opt_block {
 
 /* A round of value numbering either rewrites instructions or finds edges
  * to redirect, never both: a redirection is justified by the liveness at
- * the start of the round, which a rewrite in the same round could grow.
- * Redirections found in one round are applied together, so they must not
- * grow liveness either: only those that skip registers dead at the new
- * target, or else a single one. */
+ * the start of the round, which a rewrite in the same round may grow (a
+ * deleted redundant load makes A live; `ldx M[i]` becomes `tax` when A
+ * holds the value).  Redirections found in one round are applied together,
+ * so they must not grow liveness either: only those that skip registers
+ * dead at the new target, or else a single one. */
 enum opt_mode {
 	OPT_REWRITE, /* simplify instructions, decide jumps */
 	OPT_THREAD,  /* only find edges that can skip a block */
-	OPT_COPIES,  /* rewrite, also adding reads (ldx M[] -> tax when A has
-		      * the value; tax of X + c folded into indexed loads) */
 };
+
+struct opt_vnmem; /* opt_vn's working memory, kept across rounds */
 
 struct opt {
 	struct opt_block *b;
@@ -72,6 +73,7 @@ struct opt {
 	enum bpftk_cbpf_flavor flavor;
 	int changed; /* set by a pass that changed the program */
 	enum opt_mode mode; /* what this round of opt_vn may do */
+	struct opt_vnmem *vm;
 };
 
 /* opt_cfg.c: blocks from instructions (the program is structurally
@@ -91,6 +93,7 @@ void bpftk_opt_uses(uint16_t code, uint32_t k, uint32_t *use, uint32_t *def,
  * constant, decides conditional jumps, records edges that can skip a block
  * (thr_t/thr_f).  Returns 0 or -ENOMEM. */
 int bpftk_opt_vn(struct opt *o);
+void bpftk_opt_vn_free(struct opt *o);
 
 /* opt_dce.c: liveness (fills livein), removal of instructions whose result
  * is never read, and of whole regions whose every return is the same. */

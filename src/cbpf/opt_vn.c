@@ -44,8 +44,8 @@ struct vtab {
 	int oom;
 };
 
-#define NFACT 16
-#define NNE 4
+#define NFACT 8
+#define NNE 2
 
 struct fact {
 	uint32_t v;
@@ -62,11 +62,17 @@ struct vstate {
 	struct fact f[NFACT];
 };
 
+struct opt_vnmem {
+	struct vtab t;
+	struct vstate *out; /* per block, after its instructions */
+	size_t *pstart, *pedge, *fill; /* predecessor edges: block << 1 | taken */
+};
+
 struct vn {
 	struct opt *o;
 	struct vtab t;
-	struct vstate *out; /* per block, after its instructions */
-	size_t *pstart, *pedge; /* predecessor edges: block << 1 | taken */
+	struct vstate *out;
+	size_t *pstart, *pedge, *fill;
 };
 
 /* --- the value table --- */
@@ -770,12 +776,12 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 			after(w, s, &st);
 			continue;
 		}
-		if (w->o->mode == OPT_COPIES && BPF_CLASS(st.code) == BPF_MISC &&
+		if (BPF_CLASS(st.code) == BPF_MISC &&
 		    BPF_MISCOP(st.code) == BPF_TAX && fold_index(w, b, j, s)) {
 			w->o->changed = 1;
 			continue;
 		}
-		if (w->o->mode == OPT_COPIES && !kv &&
+		if (!kv &&
 		    BPF_MODE(st.code) == BPF_MEM &&
 		    BPF_CLASS(st.code) <= BPF_LDX &&
 		    s->reg[r == OPT_RA ? OPT_RX : OPT_RA] == nv) {
@@ -838,13 +844,11 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 	}
 }
 
-static int preds(struct vn *w)
+static void preds(struct vn *w)
 {
 	struct opt *o = w->o;
-	w->pstart = bpftk_calloc(o->nb + 1, sizeof(size_t));
-	w->pedge = bpftk_calloc(2 * o->nb + 1, sizeof(size_t));
-	if (!w->pstart || !w->pedge)
-		return -ENOMEM;
+	memset(w->pstart, 0, (o->nb + 1) * sizeof(size_t));
+	memset(w->fill, 0, (o->nb + 1) * sizeof(size_t));
 	for (size_t i = 0; i < o->nb; i++) {
 		struct opt_block *b = &o->b[i];
 		if (!b->live || b->term == OPT_T_RET)
@@ -855,32 +859,67 @@ static int preds(struct vn *w)
 	}
 	for (size_t i = 0; i < o->nb; i++)
 		w->pstart[i + 1] += w->pstart[i];
-	size_t *fill = bpftk_calloc(o->nb + 1, sizeof(size_t));
-	if (!fill)
-		return -ENOMEM;
 	for (size_t i = 0; i < o->nb; i++) {
 		struct opt_block *b = &o->b[i];
 		if (!b->live || b->term == OPT_T_RET)
 			continue;
-		w->pedge[w->pstart[b->jt] + fill[b->jt]++] = i << 1 | 1;
+		w->pedge[w->pstart[b->jt] + w->fill[b->jt]++] = i << 1 | 1;
 		if (b->term == OPT_T_COND)
-			w->pedge[w->pstart[b->jf] + fill[b->jf]++] = i << 1;
+			w->pedge[w->pstart[b->jf] + w->fill[b->jf]++] = i << 1;
 	}
-	bpftk_free(fill);
+}
+
+void bpftk_opt_vn_free(struct opt *o)
+{
+	struct opt_vnmem *m = o->vm;
+	if (!m)
+		return;
+	bpftk_free(m->out);
+	bpftk_free(m->pstart);
+	bpftk_free(m->pedge);
+	bpftk_free(m->fill);
+	bpftk_free(m->t.n);
+	bpftk_free(m->t.hash);
+	bpftk_free(m);
+	o->vm = NULL;
+}
+
+/* The working memory, allocated in the first round and kept. */
+static int vn_mem(struct opt *o)
+{
+	if (o->vm)
+		return 0;
+	struct opt_vnmem *m = bpftk_calloc(1, sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	o->vm = m;
+	m->out = bpftk_calloc(o->nb, sizeof(*m->out));
+	m->pstart = bpftk_calloc(o->nb + 1, sizeof(size_t));
+	m->fill = bpftk_calloc(o->nb + 1, sizeof(size_t));
+	m->pedge = bpftk_calloc(2 * o->nb + 1, sizeof(size_t));
+	if (!m->out || !m->pstart || !m->fill || !m->pedge || grow(&m->t) < 0)
+		return -ENOMEM;
 	return 0;
 }
 
 int bpftk_opt_vn(struct opt *o)
 {
 	struct vn w;
-	memset(&w, 0, sizeof(w));
+	if (vn_mem(o) < 0)
+		return -ENOMEM;
+	struct opt_vnmem *m = o->vm;
 	w.o = o;
-	int err = -ENOMEM;
+	w.t = m->t;
+	w.out = m->out;
+	w.pstart = m->pstart;
+	w.pedge = m->pedge;
+	w.fill = m->fill;
+	/* a fresh table each round; number 0: "out of memory" placeholder */
+	w.t.nn = 1;
+	w.t.oom = 0;
+	memset(w.t.hash, 0, w.t.hcap * sizeof(*w.t.hash));
 	bpftk_opt_live(o);
-	w.out = bpftk_calloc(o->nb, sizeof(*w.out));
-	if (!w.out || preds(&w) < 0 || grow(&w.t) < 0)
-		goto out;
-	w.t.nn = 1; /* number 0: "out of memory" placeholder */
+	preds(&w);
 	size_t npure = 0, first_eq = 0;
 	for (size_t i = 0; i < o->nb; i++) {
 		struct opt_block *b = &o->b[i];
@@ -924,13 +963,6 @@ int bpftk_opt_vn(struct opt *o)
 		else
 			b->thr_f = skip_to(&w, b->jf, &e, &eq);
 	}
-	if (!w.t.oom)
-		err = 0;
-out:
-	bpftk_free(w.out);
-	bpftk_free(w.pstart);
-	bpftk_free(w.pedge);
-	bpftk_free(w.t.n);
-	bpftk_free(w.t.hash);
-	return err;
+	m->t = w.t; /* the table may have grown */
+	return w.t.oom ? -ENOMEM : 0;
 }
