@@ -169,6 +169,14 @@ static int alu_pointer(struct env *e, int pc, const struct aluop *a,
 {
 	const struct bpftk_insn *in = &e->insns[pc];
 	int dptr = dst->type != T_SCALAR, sptr = src->type != T_SCALAR;
+	/* a 32-bit difference of pointers is a meaningless number, which
+	 * privileged loaders may compute (the kernel's allow_ptr_leaks) */
+	if (a->w == 32 && a->bop == BND_SUB &&
+	    !(e->o.flags & BPFTK_VERIFY_UNPRIV)) {
+		reg_mark_unknown(dst);
+		dst->v = sc_unknown_bytes(4);
+		return 0;
+	}
 	if (a->w == 32)
 		return reject(e, pc, -EACCES,
 			      "32-bit arithmetic on a pointer (r%d is %s) is "

@@ -160,7 +160,8 @@ static int slot_covers(const struct slot *old, const struct slot *cur,
 	return 1;
 }
 
-int st_covers(const struct vstate *old, const struct vstate *cur)
+int st_covers(const struct vstate *old, const struct vstate *cur,
+	      const uint16_t *live)
 {
 	struct idmap ids, refs;
 	ids.n = refs.n = 0;
@@ -174,9 +175,12 @@ int st_covers(const struct vstate *old, const struct vstate *cur)
 		const struct frame *fo = old->frames[i], *fc = cur->frames[i];
 		if (fo->callsite != fc->callsite || fo->callback != fc->callback)
 			return 0;
-		for (int r = 0; r < BPFTK_NREGS; r++)
+		for (int r = 0; r < BPFTK_NREGS; r++) {
+			if (live && !(live[i] >> r & 1))
+				continue;
 			if (!reg_covers(&fo->regs[r], &fc->regs[r], &ids, &refs))
 				return 0;
+		}
 		for (int sl = 0; sl < NSLOTS; sl++)
 			if (!slot_covers(&fo->slots[sl], &fc->slots[sl], &ids,
 					 &refs))
@@ -185,7 +189,8 @@ int st_covers(const struct vstate *old, const struct vstate *cur)
 	return 1;
 }
 
-int st_equal(const struct vstate *a, const struct vstate *b)
+int st_equal(const struct vstate *a, const struct vstate *b,
+	     const uint16_t *live)
 {
-	return st_covers(a, b) && st_covers(b, a);
+	return st_covers(a, b, live) && st_covers(b, a, live);
 }

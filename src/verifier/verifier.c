@@ -256,6 +256,15 @@ static void end_path(struct env *e)
 	e->cur = NULL;
 }
 
+/* A finished checkpoint is on no open path's parent chain (an open path
+ * keeps every checkpoint above it open), so nothing will follow a pointer
+ * to it any more. */
+static void free_checkpoint(struct env *e, struct vstate *s)
+{
+	st_free(s);
+	e->nstates--;
+}
+
 static int is_ancestor(const struct vstate *cur, const struct vstate *s)
 {
 	for (const struct vstate *c = cur->parent; c; c = c->parent)
@@ -268,13 +277,28 @@ static int is_ancestor(const struct vstate *cur, const struct vstate *s)
 static int visit(struct env *e, int pc)
 {
 	struct visited *v = &e->seen[pc];
+	uint16_t live[BPFTK_MAX_CALL_DEPTH];
+	/* a caller's registers matter from the instruction after its call */
+	for (int i = 0; i < e->cur->nframes; i++)
+		live[i] = i == e->cur->nframes - 1
+				  ? e->live[pc]
+				  : e->live[e->cur->frames[i + 1]->callsite + 1];
 	for (int i = 0; i < v->n; i++) {
 		struct vstate *s = v->v[i];
-		if (!st_covers(s, e->cur))
+		if (!st_covers(s, e->cur, live)) {
+			/* finished checkpoints that keep missing cost
+			 * time and memory and are dropped (only pruning
+			 * is lost, never soundness) */
+			if (++s->misses > 3 * s->hits + 16 && s->branches == 0) {
+				free_checkpoint(e, s);
+				v->v[i--] = v->v[--v->n];
+			}
 			continue;
+		}
+		s->hits++;
 		if (s->branches == 0)
 			return 1;
-		if (is_ancestor(e->cur, s) && st_covers(e->cur, s))
+		if (is_ancestor(e->cur, s) && st_covers(e->cur, s, live))
 			return reject(e, pc, -EACCES,
 				      "infinite loop: the program comes back "
 				      "to instruction %d in the same state, "
@@ -283,7 +307,11 @@ static int visit(struct env *e, int pc)
 				      "with a known limit",
 				      pc);
 	}
-	if (e->res->stats.states_total >= MAX_STATES)
+	/* a checkpoint every few instructions is enough: a loop comes
+	 * back here again and gets one then */
+	if (e->processed - e->last_store < 8 && e->last_store)
+		return 0;
+	if (e->nstates >= MAX_STATES)
 		return reject(e, pc, -E2BIG,
 			      "program too complex: more than %d states "
 			      "stored at branch points",
@@ -303,10 +331,13 @@ static int visit(struct env *e, int pc)
 	c->parent = e->cur->parent;
 	c->branches = 1;
 	c->pc = pc;
+	c->hits = c->misses = 0;
 	v->v[v->n++] = c;
 	e->cur->parent = c;
+	e->last_store = e->processed;
 	e->res->stats.states_total++;
-	e->res->stats.states_peak = e->res->stats.states_total;
+	if (++e->nstates > e->res->stats.states_peak)
+		e->res->stats.states_peak = e->nstates;
 	return 0;
 }
 
@@ -530,6 +561,7 @@ static void cleanup(struct env *e)
 	bpftk_free(e->subs);
 	bpftk_free(e->prune);
 	bpftk_free(e->base_kind);
+	bpftk_free(e->live);
 	bpftk_buf_free(&e->msg);
 }
 
@@ -582,6 +614,9 @@ int bpftk_verify(const struct bpftk_insn *insns, size_t n,
 	if (err)
 		goto out;
 	err = check_cfg(e);
+	if (err)
+		goto out;
+	err = compute_liveness(e);
 	if (err)
 		goto out;
 	err = walk(e);

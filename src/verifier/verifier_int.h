@@ -101,6 +101,7 @@ struct vstate {
 	struct vstate *parent; /* nearest checkpoint on this path */
 	int branches;	       /* open paths below this checkpoint */
 	int pc;
+	uint32_t hits, misses; /* of a checkpoint, for eviction */
 };
 
 struct subprog {
@@ -131,6 +132,7 @@ struct env {
 	int nsubs;
 	uint8_t *prune; /* insn is a join point */
 	uint8_t *base_kind; /* memory insns: 1 context, 2 other pointer */
+	uint16_t *live;	    /* registers that may be read from here on */
 	/* walk */
 	struct vstate *cur;
 	struct vstate **stack; /* pending branches */
@@ -140,6 +142,8 @@ struct env {
 	int nhist, caphist;
 	uint32_t next_id;
 	uint64_t processed;
+	uint64_t last_store; /* e->processed when a checkpoint was stored */
+	uint64_t nstates;    /* checkpoints stored now */
 	int err; /* first error of the walk */
 	struct bpftk_verify_result *res;
 	struct bpftk_buf msg; /* scratch for the message being built */
@@ -160,10 +164,15 @@ BPFTK_INTERNAL struct frame *frame_new(int callsite, int subprog);
 BPFTK_INTERNAL void reg_mark_unknown(struct reg *r);
 BPFTK_INTERNAL void reg_mark_const(struct reg *r, uint64_t v);
 BPFTK_INTERNAL void reg_mark_not_init(struct reg *r);
-/* old covers cur: every execution from cur is one from old. */
+/* old covers cur: every execution from cur is one from old.  live[i]
+ * (NULL: all) says which registers of frame i matter. */
 BPFTK_INTERNAL int st_covers(const struct vstate *old,
-			     const struct vstate *cur);
-BPFTK_INTERNAL int st_equal(const struct vstate *a, const struct vstate *b);
+			     const struct vstate *cur, const uint16_t *live);
+BPFTK_INTERNAL int st_equal(const struct vstate *a, const struct vstate *b,
+			    const uint16_t *live);
+
+/* liveness.c: fills e->live */
+BPFTK_INTERNAL int compute_liveness(struct env *e);
 
 /* log.c */
 BPFTK_INTERNAL const char *vtype_name(int t);
