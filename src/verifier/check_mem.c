@@ -282,6 +282,15 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		err = var_range(e, pc, regno, r, off, size, &lo, &hi);
 		if (err)
 			return err;
+		if (r->type == T_PKT || r->type == T_PKT_META) {
+			/* a packet range counts from base + the variable
+			 * part, which must not be negative */
+			if (r->v.b64.smin < 0 || r->v.b64.umax >= 0xffff)
+				lo = -1;
+			else
+				lo = (int64_t)r->off + off,
+				hi = lo + (int64_t)size;
+		}
 		uint64_t limit = r->type == T_MAP_VALUE
 					 ? e->o.maps[r->map].value_size
 					 : r->range;

@@ -168,6 +168,10 @@ int st_covers(const struct vstate *old, const struct vstate *cur,
 	if (old->nframes != cur->nframes || old->nrefs != cur->nrefs ||
 	    old->lock_map != cur->lock_map)
 		return 0;
+	/* the lock is released through a register of the same id */
+	if (old->lock_map >= 0 &&
+	    !ids_match(&ids, old->lock_id + 1, cur->lock_id + 1))
+		return 0;
 	for (int i = 0; i < old->nrefs; i++)
 		if (!ids_match(&refs, old->refs[i], cur->refs[i]))
 			return 0;
