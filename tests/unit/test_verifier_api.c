@@ -1,0 +1,356 @@
+/* test_verifier_api.c — bpftk_verify as an API: self-contained cases
+ * (program text, program type, expected verdict, words the message must
+ * contain), the result's stats and per-instruction facts, the state log,
+ * argument errors, and every allocation failing in turn (-ENOMEM, no
+ * leak, never a wrong verdict).
+ *
+ * The messages are checked for the words a reader needs (what was
+ * accessed, what is known, what to do), not for their full text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <bpftk/asm.h>
+#include <bpftk/verifier.h>
+
+#include "test.h"
+#include "test_alloc.h"
+
+/* Map 0 of every case: a hash map with 8-byte keys and values. */
+static const struct bpftk_verify_map test_maps[] = {
+	{1, 8, 8, 16, 0, -1, -1, "hash8"},
+	{27, 0, 0, 4096, 0, -1, -1, "ringbuf"},
+};
+
+struct vcase {
+	const char *name;
+	enum bpftk_prog_type type;
+	const char *text;
+	int err;	   /* expected return */
+	const char *words; /* |-separated substrings of the diagnostics */
+};
+
+static const struct vcase cases[] = {
+	{"return a constant", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r0 = 0\nexit\n", 0, NULL},
+	{"r0 never set", BPFTK_PROG_TYPE_SOCKET_FILTER, "exit\n", -EACCES,
+	 "insn 0|(exit)|without setting r0"},
+	{"packet read without a bounds check", BPFTK_PROG_TYPE_XDP,
+	 "r2 = *(u32 *)(r1 + 0)\n"
+	 "r3 = *(u32 *)(r1 + 4)\n"
+	 "r0 = *(u32 *)(r2 + 0)\n"
+	 "exit\n",
+	 -EACCES,
+	 "insn 2|r0 = *(u32 *)(r2 + 0)|reads 4 bytes at packet offset 0|only 0 "
+	 "bytes are known|packet pointer (offset 0, range 0)|compare r2 + 4 "
+	 "with data_end"},
+	{"packet read after a bounds check", BPFTK_PROG_TYPE_XDP,
+	 "r2 = *(u32 *)(r1 + 0)\n"
+	 "r3 = *(u32 *)(r1 + 4)\n"
+	 "r4 = r2\n"
+	 "r4 += 4\n"
+	 "r0 = 0\n"
+	 "if r4 > r3 goto +1\n"
+	 "r0 = *(u32 *)(r2 + 0)\n"
+	 "exit\n",
+	 0, NULL},
+	{"one byte past the checked range", BPFTK_PROG_TYPE_XDP,
+	 "r2 = *(u32 *)(r1 + 0)\n"
+	 "r3 = *(u32 *)(r1 + 4)\n"
+	 "r4 = r2\n"
+	 "r4 += 4\n"
+	 "r0 = 0\n"
+	 "if r4 > r3 goto +1\n"
+	 "r0 = *(u32 *)(r2 + 1)\n"
+	 "exit\n",
+	 -EACCES, "insn 6|range 4|path: insn 5 (if r4 > r3 goto +1) not taken"},
+	{"map value used without a NULL check", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 0\n"
+	 "*(u64 *)(r10 - 8) = r1\n"
+	 "r2 = r10\n"
+	 "r2 += -8\n"
+	 "ld_pseudo r1, 1, 0\n"
+	 "call 1\n"
+	 "r0 = *(u64 *)(r0 + 0)\n"
+	 "exit\n",
+	 -EACCES, "may be NULL|compare it with 0"},
+	{"map value after a NULL check, inside the value",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 0\n"
+	 "*(u64 *)(r10 - 8) = r1\n"
+	 "r2 = r10\n"
+	 "r2 += -8\n"
+	 "ld_pseudo r1, 1, 0\n"
+	 "call 1\n"
+	 "if r0 == 0 goto +1\n"
+	 "r0 = *(u64 *)(r0 + 0)\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, NULL},
+	{"map value read past its end", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 0\n"
+	 "*(u64 *)(r10 - 8) = r1\n"
+	 "r2 = r10\n"
+	 "r2 += -8\n"
+	 "ld_pseudo r1, 1, 0\n"
+	 "call 1\n"
+	 "if r0 == 0 goto +1\n"
+	 "r0 = *(u64 *)(r0 + 4)\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "reads bytes 4..11|only 8 bytes|map value pointer"},
+	{"bounded loop", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r0 = 0\n"
+	 "r1 = 0\n"
+	 "r0 += r1\n"
+	 "r1 += 1\n"
+	 "if r1 < 10 goto -3\n"
+	 "exit\n",
+	 0, NULL},
+	{"loop without a bound", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r0 = 0\n"
+	 "r1 = *(u32 *)(r1 + 0)\n"
+	 "if r1 != 0 goto -1\n"
+	 "exit\n",
+	 -EACCES, "infinite loop|instruction 2"},
+	{"unreachable code", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r0 = 0\nexit\nr0 = 1\nexit\n", -EACCES,
+	 "instruction 2 can never be reached"},
+	{"stack read out of the frame", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r0 = *(u64 *)(r10 + 8)\nexit\n", -EACCES,
+	 "outside the stack|fp-512"},
+	{"context field that does not exist", BPFTK_PROG_TYPE_XDP,
+	 "r0 = *(u32 *)(r1 + 100)\nexit\n", -EACCES,
+	 "invalid bpf_context access off=100 size=4|struct xdp_md"},
+	{"ring buffer sample not submitted", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "ld_pseudo r1, 1, 1\n"
+	 "r2 = 8\n"
+	 "r3 = 0\n"
+	 "call 131\n"
+	 "if r0 == 0 goto +1\n"
+	 "r0 = 0\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "unreleased reference|reserved at insn 4"},
+	{"ring buffer sample submitted", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "ld_pseudo r1, 1, 1\n"
+	 "r2 = 8\n"
+	 "r3 = 0\n"
+	 "call 131\n"
+	 "if r0 == 0 goto +5\n"
+	 "r1 = 7\n"
+	 "*(u64 *)(r0 + 0) = r1\n"
+	 "r1 = r0\n"
+	 "r2 = 0\n"
+	 "call 132\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, NULL},
+	{"bpf-to-bpf call", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 5\n"
+	 "call f\n"
+	 "exit\n"
+	 "f:\n"
+	 "r0 = r1\n"
+	 "r0 += 1\n"
+	 "exit\n",
+	 0, NULL},
+	{"type bpftk lacks", BPFTK_PROG_TYPE_CGROUP_SKB, "r0 = 0\nexit\n",
+	 -EOPNOTSUPP, "not supported"},
+};
+
+static struct bpftk_asm_result *assemble(const char *text)
+{
+	struct bpftk_asm_result *r = NULL;
+	struct bpftk_diags *d = bpftk_diags_new();
+	int err = bpftk_asm_assemble(text, strlen(text), NULL, &r, d);
+	if (err) {
+		char line[512];
+		for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+			bpftk_diag_format(bpftk_diags_get(d, i), line,
+					  sizeof(line));
+			fprintf(stderr, "%s\n", line);
+		}
+	}
+	bpftk_diags_free(d);
+	return r;
+}
+
+static void opts_for(struct bpftk_verify_opts *o, const struct vcase *c)
+{
+	memset(o, 0, sizeof(*o));
+	o->sz = sizeof(*o);
+	o->type = c->type;
+	o->maps = test_maps;
+	o->nmaps = 2;
+	o->name = c->name;
+}
+
+static int has_words(struct bpftk_diags *d, const char *words)
+{
+	char all[8192] = "", line[1024];
+	for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+		bpftk_diag_format(bpftk_diags_get(d, i), line, sizeof(line));
+		strncat(all, line, sizeof(all) - strlen(all) - 2);
+		strcat(all, "\n");
+	}
+	char w[256];
+	for (const char *p = words; p && *p;) {
+		const char *bar = strchr(p, '|');
+		size_t n = bar ? (size_t)(bar - p) : strlen(p);
+		snprintf(w, sizeof(w), "%.*s", (int)n, p);
+		if (!strstr(all, w)) {
+			fprintf(stderr, "missing \"%s\" in:\n%s", w, all);
+			return 0;
+		}
+		p = bar ? bar + 1 : NULL;
+	}
+	return 1;
+}
+
+static void test_cases(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vcase *c = &cases[i];
+		struct bpftk_asm_result *a = assemble(c->text);
+		CHECK(a != NULL);
+		if (!a)
+			continue;
+		const struct bpftk_asm_section *s =
+			bpftk_asm_result_section(a, 0);
+		struct bpftk_verify_opts o;
+		struct bpftk_diags *d = bpftk_diags_new();
+		struct bpftk_verify_result *res = NULL;
+		opts_for(&o, c);
+		int err = bpftk_verify(s->insns, s->n, &o, &res, d);
+		if (err != c->err)
+			fprintf(stderr, "case '%s': %d, expected %d\n", c->name,
+				err, c->err);
+		CHECK(err == c->err);
+		if (c->words)
+			CHECK(has_words(d, c->words));
+		if (!err) {
+			CHECK(bpftk_diags_errors(d) == 0);
+			CHECK(res != NULL);
+			CHECK(bpftk_verify_result_stats(res)->insns_processed >=
+			      2);
+		} else if (err == -EACCES) {
+			CHECK(bpftk_diags_errors(d) == 1);
+		}
+		bpftk_verify_result_free(res);
+		bpftk_diags_free(d);
+		bpftk_asm_result_free(a);
+	}
+}
+
+static int nlog;
+static int saw_fp0;
+
+static void logline(void *cookie, const char *line)
+{
+	(void)cookie;
+	nlog++;
+	if (strstr(line, "R10=fp0") && strstr(line, "R1=ctx("))
+		saw_fp0 = 1;
+}
+
+static void test_facts_and_log(void)
+{
+	/* insn 0 sets r0 to 7 on every path, insn 4 is never reached */
+	struct bpftk_asm_result *a = assemble("r0 = 7\n"
+					      "r1 = 1\n"
+					      "if r1 == 1 goto +1\n"
+					      "r0 = 1\n"
+					      "w0 += 1\n"
+					      "exit\n");
+	const struct bpftk_asm_section *s = bpftk_asm_result_section(a, 0);
+	struct bpftk_verify_opts o;
+	struct vcase c = {"facts", BPFTK_PROG_TYPE_SOCKET_FILTER, NULL, 0, NULL};
+	struct bpftk_verify_result *res = NULL;
+	opts_for(&o, &c);
+	o.flags = BPFTK_VERIFY_LOG_STATES;
+	o.log = logline;
+	CHECK(bpftk_verify(s->insns, s->n, &o, &res, NULL) == 0);
+	struct bpftk_verify_insn_facts f0 = bpftk_verify_result_facts(res, 0);
+	struct bpftk_verify_insn_facts f3 = bpftk_verify_result_facts(res, 3);
+	struct bpftk_verify_insn_facts f4 = bpftk_verify_result_facts(res, 4);
+	CHECK(f0.reachable && f0.dst_known && f0.dst_value == 7);
+	CHECK(!f3.reachable); /* r1 == 1 always: dead code */
+	CHECK(f4.reachable && f4.dst_known && f4.dst_value == 8 &&
+	      f4.zext_done);
+	CHECK(bpftk_verify_result_facts(res, 99).reachable == 0);
+	const struct bpftk_verify_stats *st = bpftk_verify_result_stats(res);
+	CHECK(st->insns_processed == 5);
+	CHECK(st->nfuncs == 1);
+	CHECK(nlog == 5);
+	CHECK(saw_fp0);
+	bpftk_verify_result_free(res);
+
+	/* a limit that is hit: -E2BIG */
+	o.flags = 0;
+	o.log = NULL;
+	o.insn_limit = 3;
+	struct bpftk_diags *d = bpftk_diags_new();
+	CHECK(bpftk_verify(s->insns, s->n, &o, NULL, d) == -E2BIG);
+	CHECK(has_words(d, "too complex"));
+	bpftk_diags_free(d);
+	bpftk_asm_result_free(a);
+}
+
+static void test_args(void)
+{
+	struct bpftk_insn exit_insn = {0x95, 0, 0, 0, 0};
+	struct bpftk_verify_opts o;
+	struct bpftk_verify_result *res = (void *)1;
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	CHECK(bpftk_verify(NULL, 1, &o, &res, NULL) == -EINVAL);
+	CHECK(res == NULL);
+	CHECK(bpftk_verify(&exit_insn, 0, &o, NULL, NULL) == -EINVAL);
+	CHECK(bpftk_verify(&exit_insn, 1, NULL, NULL, NULL) == -EINVAL);
+	o.nmaps = 1; /* maps missing */
+	CHECK(bpftk_verify(&exit_insn, 1, &o, NULL, NULL) == -EINVAL);
+	bpftk_verify_result_free(NULL);
+	CHECK(bpftk_verify_result_stats(NULL) == NULL);
+	CHECK(bpftk_verify_object_prog(NULL, NULL, NULL, NULL, NULL) ==
+	      -EINVAL);
+}
+
+/* Every allocation fails in turn: each run ends in -ENOMEM or the right
+ * verdict, and nothing leaks. */
+static void test_alloc_failures(void)
+{
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct vcase *c = &cases[i];
+		struct bpftk_asm_result *a = assemble(c->text);
+		const struct bpftk_asm_section *s =
+			bpftk_asm_result_section(a, 0);
+		struct bpftk_verify_opts o;
+		opts_for(&o, c);
+		long bad = 0;
+		for (fail_at = 1;; fail_at++) {
+			struct bpftk_verify_result *res = NULL;
+			calls = 0;
+			live = 0;
+			bpftk_set_allocator(t_malloc, t_realloc, t_free);
+			int err = bpftk_verify(s->insns, s->n, &o, &res, NULL);
+			bpftk_verify_result_free(res);
+			bpftk_set_allocator(NULL, NULL, NULL);
+			if (live != 0 || (err != c->err && err != -ENOMEM))
+				bad++;
+			if (calls < fail_at)
+				break; /* no allocation failed: done */
+		}
+		fail_at = 0;
+		CHECK(bad == 0);
+		bpftk_asm_result_free(a);
+	}
+}
+
+TEST_MAIN({
+	test_cases();
+	test_facts_and_log();
+	test_args();
+	test_alloc_failures();
+})
