@@ -23,6 +23,7 @@
  * redirected past it (thr_t/thr_f; opt_jump applies it).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "opt_int.h"
@@ -575,10 +576,17 @@ static void after(struct vn *w, struct vstate *s, const struct opt_stmt *st)
 
 /* --- joins and edges --- */
 
+/* Only the facts in use: states are copied on every edge. */
+static void copy_state(struct vstate *d, const struct vstate *s)
+{
+	memcpy(d, s, offsetof(struct vstate, f));
+	memcpy(d->f, s->f, s->nf * sizeof(s->f[0]));
+}
+
 static void edge_state(struct vn *w, size_t p, int taken, struct vstate *s)
 {
 	const struct opt_block *b = &w->o->b[p];
-	*s = w->out[p];
+	copy_state(s, &w->out[p]);
 	if (b->term != OPT_T_COND || b->jt == b->jf)
 		return;
 	uint32_t c;
@@ -666,7 +674,8 @@ static size_t skip_to(struct vn *w, size_t i, const struct vstate *in,
 		      int *eq)
 {
 	const struct opt_block *b = &w->o->b[i];
-	struct vstate s = *in;
+	struct vstate s;
+	copy_state(&s, in);
 	uint32_t defs = 0;
 	/* through a few blocks that only go on to the next, to a jump */
 	for (int hops = 0;; hops++) {
