@@ -78,6 +78,11 @@ enum {
 	 * is available (it always is the engine elsewhere).  Slower; exists so
 	 * both engines are tested and can be compared. */
 	BPFTK_VM_SWITCH_DISPATCH = 1u << 0,
+	/* BPFTK_VM_JIT: translate each instruction on its own, without the
+	 * peephole pass that merges common sequences (copy-and-add into lea,
+	 * indexed loads, the shift pairs of 32-bit extension).  For testing
+	 * and comparing; the results are the same. */
+	BPFTK_VM_JIT_NO_PEEPHOLE = 1u << 1,
 };
 
 #define BPFTK_VM_DEFAULT_BUDGET 1000000000ULL /* instructions per run */

@@ -19,8 +19,9 @@
  *    the sixth argument, and stop with BPFTK_JIT_HELPER when the helper set
  *    the int at off_call_err;
  *  - a local call refuses to go deeper when r10 is below the u64 at
- *    ctx + off_lim, and calls env.zero_frame(ctx, new r10) when the new
- *    frame's depth is not below the unsigned at ctx + off_zeroed;
+ *    ctx + off_lim, and calls env.zero_frame(ctx, new r10) when r10 is not
+ *    above the u64 at ctx + off_zero_fp (the frame below it was never
+ *    cleared in this run; zero_frame must lower that bound);
  *  - r1..r5 survive helper calls (as in the interpreter).
  * Memory accesses are not checked: the FAST mode's trust applies.
  */
@@ -53,7 +54,7 @@ struct bpftk_jit_env {
 	int32_t off_r0;	      /* u64: r0 on exit */
 	int32_t off_args;     /* u64[5]: r1..r5 at entry */
 	int32_t off_stack_hi; /* u64: top of frame 0 */
-	int32_t off_zeroed;   /* unsigned: frames cleared so far */
+	int32_t off_zero_fp;  /* u64: a call from r10 <= this clears a frame */
 	int32_t off_pc;	      /* long: slot of a fault */
 	int32_t off_addr;     /* u64: the callx id of BPFTK_JIT_CALLX */
 	int32_t off_fault_fp; /* u64: r10 when the code stopped */
@@ -73,11 +74,15 @@ struct bpftk_jit_env {
 	uint32_t nhelpers;
 	/* clears the 512 bytes below fp and records the frame as cleared */
 	void (*zero_frame)(void *ctx, uint64_t fp);
+	/* n flags: 1 where code may be entered other than by falling through
+	 * (jump and call targets, callbacks); the peephole pass never merges
+	 * instructions across such a slot.  NULL: every slot. */
+	const uint8_t *entry;
 };
 
 /* Options of one compilation (each optimisation can be switched off). */
 struct bpftk_jit_opts {
-	int no_peephole; /* reserved: no peephole pass exists yet */
+	int no_peephole; /* translate every instruction on its own */
 };
 
 struct bpftk_jit;

@@ -40,7 +40,8 @@ int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 		return -EINVAL;
 	if ((o.mode != BPFTK_VM_CHECKED && o.mode != BPFTK_VM_FAST &&
 	     o.mode != BPFTK_VM_JIT) ||
-	    (o.flags & ~(unsigned)BPFTK_VM_SWITCH_DISPATCH))
+	    (o.flags & ~(unsigned)(BPFTK_VM_SWITCH_DISPATCH |
+				   BPFTK_VM_JIT_NO_PEEPHOLE)))
 		return -EINVAL;
 	struct bpftk_vm *vm = bpftk_calloc(1, sizeof(*vm));
 	if (!vm)
@@ -279,6 +280,7 @@ int bpftk_vm_run(const struct bpftk_vm *vm,
 	run.pc = -1;
 	run.addr = run.size = run.fault_stack_lo = 0;
 	run.jit_sp = run.jit_fp0 = run.jit_lim = run.jit_fault_fp = 0;
+	run.jit_zero_fp = 0;
 	memset(&run.call, 0, sizeof(run.call));
 	run.call.run = &run;
 	memset(run.stack.bytes + VM_STACK_BYTES - BPFTK_STACK_SIZE, 0,

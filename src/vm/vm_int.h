@@ -273,8 +273,10 @@ struct vm_run {
 	uint64_t size;
 	uint64_t fault_stack_lo;
 	/* the JIT's state (vm_jit.c): native stack pointer at entry, r10 at
-	 * entry, lowest r10 that may make a local call, r10 at a fault */
-	uint64_t jit_sp, jit_fp0, jit_lim, jit_fault_fp;
+	 * entry, lowest r10 that may make a local call, r10 at a fault, r10
+	 * at or below which a call reaches an uncleared frame (kept in step
+	 * with zeroed while native code runs) */
+	uint64_t jit_sp, jit_fp0, jit_lim, jit_fault_fp, jit_zero_fp;
 	struct bpftk_vm_call call;
 	union {
 		uint64_t align;

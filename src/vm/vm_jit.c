@@ -16,6 +16,13 @@
 
 #define RUN_OFF(f) ((int32_t)offsetof(struct vm_run, f))
 
+/* The r10 at or below which a local call reaches a frame not yet cleared
+ * in this run: frames 0..zeroed-1 are clean. */
+static uint64_t zero_fp(const struct vm_run *run)
+{
+	return run->stack_hi - (uint64_t)(run->zeroed - 1) * BPFTK_STACK_SIZE;
+}
+
 /* Clears a frame the first time a run reaches it (as the engines do). */
 static void zero_frame(void *ctx, uint64_t fp)
 {
@@ -24,6 +31,7 @@ static void zero_frame(void *ctx, uint64_t fp)
 	memset((void *)(uintptr_t)(fp - BPFTK_STACK_SIZE), 0, BPFTK_STACK_SIZE);
 	if (depth >= run->zeroed)
 		run->zeroed = depth + 1;
+	run->jit_zero_fp = zero_fp(run);
 }
 
 void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
@@ -36,7 +44,7 @@ void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		.off_r0 = RUN_OFF(r0),
 		.off_args = RUN_OFF(args),
 		.off_stack_hi = RUN_OFF(stack_hi),
-		.off_zeroed = RUN_OFF(zeroed),
+		.off_zero_fp = RUN_OFF(jit_zero_fp),
 		.off_pc = RUN_OFF(pc),
 		.off_addr = RUN_OFF(addr),
 		.off_fault_fp = RUN_OFF(jit_fault_fp),
@@ -52,6 +60,7 @@ void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		.helper_stride = sizeof(struct vm_helper),
 		.nhelpers = vm->nhelpers,
 		.zero_frame = zero_frame,
+		.entry = vm->entry,
 	};
 	_Static_assert(sizeof(long) == 8 && sizeof(size_t) == 8 &&
 			       sizeof(unsigned) == 4 && sizeof(int) == 4,
@@ -59,7 +68,9 @@ void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	_Static_assert(offsetof(struct vm_helper, fn) == 0,
 		       "the JIT reads a helper's function at offset 0");
 	char why[200];
-	int err = bpftk_jit_compile(insns, vm->n, &env, NULL, &vm->jit, why,
+	struct bpftk_jit_opts jo = {
+		.no_peephole = (vm->flags & BPFTK_VM_JIT_NO_PEEPHOLE) != 0};
+	int err = bpftk_jit_compile(insns, vm->n, &env, &jo, &vm->jit, why,
 				    sizeof(why));
 	if (err)
 		bpftk_diags_add(d, BPFTK_SEV_WARNING, NULL, 0, 0, vm->name, -1,
@@ -75,6 +86,7 @@ int bpftk_vm_exec_jit(struct vm_run *run)
 		       (uint64_t)run->entry_depth * BPFTK_STACK_SIZE;
 	run->jit_lim = run->stack_hi -
 		       (uint64_t)(BPFTK_MAX_CALL_DEPTH - 2) * BPFTK_STACK_SIZE;
+	run->jit_zero_fp = zero_fp(run); /* callbacks may have cleared more */
 	int st = bpftk_jit_enter(vm->jit, run, (size_t)run->entry_pc);
 	run->jit_sp = saved_sp;
 	if (st == BPFTK_JIT_OK)

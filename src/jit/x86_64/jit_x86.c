@@ -39,6 +39,7 @@ struct xc {
 	const struct bpftk_insn *insns;
 	size_t n;
 	const struct bpftk_jit_env *env;
+	const struct bpftk_jit_opts *opts;
 	const uint32_t *prev; /* offsets of the previous pass; NULL: first */
 	uint32_t *cur;
 	size_t pc;
@@ -241,13 +242,8 @@ static void gen_call_local(struct xc *x, size_t target)
 	size_t ok = fwd_jcc(x, CC_AE);			     /* jae ok */
 	fault(x, BPFTK_JIT_DEPTH);
 	fwd_here(x, ok);
-	/* the new frame's depth: (stack_hi - rbp) / 512 + 1 */
-	emit_ld_ctx(b, 1, X86_T1, e->off_stack_hi);	 /* mov r11, [ctx.stack_hi] */
-	x86_rr(b, X_W, 0x29, RBP, X86_T1);		 /* sub r11, rbp */
-	emit_shift_imm(b, X_W, 5, X86_T1, 9);		 /* shr r11, 9 */
-	emit_alu_imm(b, 1, 0, X86_T1, 1);		 /* add r11, 1 */
-	x86_mem(b, 0, 0x3b, X86_T1, X86_CTX, -1, e->off_zeroed); /* cmp r11d, [ctx.zeroed] */
-	size_t clean = fwd_jcc(x, CC_B);		 /* jb clean */
+	x86_mem(b, X_W, 0x3b, RBP, X86_CTX, -1, e->off_zero_fp); /* cmp rbp, [ctx.zero_fp] */
+	size_t clean = fwd_jcc(x, CC_A);		 /* ja clean */
 	emit_call_rel(b, (int32_t)((long)x->zero_stub - (long)(b->len + 5))); /* call zero_stub */
 	fwd_here(x, clean);
 	emit_alu_imm(b, 1, 5, RSP, 8);			 /* sub rsp, 8 */
@@ -470,6 +466,92 @@ static int is_jset(enum bpftk_op op)
 	       op == BPFTK_OP_JSET32_K || op == BPFTK_OP_JSET32_X;
 }
 
+/* Encoding of a load row: movzx/mov/movsx r, [m]. */
+static int ldx_enc(enum bpftk_op op, unsigned *flags, uint32_t *opc)
+{
+	switch (op) {
+	case BPFTK_OP_LDXB: *flags = 0, *opc = 0x0fb6; return 1;
+	case BPFTK_OP_LDXH: *flags = 0, *opc = 0x0fb7; return 1;
+	case BPFTK_OP_LDXW: *flags = 0, *opc = 0x8b; return 1;
+	case BPFTK_OP_LDXDW: *flags = X_W, *opc = 0x8b; return 1;
+	case BPFTK_OP_LDXSB: *flags = X_W, *opc = 0x0fbe; return 1;
+	case BPFTK_OP_LDXSH: *flags = X_W, *opc = 0x0fbf; return 1;
+	case BPFTK_OP_LDXSW: *flags = X_W, *opc = 0x63; return 1;
+	default: return 0;
+	}
+}
+
+/* May slots pc+1 .. pc+k-1 be merged into the code of slot pc?  Only when
+ * no jump, call or callback enters any of them. */
+static int mergeable(const struct xc *x, size_t k)
+{
+	if (x->pc + k > x->n || !x->env->entry)
+		return 0;
+	for (size_t i = 1; i < k; i++)
+		if (x->env->entry[x->pc + i])
+			return 0;
+	return 1;
+}
+
+/* The peephole pass: sequences clang emits often, as one x86 instruction
+ * each.  Returns the slots covered, 0 when nothing matches.
+ *   lsh d, 32 ; rsh d, 32          mov d32, d32
+ *   lsh d, 32 ; arsh d, k          movsxd d, d32 ; shl/sar d, |32 - k|
+ *   mov d, s ; add d, t ; ldx d, [d + o]   load d, [s + t + o]
+ *   mov d, s ; add d, t            lea d, [s + t]
+ *   mov d, s ; add d, imm          lea d, [s + imm]
+ */
+static int gen_peephole(struct xc *x)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_insn *in = &x->insns[x->pc];
+	if (x->opts->no_peephole || !mergeable(x, 2))
+		return 0;
+	enum bpftk_op a = bpftk_isa_lookup(&in[0]);
+	enum bpftk_op c = bpftk_isa_lookup(&in[1]);
+	if (in[1].dst != in[0].dst || in[0].dst >= BPFTK_NREGS)
+		return 0;
+	int d = REG(in[0].dst);
+	if (a == BPFTK_OP_LSH64_K && in[0].imm == 32) {
+		int32_t k = in[1].imm;
+		if (c == BPFTK_OP_RSH64_K && k == 32) {
+			emit_mov_rr(b, 0, d, d);		/* mov d32, d32 */
+			return 2;
+		}
+		if (c == BPFTK_OP_ARSH64_K && k >= 0 && k < 64) {
+			x86_rr(b, X_W, 0x63, d, d);		/* movsxd d, d32 */
+			if (k < 32)
+				emit_shift_imm(b, X_W, 4, d, (unsigned)(32 - k)); /* shl d, 32-k */
+			else if (k > 32)
+				emit_shift_imm(b, X_W, 7, d, (unsigned)(k - 32)); /* sar d, k-32 */
+			return 2;
+		}
+		return 0;
+	}
+	if (a != BPFTK_OP_MOV64_X || in[0].src == in[0].dst ||
+	    in[0].src >= BPFTK_NREGS)
+		return 0;
+	int s = REG(in[0].src);
+	if (c == BPFTK_OP_ADD64_X && in[1].src < BPFTK_NREGS) {
+		/* add d, d after mov d, s adds s */
+		int t = in[1].src == in[0].dst ? s : REG(in[1].src);
+		unsigned fl;
+		uint32_t opc;
+		if (mergeable(x, 3) && ldx_enc(bpftk_isa_lookup(&in[2]), &fl, &opc) &&
+		    in[2].src == in[0].dst && in[2].dst == in[0].dst) {
+			x86_mem(b, fl, opc, d, s, t, in[2].off); /* load d, [s + t + off] */
+			return 3;
+		}
+		x86_mem(b, X_W, 0x8d, d, s, t, 0);		/* lea d, [s + t] */
+		return 2;
+	}
+	if (c == BPFTK_OP_ADD64_K) {
+		x86_mem(b, X_W, 0x8d, d, s, -1, in[1].imm);	/* lea d, [s + imm] */
+		return 2;
+	}
+	return 0;
+}
+
 /* Emits slot pc; returns the slots it covered (2 for lddw) or 0 when the
  * instruction has no translation. */
 static int gen_slot(struct xc *x)
@@ -501,6 +583,8 @@ static int gen_slot(struct xc *x)
 			} else {
 				x86_rr(b, W, 0x85, s, d);	/* test d, s */
 			}
+		} else if (isk && imm == 0) {
+			x86_rr(b, W, 0x85, d, d);		/* test d, d (as cmp d, 0) */
 		} else if (isk) {
 			emit_alu_imm(b, w, 7, d, imm);		/* cmp d, imm */
 		} else {
@@ -747,7 +831,15 @@ static int gen_pass(struct xc *x, char *why, size_t whylen)
 	gen_entry(x);
 	for (x->pc = 0; x->pc < x->n;) {
 		x->cur[x->pc] = (uint32_t)x->b->len;
-		int k = gen_slot(x);
+		int k = gen_peephole(x);
+		if (k) {
+			/* merged slots have no code of their own */
+			for (int i = 1; i < k; i++)
+				x->cur[x->pc + (size_t)i] = (uint32_t)x->b->len;
+			x->pc += (size_t)k;
+			continue;
+		}
+		k = gen_slot(x);
 		if (!k) {
 			const struct bpftk_opinfo *info =
 				bpftk_isa_info(bpftk_isa_lookup(&x->insns[x->pc]));
@@ -777,7 +869,6 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		       const struct bpftk_jit_opts *opts, struct jit_image *img,
 		       char *why, size_t whylen)
 {
-	(void)opts;
 	uint32_t *a = bpftk_calloc(n + 1, sizeof(*a));
 	uint32_t *c = bpftk_calloc(n + 1, sizeof(*c));
 	if (!a || !c) {
@@ -786,7 +877,7 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	struct xc x = {&img->code, insns, n, env, NULL, a, 0, 0, 0, 0};
+	struct xc x = {&img->code, insns, n, env, opts, NULL, a, 0, 0, 0, 0};
 	int err = 0;
 	for (int pass = 0;; pass++) {
 		if (pass == MAX_PASSES) {
