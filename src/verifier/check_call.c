@@ -27,6 +27,10 @@ static int changes_pkt(uint32_t id)
 	case BPFTK_FUNC_xdp_adjust_head:
 	case BPFTK_FUNC_xdp_adjust_meta:
 	case BPFTK_FUNC_xdp_adjust_tail:
+	case BPFTK_FUNC_skb_vlan_push:
+	case BPFTK_FUNC_skb_vlan_pop:
+	case BPFTK_FUNC_skb_change_proto:
+	case BPFTK_FUNC_skb_change_tail:
 		return 1;
 	default:
 		return 0;
@@ -40,6 +44,8 @@ static int map_fits(uint32_t helper, uint32_t mt)
 	switch (helper) {
 	case BPFTK_FUNC_tail_call:
 		return mt == MT_PROG_ARRAY;
+	case BPFTK_FUNC_perf_event_output:
+		return mt == MT_PERF_EVENT_ARRAY;
 	case BPFTK_FUNC_ringbuf_output:
 	case BPFTK_FUNC_ringbuf_reserve:
 	case BPFTK_FUNC_ringbuf_query:
@@ -383,6 +389,37 @@ int check_call(struct env *e, int pc, int *next)
 	}
 }
 
+/* The program type's range of return values (progtype.h), checked on the
+ * low 32 bits the kernel looks at, for types whose range is narrower than
+ * any value. */
+static int check_return_value(struct env *e, int pc, const struct reg *r0)
+{
+	const struct bpftk_progtype *pt = e->pt;
+	if (pt->ret_min == INT64_MIN && pt->ret_max == INT64_MAX)
+		return 0;
+	if (r0->type != T_SCALAR) {
+		if (e->o.flags & BPFTK_VERIFY_UNPRIV)
+			return reject(e, pc, -EACCES,
+				      "the program returns a pointer (%s), "
+				      "which would leak its address",
+				      vtype_name(r0->type));
+		return 0;
+	}
+	const struct bounds *b = &r0->v.b32;
+	int64_t lo = pt->ret_min, hi = pt->ret_max;
+	int ok = lo >= 0 ? (int64_t)b->umin >= lo && (int64_t)b->umax <= hi
+			 : b->smin >= lo && b->smax <= hi;
+	if (ok)
+		return 0;
+	return reject(e, pc, -EACCES,
+		      "the program may return a value outside [%lld, %lld] "
+		      "(%s): %s programs return %s",
+		      (long long)lo, (long long)hi,
+		      bnd_is_const(b) ? "a constant out of range"
+				      : "r0's low 32 bits are not bounded",
+		      pt->name, pt->ret_meaning);
+}
+
 int check_exit(struct env *e, int pc, int *next, int *done)
 {
 	struct vstate *s = e->cur;
@@ -411,6 +448,9 @@ int check_exit(struct env *e, int pc, int *next, int *done)
 		return 0;
 	}
 	int err = ref_check_exit(e, pc);
+	if (err)
+		return err;
+	err = check_return_value(e, pc, r0);
 	if (err)
 		return err;
 	*done = 1;
