@@ -32,6 +32,10 @@ enum bpftk_filter_flags {
 	 * ("expression rejects all packets"); the code is not optimized
 	 * further yet (bpftk_cbpf_optimize is the classic optimizer) */
 	BPFTK_FILTER_OPTIMIZE = 1u << 0,
+	/* code for a live capture on this host rather than for a savefile
+	 * (libpcap's distinction): DLT_NULL/DLT_LOOP IPv6 is then the host's
+	 * AF_INET6 only, not the three BSD values a savefile may hold */
+	BPFTK_FILTER_LIVE = 1u << 1,
 };
 
 /* Link-layer type (DLT_* number) from its libpcap name without the DLT_

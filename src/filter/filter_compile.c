@@ -61,6 +61,7 @@ int bpftk_filter_compile(const char *expr, int dlt, uint32_t snaplen,
 	st->snaplen = snaplen;
 	st->netmask = netmask;
 	st->optimize = !!(flags & BPFTK_FILTER_OPTIMIZE);
+	st->live = !!(flags & BPFTK_FILTER_LIVE);
 	err = compile(st, dlt, out, n);
 	fl_arena_free(&st->arena);
 	bpftk_free(st);

@@ -11,8 +11,10 @@
  * the captured bytes rejects the packet); a division by X = 0 rejects too.
  * 32-bit ALU and JMP32 give the classic machine's 32-bit arithmetic.
  *
- * XDP: the match verdict is XDP_PASS, the rejection XDP_DROP; the wire
- * length is taken as data_end - data (an XDP frame is not truncated).
+ * XDP: the match verdict is XDP_PASS, the rejection XDP_DROP.  Filters
+ * that read the packet length are refused (-ENOTSUP): the verifier
+ * forbids data_end - data, and a search over "data + L <= data_end"
+ * has 2^16 paths, too many for any verifier.
  *
  * Opcodes come from the instruction table (bpftk_isa_info), never
  * spelled out here.
@@ -182,8 +184,7 @@ static void prologue(struct eb *b, int xdp)
 	if (xdp) {
 		ins(b, BPFTK_OP_LDXW, R_PKT, 1, 0, 0);	/* xdp_md->data */
 		ins(b, BPFTK_OP_LDXW, R_END, 1, 4, 0);	/* xdp_md->data_end */
-		ins(b, BPFTK_OP_MOV64_X, 2, R_END, 0, 0);
-		ins(b, BPFTK_OP_SUB64_X, 2, R_PKT, 0, 0);
+		ins(b, BPFTK_OP_MOV32_K, 2, 0, 0, 0);	/* no length (see top) */
 	} else {
 		ins(b, BPFTK_OP_MOV64_X, R_PKT, 1, 0, 0);
 		ins(b, BPFTK_OP_MOV64_X, R_END, 1, 0, 0);
@@ -304,9 +305,19 @@ int fl_ebpf_from_cbpf(const struct bpftk_cbpf_insn *prog, size_t n,
 {
 	struct eb b = {0};
 	struct fixes f = {0};
-	size_t *start = bpftk_calloc(n + 1, sizeof(*start));
 	int xdp = kind == BPFTK_FILTER_EBPF_XDP, err = 0;
 
+	int uses_len = 0;
+	for (size_t i = 0; i < n; i++)
+		uses_len |= (BPF_CLASS(prog[i].code) == BPF_LD ||
+			     BPF_CLASS(prog[i].code) == BPF_LDX) &&
+			    BPF_MODE(prog[i].code) == BPF_LEN;
+	if (xdp && uses_len) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, "filter", -1,
+				"the packet length ('len', 'less', 'greater') is not available to XDP programs");
+		return -ENOTSUP;
+	}
+	size_t *start = bpftk_calloc(n + 1, sizeof(*start));
 	if (!start)
 		return -ENOMEM;
 	prologue(&b, xdp);
@@ -320,7 +331,13 @@ int fl_ebpf_from_cbpf(const struct bpftk_cbpf_insn *prog, size_t n,
 					prog[i].code);
 	}
 	size_t reject = b.n;
-	ret_const(&b, 0, xdp);
+	int need_reject = 0;
+	for (size_t j = 0; j < f.n; j++)
+		need_reject |= f.v[j].cbpf_target == REJECT ||
+			       f.v[j].cbpf_target >= n;
+	/* the verifier refuses unreachable code */
+	if (need_reject)
+		ret_const(&b, 0, xdp);
 	if (!err && (b.failed || f.failed))
 		err = -ENOMEM;
 	for (size_t j = 0; !err && j < f.n; j++) {

@@ -250,6 +250,26 @@ static int relax(struct em *e)
 	return 1;
 }
 
+/* The root label (t or f) reached from the entry along false edges. */
+static size_t false_chain_end(const struct em *e, size_t t, size_t f)
+{
+	size_t i = 0;
+
+	while (i < e->n) {
+		size_t lab;
+
+		if (e->v[i].kind == I_STMT) {
+			i++;
+			continue;
+		}
+		lab = e->v[i].kind == I_COND ? e->v[i].f : e->v[i].t;
+		if (lab == t || lab == f)
+			return lab;
+		i = e->label[lab];
+	}
+	return f;
+}
+
 int fl_emit_program(struct fl_state *st, struct fl_cond *root,
 		    struct bpftk_cbpf_insn **out, size_t *n)
 {
@@ -257,10 +277,20 @@ int fl_emit_program(struct fl_state *st, struct fl_cond *root,
 	size_t t = new_label(&e), f = new_label(&e);
 
 	emit(&e, root, t, f);
-	bind_label(&e, t);
-	push(&e, I_RET, BPF_RET | BPF_K, st->snaplen);
-	bind_label(&e, f);
-	push(&e, I_RET, BPF_RET | BPF_K, 0);
+	/* libpcap lays out blocks depth first along the false edges, so the
+	 * return reached from the entry by always taking the false branch
+	 * comes last; doing the same keeps listings comparable */
+	if (false_chain_end(&e, t, f) == t) {
+		bind_label(&e, f);
+		push(&e, I_RET, BPF_RET | BPF_K, 0);
+		bind_label(&e, t);
+		push(&e, I_RET, BPF_RET | BPF_K, st->snaplen);
+	} else {
+		bind_label(&e, t);
+		push(&e, I_RET, BPF_RET | BPF_K, st->snaplen);
+		bind_label(&e, f);
+		push(&e, I_RET, BPF_RET | BPF_K, 0);
+	}
 	for (size_t i = 0; i < e.n; i++) {
 		if (e.v[i].kind == I_COND) {
 			e.v[i].t = e.label[e.v[i].t];

@@ -141,6 +141,7 @@ struct fl_state {
 	int no_linktype;	 /* the link type has no type field (raw IP) */
 	int regs_used;		 /* scratch memory slots in use (bit set) */
 	int optimize;		 /* BPFTK_FILTER_OPTIMIZE was asked for */
+	int live;		 /* BPFTK_FILTER_LIVE */
 };
 
 /* filter_util.c — arena, errors, statement lists, tree constructors */

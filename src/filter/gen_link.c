@@ -7,8 +7,8 @@
  * Facts followed (libpcap gencode): EtherType values <= 1500 are 802.3
  * lengths, so LLC SAPs are tested behind a length check; DLT_NULL's
  * address family is in the capturing host's byte order (little-endian
- * here), DLT_LOOP's in network order; IPv6 is the host's AF_INET6 (10),
- * as libpcap 1.10 on Linux has it (BSD captures use 24, 28 or 30).
+ * here), DLT_LOOP's in network order; IPv6 has three BSD values in a
+ * savefile and the host's AF_INET6 in a live capture.
  */
 #include <stdio.h>
 
@@ -177,9 +177,15 @@ static struct fl_cond *loop_linktype(struct fl_state *st, uint32_t p)
 	switch (p) {
 	case ET_IP:
 		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 2));
-	case ET_IPV6:
-		/* libpcap 1.10 on Linux tests the host's AF_INET6 (10) */
-		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 10));
+	case ET_IPV6: {
+		/* live: the host's AF_INET6 (10 on Linux); a savefile may come
+		 * from any BSD: Darwin 30, NetBSD/OpenBSD 24, FreeBSD 28 */
+		if (st->live)
+			return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 10));
+		struct fl_cond *c = fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 30));
+		c = fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 24)));
+		return fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 28)));
+	}
 	case SAP_ISONS:
 		return fl_cmp(st, OR_LINKTYPE, 0, 4, null_af(st, 7));
 	default:

@@ -297,7 +297,8 @@ static struct bpftk_vm *ebpf_vm(const char *expr, int dlt, uint32_t snaplen,
 	struct bpftk_vm *vm = NULL;
 	struct bpftk_vm_opts o = {.sz = sizeof(o), .mode = BPFTK_VM_CHECKED};
 
-	if (bpftk_filter_compile_ebpf(expr, dlt, snaplen, netmask, 0,
+	if (bpftk_filter_compile_ebpf(expr, dlt, snaplen, netmask,
+				      BPFTK_FILTER_LIVE,
 				      BPFTK_FILTER_EBPF_RAW, &e, &ne, NULL))
 		return NULL;
 	if (bpftk_vm_new(&o, &vm) || bpftk_vm_load(vm, e, ne, NULL)) {
@@ -332,7 +333,9 @@ static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 	struct bpftk_cbpf_insn *prog = NULL;
 	size_t n = 0;
 	struct bpftk_diags *d = bpftk_diags_new();
-	int err = bpftk_filter_compile(expr, dlt, snaplen, netmask, 0, &prog, &n, d);
+	/* pcap_open_dead compiles for a live capture */
+	int err = bpftk_filter_compile(expr, dlt, snaplen, netmask,
+				       BPFTK_FILTER_LIVE, &prog, &n, d);
 
 	s->exprs++;
 	if (err == -ENOTSUP) {
