@@ -119,7 +119,9 @@ static const char *parse_target(struct state *s, const char *p,
 	r->line = s->line;
 	r->col = (int)(p - s->bol) + 1;
 	r->name = NULL;
-	if (isdigit((unsigned char)*p))
+	/* a negative index is how the listing shows a ja wrapping past 2^31 */
+	if (isdigit((unsigned char)*p) ||
+	    (*p == '-' && isdigit((unsigned char)p[1])))
 		return parse_number(s, p, &r->num);
 	if (!is_ident((unsigned char)*p) || isdigit((unsigned char)*p)) {
 		error_at(s, p, "expected a jump target (instruction number "

@@ -417,12 +417,12 @@ int bpftk_cbpf_to_ebpf(const struct bpftk_cbpf_insn *prog, size_t n,
 	emit(&t, BPFTK_OP_MOV32_K, R0, 0, 0, 0);
 	emit(&t, BPFTK_OP_EXIT, 0, 0, 0, 0);
 	link(&t, ret0);
-	if (!t.err && bpftk_isa_validate(t.out, t.nout, d, NULL)) {
+	if (!t.err)
+		t.err = bpftk_isa_validate(t.out, t.nout, d, NULL);
+	if (t.err == -EINVAL)
 		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL, -1,
 				"internal error: the eBPF translation is not "
 				"valid eBPF");
-		t.err = -EINVAL;
-	}
 	bpftk_free(t.start);
 	bpftk_free(t.fix);
 	if (t.err) {

@@ -58,48 +58,43 @@ static void test_image_vs_libpcap(void)
 	CHECK_EQ_U64(mismatches, 0);
 }
 
+struct enum_ctx {
+	int seen[256], found;
+	size_t listed;
+};
+
+static void enumerate_row(char **fl, void *ctx)
+{
+	struct enum_ctx *c = ctx;
+
+	if (strcmp(fl[4], "_enumerate_bpf_image"))
+		return;
+	c->found = 1;
+	tsv_unescape(fl[11]);
+	for (char *p = fl[11]; (p = strstr(p, "; 0x")); p += 4) {
+		unsigned code = (unsigned)strtoul(p + 2, NULL, 16);
+		CHECK(code < 256);
+		if (code < 256 && !c->seen[code]++)
+			c->listed++;
+	}
+}
+
 static void test_enumerate_row(void)
 {
-	char path[1024], *line = NULL;
-	size_t cap = 0, listed = 0;
-	int seen[256] = {0}, found = 0;
-	FILE *f;
+	static struct enum_ctx c;
 
-	snprintf(path, sizeof(path), "%s/pcap-filter/accept.tsv", test_shared);
-	f = fopen(path, "r");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	while (getline(&line, &cap, f) > 0) {
-		char *fl[16];
-		line[strcspn(line, "\n")] = 0;
-		if (tsv_split(line, fl, 16) < 12 ||
-		    strcmp(fl[4], "_enumerate_bpf_image"))
-			continue;
-		found = 1;
-		tsv_unescape(fl[11]);
-		for (char *p = fl[11]; (p = strstr(p, "; 0x")); p += 4) {
-			unsigned code = (unsigned)strtoul(p + 2, NULL, 16);
-			CHECK(code < 256);
-			if (code < 256 && !seen[code]++)
-				listed++;
-		}
-	}
-	free(line);
-	fclose(f);
-	CHECK(found);
-	for (unsigned c = 0; c < 256; c++)
-		if (!!seen[c] != bpftk_cbpf_code_valid((uint16_t)c,
-						      BPFTK_CBPF_PCAP)) {
-			fprintf(stderr, "code 0x%02x: listed %d, ours %d\n", c,
-				seen[c],
-				bpftk_cbpf_code_valid((uint16_t)c,
-						      BPFTK_CBPF_PCAP));
+	CHECK(accept_rows(test_shared, enumerate_row, &c) == 0);
+	CHECK(c.found);
+	for (unsigned code = 0; code < 256; code++)
+		if (!!c.seen[code] != bpftk_cbpf_code_valid((uint16_t)code,
+							   BPFTK_CBPF_PCAP)) {
+			fprintf(stderr, "code 0x%02x: listed %d\n", code,
+				c.seen[code]);
 			CHECK(0);
 		}
 	printf("_enumerate_bpf_image: %zu opcodes listed, all match the "
-	       "PCAP flavour\n", listed);
-	CHECK_EQ_U64(listed, 49);
+	       "PCAP flavour\n", c.listed);
+	CHECK_EQ_U64(c.listed, 49);
 }
 
 static int ja_wraps(const struct bpftk_cbpf_insn *p, size_t n)

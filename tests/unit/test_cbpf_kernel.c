@@ -222,8 +222,8 @@ int main(int argc, char **argv)
 	const struct bpftk_cbpf_insn ok[] = {{0x06, 0, 0, 0xffffffff}};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 
-	(void)argc;
-	(void)argv;
+	if (argc > 1)
+		test_shared = argv[1]; /* (no shared data needed here) */
 	if (fd < 0 || attach(fd, ok, 1)) {
 		printf("skip: SO_ATTACH_FILTER not permitted here (%s)\n",
 		       strerror(errno));

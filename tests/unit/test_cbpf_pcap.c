@@ -100,13 +100,14 @@ static unsigned listings, listing_mismatch;
 static void check_listing(const char *name, char *listing)
 {
 	struct bpftk_cbpf_insn *prog = NULL;
-	struct bpftk_diags *d = bpftk_diags_new();
+	struct bpftk_diags *d;
 	char *text = NULL;
 	size_t n = 0;
 	int err;
 
 	if (!*listing)
 		return;
+	d = bpftk_diags_new();
 	listings++;
 	err = bpftk_cbpf_asm(listing, name, &prog, &n, d);
 	if (!err)
@@ -217,55 +218,45 @@ static void check_compiled(const char *expr, int dlt, int snaplen,
 	pcap_close(p);
 }
 
+static unsigned rows;
+
+static void accept_row(char **fl, void *ctx)
+{
+	char name[300];
+	int dlt, snaplen;
+	bpf_u_int32 mask = PCAP_NETMASK_UNKNOWN;
+	struct in_addr a;
+
+	(void)ctx;
+	rows++;
+	for (int i = 0; i < 12; i++)
+		tsv_unescape(fl[i]);
+	snprintf(name, sizeof(name), "accept.tsv:%s/%s:opt", fl[0], fl[1]);
+	check_listing(name, fl[10]);
+	name[strlen(name) - 3] = 0;
+	strcat(name, "unopt");
+	check_listing(name, fl[11]);
+	if (!strcmp(fl[4], "_enumerate_bpf_image") || strcmp(fl[6], "no"))
+		return; /* Linux extensions need a live capture */
+	dlt = pcap_datalink_name_to_val(fl[2]);
+	if (dlt < 0)
+		return;
+	snaplen = *fl[3] ? atoi(fl[3]) : 262144;
+	if (*fl[5] && inet_pton(AF_INET, fl[5], &a) == 1)
+		mask = ntohl(a.s_addr);
+	check_compiled(fl[4], dlt, snaplen, mask, 1);
+	check_compiled(fl[4], dlt, snaplen, mask, 0);
+}
+
 static void test_accept_tsv(void)
 {
-	char path[1024], *line = NULL;
-	size_t cap = 0;
-	unsigned rows = 0;
-	FILE *f;
+	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/pcaps", test_shared);
 	load_dir(path);
 	snprintf(path, sizeof(path), "%s/pcap-filter/captures", test_shared);
 	load_dir(path);
-	snprintf(path, sizeof(path), "%s/pcap-filter/accept.tsv", test_shared);
-	f = fopen(path, "r");
-	CHECK(f != NULL);
-	if (!f)
-		return;
-	CHECK(getline(&line, &cap, f) > 0); /* header */
-	while (getline(&line, &cap, f) > 0) {
-		char *fl[12], name[300];
-		int dlt, snaplen;
-		bpf_u_int32 mask = PCAP_NETMASK_UNKNOWN;
-		struct in_addr a;
-
-		line[strcspn(line, "\n")] = 0;
-		if (tsv_split(line, fl, 12) != 12)
-			continue;
-		rows++;
-		for (int i = 0; i < 12; i++)
-			tsv_unescape(fl[i]);
-		snprintf(name, sizeof(name), "accept.tsv:%s/%s:opt", fl[0],
-			 fl[1]);
-		check_listing(name, fl[10]);
-		name[strlen(name) - 3] = 0;
-		strcat(name, "unopt");
-		check_listing(name, fl[11]);
-		if (!strcmp(fl[4], "_enumerate_bpf_image") ||
-		    strcmp(fl[6], "no"))
-			continue; /* Linux extensions need a live capture */
-		dlt = pcap_datalink_name_to_val(fl[2]);
-		if (dlt < 0)
-			continue;
-		snaplen = *fl[3] ? atoi(fl[3]) : 262144;
-		if (*fl[5] && inet_pton(AF_INET, fl[5], &a) == 1)
-			mask = ntohl(a.s_addr);
-		check_compiled(fl[4], dlt, snaplen, mask, 1);
-		check_compiled(fl[4], dlt, snaplen, mask, 0);
-	}
-	free(line);
-	fclose(f);
+	CHECK(accept_rows(test_shared, accept_row, NULL) == 0);
 	printf("accept.tsv: %u rows; %u listings assembled and "
 	       "disassembled, %u mismatches\n", rows, listings,
 	       listing_mismatch);

@@ -7,6 +7,8 @@
 #define TEST_CBPF_UTIL_H
 
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <bpftk/cbpf.h>
@@ -220,6 +222,32 @@ static inline size_t tsv_split(char *line, char **f, size_t max)
 			f[n++] = p + 1;
 		}
 	return n;
+}
+
+/* Calls fn for every data row of shared/pcap-filter/accept.tsv with its
+ * 12 fields split (still escaped).  Returns 0, or -1 if the file is not
+ * there. */
+static inline int accept_rows(const char *shared,
+			      void (*fn)(char **fields, void *ctx), void *ctx)
+{
+	char path[1024], *line = NULL;
+	size_t cap = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/pcap-filter/accept.tsv", shared);
+	if (!(f = fopen(path, "r")))
+		return -1;
+	if (getline(&line, &cap, f) > 0) { /* the header */
+		while (getline(&line, &cap, f) > 0) {
+			char *fl[12];
+			line[strcspn(line, "\n")] = 0;
+			if (tsv_split(line, fl, 12) == 12)
+				fn(fl, ctx);
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
 }
 
 #endif
