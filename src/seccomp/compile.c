@@ -5,12 +5,14 @@
  *
  *   A = arch;  one jeq per architecture of the policy, else → badarch
  *   per architecture:
- *     A = nr;  (x86_64) nr >= 0x40000000 (x32, or negative) → badarch
- *     balanced binary search (jge only) over the intervals of syscall
- *     numbers that share an outcome: consecutive syscalls with the same
+ *     A = nr;  (x86_64) nr >= 0x40000000 (x32, or negative) → badarch,
+ *     except nr == -1 (no syscall: a tracer skipping one) → default
+ *     balanced binary search (jge) over the intervals of syscall numbers
+ *     that share an outcome: consecutive syscalls with the same
  *     unconditional action are one interval, numbers without rules are
- *     intervals of the default action, whose leaves jump straight to shared
- *     `ret` instructions
+ *     intervals of the default action; leaves jump straight to shared
+ *     `ret` instructions or rule chains; a window holding only a few
+ *     single syscalls among default intervals becomes a jeq chain
  *     per syscall with conditions: its rules in source order; each rule a
  *     chain of comparisons whose last success jumps to the rule's `ret` and
  *     whose failure goes to the next rule (after the last: default)
@@ -47,12 +49,22 @@ static int const_cmp(uint16_t op, uint32_t a, uint32_t k)
 	return op == CB_JEQ_K ? a == k : op == CB_JGT_K ? a > k : a >= k;
 }
 
-/* if ((word at off & m) op v) goto t else goto f */
+/* if ((word at off & m) op v) goto t else goto f — no instruction when the
+ * answer does not depend on the word. */
 static void half(struct sc_emit *e, uint32_t off, uint32_t m, uint16_t op,
 		 uint32_t v, int t, int f)
 {
-	if (m == 0) { /* the masked word is 0 whatever the input */
-		sc_ja(e, const_cmp(op, 0, v) ? t : f);
+	int known = -1; /* 0 / 1: the comparison's constant result */
+	if (m == 0)
+		known = const_cmp(op, 0, v);
+	else if (op == CB_JEQ_K && (v & ~m))
+		known = 0; /* bits the mask clears can never match */
+	else if (op == CB_JGT_K && v >= m)
+		known = 0; /* (x & m) <= m */
+	else if (op == CB_JGE_K && v == 0)
+		known = 1;
+	if (known >= 0) {
+		sc_ja(e, known ? t : f);
 		return;
 	}
 	sc_ld(e, off);
@@ -86,9 +98,12 @@ static void cond(struct sc_emit *e, const struct sc_cond *c, int is32, int t,
 	if (op == CB_JEQ_K) {
 		/* hi == vh, then lo decides */
 		half(e, OFF_ARG(c->arg) + 4, mh, CB_JEQ_K, vh, lo, f);
-	} else if (mh == 0 || vh == UINT32_MAX) {
+	} else if (mh == 0 || vh >= mh) {
 		/* hi > vh is impossible: hi == vh lets lo decide */
 		half(e, OFF_ARG(c->arg) + 4, mh, CB_JEQ_K, vh, lo, f);
+	} else if (vh == 0) {
+		/* hi > 0, else hi == 0 and lo decides */
+		half(e, OFF_ARG(c->arg) + 4, mh, CB_JGT_K, 0, t, lo);
 	} else {
 		int eq = sc_label(e);
 		half(e, OFF_ARG(c->arg) + 4, mh, CB_JGT_K, vh, t, eq);
@@ -128,12 +143,50 @@ static void chain(struct cc *c, int a, size_t first)
 		if (lnext != c->ldef)
 			sc_place(c->e, lnext);
 	}
-	sc_ja(c->e, c->ldef);
+	/* not reached: the last rule's failure went to ldef */
 }
 
-/* Search over leaves [i, j): A holds nr. */
+/* Up to this many single syscalls among default intervals are tested by
+ * a chain of jeq (one instruction each) rather than split further (two
+ * per syscall, one level less deep each). */
+#define JEQ_CHAIN_MAX 4
+
+/* If every interval of [i, j) other than the default ones is a single
+ * number, and there are at most JEQ_CHAIN_MAX of them: their jeq chain. */
+static int jeq_chain(struct cc *c, size_t i, size_t j)
+{
+	size_t k = 0;
+	for (size_t x = i; x < j; x++)
+		if (c->leaves[x].target != c->ldef) {
+			if (x + 1 == c->nleaves ||
+			    c->leaves[x + 1].lo != c->leaves[x].lo + 1)
+				return 0;
+			k++;
+		}
+	if (k > JEQ_CHAIN_MAX)
+		return 0;
+	if (!k) { /* not produced (equal neighbours merge), but safe */
+		sc_ja(c->e, c->ldef);
+		return 1;
+	}
+	for (size_t x = i; x < j; x++) {
+		if (c->leaves[x].target == c->ldef)
+			continue;
+		int next = --k ? sc_label(c->e) : c->ldef;
+		sc_jmp(c->e, CB_JEQ_K, c->leaves[x].lo, c->leaves[x].target,
+		       next);
+		if (k)
+			sc_place(c->e, next);
+	}
+	return 1;
+}
+
+/* Search over leaves [i, j): A holds nr, which lies in the leaves'
+ * range. */
 static void tree(struct cc *c, size_t i, size_t j)
 {
+	if (jeq_chain(c, i, j))
+		return;
 	size_t mid = i + (j - i) / 2;
 	int llo = mid - i == 1 ? c->leaves[i].target : sc_label(c->e);
 	int lhi = j - mid == 1 ? c->leaves[mid].target : sc_label(c->e);
@@ -195,8 +248,12 @@ static int arch_block(struct cc *c, int a)
 
 	sc_ld(c->e, OFF_NR);
 	if (a == BPFTK_SECCOMP_X86_64) {
-		int ok = sc_label(c->e);
-		sc_jmp(c->e, CB_JGE_K, BPFTK_X32_SYSCALL_BIT, c->lbad, ok);
+		/* x32 (and other numbers from 0x40000000 up) is a foreign
+		 * ABI; -1 is "no syscall" (a tracer's skip), no rule's */
+		int ok = sc_label(c->e), hi = sc_label(c->e);
+		sc_jmp(c->e, CB_JGE_K, BPFTK_X32_SYSCALL_BIT, hi, ok);
+		sc_place(c->e, hi);
+		sc_jmp(c->e, CB_JEQ_K, UINT32_MAX, c->ldef, c->lbad);
 		sc_place(c->e, ok);
 	}
 	add_leaf(c, 0, c->ldef);

@@ -8,9 +8,10 @@
  * reloads of a word A already holds.
  *
  * finish() turns labels into offsets.  Conditional jumps reach at most 255
- * instructions ahead; a farther target gets a trampoline right after the
- * jump: a copy of the target when that is a `ret` or `ja` (no extra step at
- * run time), else a `ja` (32-bit offset).  Insertions lengthen jumps that
+ * instructions ahead; a farther target is reached through an equivalent
+ * instruction already in reach (the same `ret`, a `ja` to it), or else a
+ * trampoline right after the jump: a copy of the target when that is a
+ * `ret` or `ja` (no extra step at run time), else a `ja` (32-bit offset).  Insertions lengthen jumps that
  * span them, so this repeats until nothing changes; it ends because each
  * pass only adds trampolines and every jump gets at most two.
  */
@@ -215,7 +216,26 @@ static long dist(const struct sc_emit *e, size_t j, int l)
 static int trampoline(struct sc_emit *e, size_t j, int which)
 {
 	int l = which ? e->v[j].lf : e->v[j].lt, nl = sc_label(e);
-	if (e->failed || shift(e, j + 1, 1))
+	if (e->failed)
+		return -1;
+	/* an equivalent instruction already in reach will do */
+	const struct sym *want = &e->v[e->pos[l]];
+	for (size_t x = j + 1; x < e->n && x <= j + 256; x++) {
+		const struct sym *y = &e->v[x];
+		if ((want->code == CB_RET_K && y->code == CB_RET_K &&
+		     y->k == want->k) ||
+		    (want->code == CB_JA && y->code == CB_JA &&
+		     y->lt == want->lt) ||
+		    (y->code == CB_JA && y->lt == l)) {
+			e->pos[nl] = (long)x;
+			if (which)
+				e->v[j].lf = nl;
+			else
+				e->v[j].lt = nl;
+			return 0;
+		}
+	}
+	if (shift(e, j + 1, 1))
 		return -1;
 	/* the new slot is j + 1; labels at j + 1 moved behind it */
 	const struct sym *t = &e->v[e->pos[l]];

@@ -32,9 +32,11 @@ uint32_t bpftk_seccomp_eval(const struct bpftk_seccomp_policy *p,
 		    sd->arch == bpftk_seccomp_arch_audit(
 					(enum bpftk_seccomp_arch)a))
 			arch = a;
-	if (arch < 0 || (arch == BPFTK_SECCOMP_X86_64 &&
-			 ((uint32_t)sd->nr & BPFTK_X32_SYSCALL_BIT)))
+	if (arch < 0)
 		return p->badarch_action;
+	if (arch == BPFTK_SECCOMP_X86_64 && sd->nr != -1 &&
+	    ((uint32_t)sd->nr & BPFTK_X32_SYSCALL_BIT))
+		return p->badarch_action; /* x32, or negative */
 	int is32 = sc_arch_is32((enum bpftk_seccomp_arch)arch);
 	for (size_t i = 0; i < p->nrules; i++) {
 		const struct sc_rule *r = &p->rules[i];

@@ -4,8 +4,8 @@
  * (its number on each architecture, -1 where it does not exist), an action
  * and a conjunction of argument conditions.  The first rule whose syscall
  * and conditions match decides; no rule matching gives the default action;
- * a call from an architecture outside `arches` (or an x32 call on x86_64)
- * gets badarch_action.  parse.c builds it, compile.c and eval.c read it.
+ * a call from an architecture outside `arches` (or, on x86_64, an x32 call
+ * or any number from 0x40000000 up but -1) gets badarch_action.  parse.c builds it, compile.c and eval.c read it.
  */
 #ifndef BPFTK_SECCOMP_INT_H
 #define BPFTK_SECCOMP_INT_H

@@ -38,6 +38,7 @@ static int under(const char *text, int (*fn)(void))
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid == 0) {
+		alarm(10); /* a hung child must not hang the test */
 		install();
 		/* exit_group straight away: no libc or sanitizer exit path
 		 * making calls the policy does not allow */
