@@ -319,7 +319,10 @@ static void hidx_clear(struct bpftk_helper_env *env)
 		memset(env->hidx, 0, env->hidx_cap * sizeof(*env->hidx));
 		return;
 	}
-	for (size_t i = 0; i < env->handed.n; i++)
+	/* newest first: the slots an entry's probe passes over belong to
+	 * older entries (index order is insertion order, rebuilds keep it),
+	 * so its chain is still whole when it is removed */
+	for (size_t i = env->handed.n; i-- > 0;)
 		for (size_t s = hidx_slot(env, m[i].addr); env->hidx[s];
 		     s = (s + 1) & (env->hidx_cap - 1))
 			if (env->hidx[s] == i + 1) {

@@ -126,14 +126,17 @@ static long n_candidates, n_accepted, n_rejected, n_unloadable, n_ran;
 static long n_noload, n_runs, n_faults, n_faulty_progs;
 static unsigned long long n_packets;
 
+/* The first error of d (else its first message). */
 static void first_diag(struct bpftk_diags *d, char *out, size_t cap)
 {
 	out[0] = '\0';
-	for (size_t i = 0; i < bpftk_diags_count(d); i++) {
-		const struct bpftk_diag *g = bpftk_diags_get(d, i);
-		if (bpftk_diag_format(g, out, cap) >= 0 && out[0])
-			return;
-	}
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+			const struct bpftk_diag *g = bpftk_diags_get(d, i);
+			if ((pass || g->severity == BPFTK_SEV_ERROR) &&
+			    bpftk_diag_format(g, out, cap) >= 0 && out[0])
+				return;
+		}
 }
 
 static void run_prog(const char *path, const char *rel,
