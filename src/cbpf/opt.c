@@ -31,6 +31,7 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 	/* rewrite and redirect rounds in turn until neither changes
 	 * anything */
 	int idle = 0; /* rounds in a row that changed nothing */
+	int xmerged = 0;
 	o.mode = OPT_REWRITE;
 	for (int round = 0; round < MAX_ROUNDS && idle < 2; round++) {
 		o.changed = 0;
@@ -45,6 +46,20 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 			goto done;
 		idle = o.changed ? 0 : idle + 1;
 		o.mode = o.mode == OPT_REWRITE ? OPT_THREAD : OPT_REWRITE;
+		if (idle == 2 && !xmerged) {
+			/* settled: now regions that differ by an index */
+			xmerged = 1;
+			bpftk_opt_reach(&o);
+			bpftk_opt_live(&o);
+			if (bpftk_opt_xmerge(&o) < 0) {
+				err = -ENOMEM;
+				goto done;
+			}
+			if (o.changed) {
+				idle = 0;
+				o.mode = OPT_REWRITE;
+			}
+		}
 	}
 	bpftk_opt_reach(&o);
 	err = bpftk_opt_emit(&o, &out, &nout);

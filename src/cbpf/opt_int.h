@@ -110,6 +110,12 @@ void bpftk_opt_peep(struct opt *o);
  * identical blocks.  Returns 0 or -ENOMEM. */
 int bpftk_opt_jump(struct opt *o);
 
+/* opt_xmerge.c: a region equal to a later one but for absolute loads
+ * where the later one has indexed loads at a constant distance becomes
+ * `ldx #distance` and a goto (needs opt_dce's liveness and opt_reach's
+ * predecessor counts).  Returns 0, or -1 when out of memory. */
+int bpftk_opt_xmerge(struct opt *o);
+
 /* opt_emit.c: lays the live blocks out in order, with `ja` where a goto
  * cannot fall through or a conditional target is more than 255 away.
  * *out is allocated with bpftk_malloc. Returns 0 or -ENOMEM. */

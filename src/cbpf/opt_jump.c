@@ -92,8 +92,58 @@ static int merge(struct opt *o)
 	return 0;
 }
 
+/* A goto block with one predecessor, a conditional jump, can have its
+ * instructions at the end of that predecessor instead (before its jump)
+ * when they leave the jump's operands alone, cannot end the program there
+ * (safe), and write nothing the other successor reads; then it is empty
+ * and costs no `ja`.  Only in rewrite rounds: redirections found this
+ * round assumed the old code. */
+static void hoist(struct opt *o)
+{
+	for (size_t i = 0; i < o->nb; i++) {
+		struct opt_block *p = &o->b[i];
+		if (!p->live || p->term != OPT_T_COND || p->jt == p->jf)
+			continue;
+		for (int side = 0; side < 2; side++) {
+			size_t bi = side ? p->jt : p->jf;
+			size_t other = side ? p->jf : p->jt;
+			struct opt_block *b = &o->b[bi];
+			if (b->term != OPT_T_GOTO || !b->ns || b->npred != 1)
+				continue;
+			uint32_t reads = 1u << OPT_RA |
+					 (BPF_SRC(p->code) == BPF_X ? 1u << OPT_RX
+								    : 0);
+			size_t j;
+			for (j = 0; j < b->ns; j++) {
+				uint32_t u, d;
+				int f;
+				bpftk_opt_uses(b->s[j].code, b->s[j].k, &u, &d, &f);
+				if ((d & reads) || (d & o->b[other].livein) ||
+				    (f && !b->s[j].safe))
+					break;
+			}
+			if (j < b->ns)
+				continue;
+			if (p->ns + b->ns > p->cap) {
+				size_t cap = p->ns + b->ns;
+				struct opt_stmt *s = bpftk_realloc(p->s, cap * sizeof(*s));
+				if (!s)
+					continue; /* an optimization, not needed */
+				p->s = s;
+				p->cap = cap;
+			}
+			memcpy(&p->s[p->ns], b->s, b->ns * sizeof(*b->s));
+			p->ns += b->ns;
+			b->ns = 0;
+			o->changed = 1;
+		}
+	}
+}
+
 int bpftk_opt_jump(struct opt *o)
 {
+	if (o->mode == OPT_REWRITE)
+		hoist(o);
 	for (size_t i = 0; i < o->nb; i++) {
 		struct opt_block *b = &o->b[i];
 		if (!b->live || b->term == OPT_T_RET)
