@@ -142,7 +142,7 @@ int bpftk_opt_xmerge(struct opt *o)
 					      ? o->b[j].ns - o->b[i].ns
 					      : 0;
 			if (!o->b[j].live || !match(&m, i, j, from, 0) ||
-			    m.c == NONE || m.size < 3 + (from != 0))
+			    m.c == NONE || m.size < 2)
 				continue;
 			if (from) {
 				if (split(o, j, from) < 0)
