@@ -38,7 +38,9 @@ static int compile(struct fl_state *st, int dlt,
 	}
 	fl_lex(st);
 	struct fl_cond *root = fl_parse(st);
-	return fl_emit_program(st, root, out, n);
+	struct fl_cond *prologue = st->pl_var || st->ll_var ? fl_wlan_prologue(st)
+							      : NULL;
+	return fl_emit_program(st, prologue, root, out, n);
 }
 
 int bpftk_filter_compile(const char *expr, int dlt, uint32_t snaplen,

@@ -101,6 +101,10 @@ static void emit(struct em *e, const struct fl_cond *c, size_t t, size_t f)
 		return;
 	case C_TRUE:
 	case C_FALSE:
+		/* constants may carry statements run for their effect (the
+		 * 802.11 prologue's offset updates) */
+		for (size_t i = 0; i < c->s.n; i++)
+			push(e, I_STMT, c->s.v[i].code, c->s.v[i].k);
 		push(e, I_JA, BPF_JMP | BPF_JA, 0)->t = c->kind == C_TRUE ? t : f;
 		return;
 	}
@@ -270,12 +274,19 @@ static size_t false_chain_end(const struct em *e, size_t t, size_t f)
 	return f;
 }
 
-int fl_emit_program(struct fl_state *st, struct fl_cond *root,
-		    struct bpftk_cbpf_insn **out, size_t *n)
+int fl_emit_program(struct fl_state *st, struct fl_cond *prologue,
+		    struct fl_cond *root, struct bpftk_cbpf_insn **out,
+		    size_t *n)
 {
 	struct em e = {.st = st};
 	size_t t = new_label(&e), f = new_label(&e);
 
+	if (prologue) {
+		size_t l = new_label(&e);
+
+		emit(&e, prologue, l, l);
+		bind_label(&e, l);
+	}
 	emit(&e, root, t, f);
 	/* libpcap lays out blocks depth first along the false edges, so the
 	 * return reached from the entry by always taking the false branch

@@ -132,9 +132,11 @@ struct fl_state {
 	 * field, link payload (network layer; -1 = variable, then its value
 	 * is in M[linkpl_reg]), network layer inside the payload */
 	uint32_t off_linkhdr, off_linktype, off_linkpl, off_nl, off_nl_nosnap;
-	int linkpl_var;		 /* payload offset computed at run time */
-	int linkpl_reg;		 /* scratch slot holding it */
-	struct fl_stmts linkpl_prologue; /* code that fills the slot */
+	/* 802.11: the payload offset (and behind radiotap the link header
+	 * offset) are computed by a prologue into M[pl_reg] / M[ll_reg];
+	 * loads then go through X.  need_*: a load used it, so the prologue
+	 * must run first. */
+	int pl_var, ll_var, pl_reg, ll_reg, need_pl, need_ll;
 	int is_vlan_shifted;
 	int label_depth;	 /* MPLS labels seen */
 	uint32_t off_prevmpls;	 /* offset of the previous MPLS header */
@@ -183,6 +185,9 @@ enum fl_rel { OR_PACKET, OR_LINKHDR, OR_LINKTYPE, OR_LINKPL, OR_LLC,
 	      OR_LINKPL_NOSNAP, OR_TRAN_IPV4, OR_TRAN_IPV6, OR_PREVMPLS };
 void fl_load(struct fl_state *st, struct fl_stmts *s, enum fl_rel rel,
 	     uint32_t off, uint32_t size);
+/* A holds an index: loads size bytes at rel + A. */
+void fl_load_index(struct fl_state *st, struct fl_stmts *s, enum fl_rel rel,
+		   uint32_t size);
 struct fl_cond *fl_cmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
 		       uint32_t size, uint32_t v);
 struct fl_cond *fl_mcmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
@@ -245,6 +250,22 @@ int fl_port_by_name(const char *name, uint32_t *port, int *ipproto);
 int fl_ipproto_by_name(const char *name, uint32_t *v);
 int fl_ethertype_by_name(const char *name, uint32_t *v);
 int fl_osiproto_by_name(const char *name, uint32_t *v);
+int fl_wlan_type_by_name(const char *name, uint32_t *v);
+int fl_wlan_subtype_by_name(uint32_t type, const char *name, uint32_t *v);
+int fl_wlan_any_subtype(const char *name, uint32_t *v);
+
+/* gen_wlan.c — IEEE 802.11 (plain and behind radiotap) */
+int fl_is_wlan(const struct fl_state *st);
+void fl_wlan_setup(struct fl_state *st, int radiotap);
+struct fl_cond *fl_wlan_prologue(struct fl_state *st);
+struct fl_cond *fl_wlan_linktype(struct fl_state *st, uint32_t p);
+struct fl_cond *fl_wlan_host(struct fl_state *st, const uint8_t mac[6],
+			     int dir, int col);
+struct fl_cond *fl_wlan_broadcast(struct fl_state *st);
+struct fl_cond *fl_wlan_multicast(struct fl_state *st);
+struct fl_cond *fl_p80211_type(struct fl_state *st, uint32_t v, uint32_t mask,
+			       int col);
+struct fl_cond *fl_p80211_dir(struct fl_state *st, uint32_t dir, int col);
 
 /* filter_ebpf.c — the classic program as eBPF of the given kind */
 int fl_ebpf_from_cbpf(const struct bpftk_cbpf_insn *prog, size_t n,
@@ -252,7 +273,9 @@ int fl_ebpf_from_cbpf(const struct bpftk_cbpf_insn *prog, size_t n,
 		      size_t *nout, struct bpftk_diags *d);
 
 /* filter_emit.c */
-int fl_emit_program(struct fl_state *st, struct fl_cond *root,
-		    struct bpftk_cbpf_insn **out, size_t *n);
+/* prologue (may be NULL) runs first whatever its outcome, then root */
+int fl_emit_program(struct fl_state *st, struct fl_cond *prologue,
+		    struct fl_cond *root, struct bpftk_cbpf_insn **out,
+		    size_t *n);
 
 #endif

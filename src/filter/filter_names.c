@@ -11,6 +11,7 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "filter_int.h"
 
@@ -113,6 +114,79 @@ int fl_ethertype_by_name(const char *name, uint32_t *v)
 	for (size_t i = 0; i < sizeof(eprotos) / sizeof(eprotos[0]); i++)
 		if (!strcmp(eprotos[i].name, name)) {
 			*v = eprotos[i].v;
+			return 0;
+		}
+	return -1;
+}
+
+/* ---- 802.11 frame types and subtypes (names of pcap-filter(7)) ---- */
+static const struct name_val wlan_types[] = {
+	{"mgt", 0x00}, {"management", 0x00}, {"ctl", 0x04},
+	{"control", 0x04}, {"data", 0x08},
+};
+
+static const struct name_val mgt_subtypes[] = {
+	{"assocreq", 0x00}, {"assoc-req", 0x00}, {"assocresp", 0x10},
+	{"assoc-resp", 0x10}, {"reassocreq", 0x20}, {"reassoc-req", 0x20},
+	{"reassocresp", 0x30}, {"reassoc-resp", 0x30}, {"probereq", 0x40},
+	{"probe-req", 0x40}, {"proberesp", 0x50}, {"probe-resp", 0x50},
+	{"beacon", 0x80}, {"atim", 0x90}, {"disassoc", 0xa0},
+	{"disassociation", 0xa0}, {"auth", 0xb0}, {"authentication", 0xb0},
+	{"deauth", 0xc0}, {"deauthentication", 0xc0},
+};
+
+static const struct name_val ctl_subtypes[] = {
+	/* (libpcap 1.10 has no names for BAR 0x80 and BA 0x90) */
+	{"ps-poll", 0xa0}, {"rts", 0xb0},
+	{"cts", 0xc0}, {"ack", 0xd0}, {"cf-end", 0xe0}, {"cf-end-ack", 0xf0},
+};
+
+static const struct name_val data_subtypes[] = {
+	{"data", 0x00}, {"data-cf-ack", 0x10}, {"data-cf-poll", 0x20},
+	{"data-cf-ack-poll", 0x30}, {"null", 0x40}, {"cf-ack", 0x50},
+	{"cf-poll", 0x60}, {"cf-ack-poll", 0x70}, {"qos-data", 0x80},
+	{"qos-data-cf-ack", 0x90}, {"qos-data-cf-poll", 0xa0},
+	{"qos-data-cf-ack-poll", 0xb0}, {"qos", 0xc0}, {"qos-cf-poll", 0xe0},
+	{"qos-cf-ack-poll", 0xf0},
+};
+
+static int lookup(const struct name_val *t, size_t n, const char *name,
+		  uint32_t *v)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcasecmp(t[i].name, name)) {
+			*v = t[i].v;
+			return 0;
+		}
+	return -1;
+}
+
+#define LOOKUP(t, name, v) lookup(t, sizeof(t) / sizeof(t[0]), name, v)
+
+int fl_wlan_type_by_name(const char *name, uint32_t *v)
+{
+	return LOOKUP(wlan_types, name, v);
+}
+
+int fl_wlan_subtype_by_name(uint32_t type, const char *name, uint32_t *v)
+{
+	switch (type) {
+	case 0x00: return LOOKUP(mgt_subtypes, name, v);
+	case 0x04: return LOOKUP(ctl_subtypes, name, v);
+	case 0x08: return LOOKUP(data_subtypes, name, v);
+	default: return -1;
+	}
+}
+
+/* A subtype name of any type, in the order management, control, data;
+ * *v has the type bits too. */
+int fl_wlan_any_subtype(const char *name, uint32_t *v)
+{
+	static const uint32_t types[] = {0x00, 0x04, 0x08};
+
+	for (size_t i = 0; i < 3; i++)
+		if (fl_wlan_subtype_by_name(types[i], name, v) == 0) {
+			*v |= types[i];
 			return 0;
 		}
 	return -1;

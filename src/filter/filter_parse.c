@@ -497,6 +497,66 @@ static struct fl_cond *other(struct fl_state *st)
 	}
 }
 
+/* p80211: TYPE type SUBTYPE subtype | TYPE type | SUBTYPE type_subtype
+ *        | DIR dir
+ * type: NUM | ID ; subtype: NUM | ID ; type_subtype: ID ; dir: NUM | ID */
+static struct fl_cond *p80211(struct fl_state *st)
+{
+	const struct fl_token *kw = tok(st);
+	const struct fl_token *v;
+	uint32_t type = 0, sub;
+
+	next(st);
+	v = tok(st);
+	if (v->t != T_NUM && v->t != T_ID)
+		syntax(st, kw->t == T_DIR ? "a direction" : "a frame type");
+	next(st);
+	if (kw->t == T_DIR) {
+		static const char *const dirs[] = {"nods", "tods", "fromds", "dstods"};
+		uint32_t d = v->num;
+
+		if (v->t == T_ID) {
+			for (d = 0; d < 4 && strcmp(dirs[d], v->text); d++)
+				;
+			if (d == 4)
+				fl_fail(st, v->col, "unknown 802.11 direction");
+		}
+		return fl_p80211_dir(st, d, kw->col);
+	}
+	if (kw->t == T_SUBTYPE) {
+		/* a bare subtype is a name only (it also names the type) */
+		if (v->t == T_NUM) {
+			st->cur--;
+			syntax(st, "a subtype name");
+		}
+		if (fl_wlan_any_subtype(v->text, &sub) < 0)
+			fl_fail(st, v->col, "unknown 802.11 type name \"%s\"", v->text);
+		return fl_p80211_type(st, sub, 0xfc, kw->col);
+	}
+	if (v->t == T_NUM) {
+		if (v->num & ~0x0cu)
+			fl_fail(st, v->col, "invalid 802.11 type value 0x%02x", v->num);
+		type = v->num;
+	} else if (fl_wlan_type_by_name(v->text, &type) < 0) {
+		fl_fail(st, v->col, "unknown 802.11 type name \"%s\"", v->text);
+	}
+	if (tok(st)->t != T_SUBTYPE)
+		return fl_p80211_type(st, type, 0x0c, kw->col);
+	next(st);
+	v = tok(st);
+	if (v->t != T_NUM && v->t != T_ID)
+		syntax(st, "a frame subtype");
+	next(st);
+	if (v->t == T_NUM) {
+		if (v->num & ~0xf0u)
+			fl_fail(st, v->col, "invalid 802.11 subtype value 0x%02x", v->num);
+		sub = v->num;
+	} else if (fl_wlan_subtype_by_name(type, v->text, &sub) < 0) {
+		fl_fail(st, v->col, "unknown 802.11 subtype name \"%s\"", v->text);
+	}
+	return fl_p80211_type(st, type | sub, 0xfc, kw->col);
+}
+
 /* rterm: head id | '(' expr ')' | pname | arth relop arth
  *      | arth irelop arth | other */
 static struct res rterm(struct fl_state *st, struct fl_qual q)
@@ -536,11 +596,11 @@ static struct res rterm(struct fl_state *st, struct fl_qual q)
 					   : fl_multicast(st, proto, t->col);
 		return r;
 	}
+	if (t->t == T_TYPE || t->t == T_SUBTYPE || t->t == T_DIR) {
+		r.c = p80211(st);
+		return r;
+	}
 	if (proto != P_DEFAULT) {
-		if (t->t == T_TYPE || t->t == T_SUBTYPE || t->t == T_DIR) {
-			st->errcol = t->col;
-			fl_unsupported(st, "802.11 type/subtype/dir filters are not supported by this compiler yet");
-		}
 		r.c = fl_proto_abbrev(st, proto, pcol);
 		return r;
 	}
@@ -548,7 +608,7 @@ static struct res rterm(struct fl_state *st, struct fl_qual q)
 	case T_LESS: case T_GREATER: case T_BYTE: case T_INBOUND:
 	case T_OUTBOUND: case T_IFINDEX: case T_VLAN: case T_MPLS:
 	case T_PPPOED: case T_PPPOES: case T_GENEVE: case T_OTHERKW:
-	case T_LLC: case T_TYPE: case T_SUBTYPE: case T_DIR:
+	case T_LLC:
 		r.c = other(st);
 		return r;
 	default:

@@ -55,44 +55,40 @@ struct fl_arth *fl_arth_len(struct fl_state *st)
 	return a;
 }
 
-static uint16_t size_code(uint32_t size)
-{
-	return size == 4 ? BPF_W : size == 2 ? BPF_H : BPF_B;
-}
-
 struct fl_arth *fl_arth_load(struct fl_state *st, int proto,
 			     struct fl_arth *idx, uint32_t size, int col)
 {
-	uint32_t nl = st->off_linkpl + st->off_nl, base;
 	struct fl_cond *check = NULL;
-	int tran4 = 0;
+	enum fl_rel rel;
 
 	st->errcol = col;
 	if (size != 1 && size != 2 && size != 4)
 		fl_fail(st, col, "data size must be 1, 2, or 4");
 	switch (proto) {
 	case P_LINK:
-		base = st->off_linkhdr;
+		rel = OR_LINKHDR;
 		break;
 	case P_IP: case P_ARP: case P_RARP: case P_ATALK: case P_DECNET:
 	case P_SCA: case P_LAT: case P_MOPRC: case P_MOPDL: case P_IPV6:
-		base = nl;
+		rel = OR_LINKPL;
 		check = fl_proto_abbrev(st, proto, col);
 		break;
 	case P_SCTP: case P_TCP: case P_UDP: case P_ICMP: case P_IGMP:
 	case P_IGRP: case P_PIM: case P_VRRP: case P_CARP:
-		base = nl;
-		tran4 = 1;
+		rel = OR_TRAN_IPV4;
 		check = fl_and(st, fl_proto_abbrev(st, proto, col), fl_ipfrag(st));
 		check = fl_and(st, fl_proto_abbrev(st, P_IP, col), check);
 		break;
 	case P_ICMPV6:
-		base = nl + 40;
+		rel = OR_TRAN_IPV6;
 		check = fl_and(st, fl_linktype(st, 0x86dd),
 			       fl_cmp(st, OR_LINKPL, 6, 1, 58));
 		break;
 	case P_RADIO:
-		fl_fail(st, col, "radio information not present in capture");
+		if (st->linktype != DLT_IEEE802_11_RADIO)
+			fl_fail(st, col, "radio information not present in capture");
+		rel = OR_PACKET;
+		break;
 	default:
 		fl_fail(st, col, "'%s' does not support the index operation",
 			fl_proto_name(proto));
@@ -100,29 +96,12 @@ struct fl_arth *fl_arth_load(struct fl_state *st, int proto,
 	release(st, idx);
 	struct fl_arth *a = new_arth(st, 1);
 	a->check = fl_and(st, idx->check, check);
-	if (idx->is_const && !tran4) {
-		fl_emit(st, &a->s, BPF_LD | BPF_ABS | size_code(size),
-			base + idx->cval);
-		return a;
-	}
 	if (idx->is_const) {
-		fl_emit(st, &a->s, BPF_LDX | BPF_MSH | BPF_B, nl);
-		fl_emit(st, &a->s, BPF_LD | BPF_IND | size_code(size),
-			base + idx->cval);
-		return a;
+		fl_load(st, &a->s, rel, idx->cval, size);
+	} else {
+		fl_append(st, &a->s, &idx->s);
+		fl_load_index(st, &a->s, rel, size);
 	}
-	fl_append(st, &a->s, &idx->s);
-	if (tran4) {
-		int t = fl_alloc_reg(st);
-
-		fl_free_reg(st, t);
-		fl_emit(st, &a->s, BPF_ST, (uint32_t)t);
-		fl_emit(st, &a->s, BPF_LDX | BPF_MSH | BPF_B, nl);
-		fl_emit(st, &a->s, BPF_LD | BPF_MEM, (uint32_t)t);
-		fl_emit(st, &a->s, BPF_ALU | BPF_ADD | BPF_X, 0);
-	}
-	fl_emit(st, &a->s, BPF_MISC | BPF_TAX, 0);
-	fl_emit(st, &a->s, BPF_LD | BPF_IND | size_code(size), base);
 	return a;
 }
 

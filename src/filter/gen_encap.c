@@ -10,7 +10,8 @@
 
 static int vlan_capable(int dlt)
 {
-	return dlt == DLT_EN10MB;
+	return dlt == DLT_EN10MB || dlt == DLT_IEEE802_11 ||
+	       dlt == DLT_IEEE802_11_RADIO;
 }
 
 struct fl_cond *fl_vlan(struct fl_state *st, uint32_t vid, int has_vid,
@@ -81,8 +82,8 @@ struct fl_cond *fl_pppoes(struct fl_state *st, uint32_t sess, int has_sess,
 		c = fl_and(st, c, fl_mcmp(st, OR_LINKPL, 0, 4, sess, 0xffff));
 	/* from here on the payload is PPP behind the 6-byte PPPoE header */
 	st->linktype = DLT_PPP;
-	st->off_linktype = st->off_linkpl + 6;
-	st->off_linkpl += 8;
+	st->off_linktype = st->off_linkpl + st->off_nl + 6;
+	st->off_linkpl += st->off_nl + 8;
 	st->off_nl = 0;
 	st->off_nl_nosnap = 0;
 	return c;

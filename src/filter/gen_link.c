@@ -37,6 +37,7 @@ const char *fl_dlt_name(int dlt)
 
 int fl_link_setup(struct fl_state *st, int dlt)
 {
+	st->dlt = dlt;
 	st->linktype = dlt;
 	st->off_linkhdr = 0;
 	st->off_nl = 0;
@@ -69,6 +70,10 @@ int fl_link_setup(struct fl_state *st, int dlt)
 	case DLT_LOOP:
 		st->off_linktype = 0;
 		st->off_linkpl = 4;
+		return 0;
+	case DLT_IEEE802_11:
+	case DLT_IEEE802_11_RADIO:
+		fl_wlan_setup(st, dlt == DLT_IEEE802_11_RADIO);
 		return 0;
 	case DLT_PPP:
 	case DLT_C_HDLC:
@@ -229,6 +234,9 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 	switch (st->linktype) {
 	case DLT_EN10MB:
 		return ether_linktype(st, p);
+	case DLT_IEEE802_11:
+	case DLT_IEEE802_11_RADIO:
+		return fl_wlan_linktype(st, p);
 	case DLT_LINUX_SLL:
 	case DLT_LINUX_SLL2:
 		return sll_linktype(st, p);
@@ -259,6 +267,8 @@ static int is_ether_like(struct fl_state *st)
 struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
 			      int dir, int col)
 {
+	if (fl_is_wlan(st))
+		return fl_wlan_host(st, mac, dir, col);
 	if (!is_ether_like(st))
 		fl_fail(st, col, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
 	switch (dir) {
@@ -285,6 +295,8 @@ struct fl_cond *fl_broadcast(struct fl_state *st, int proto, int col)
 
 	st->errcol = col;
 	if (proto == P_DEFAULT || proto == P_LINK) {
+		if (fl_is_wlan(st))
+			return fl_wlan_broadcast(st);
 		if (!is_ether_like(st))
 			fl_fail(st, col, "'broadcast' not supported on DLT_%s",
 				fl_dlt_name(st->linktype));
@@ -305,6 +317,8 @@ struct fl_cond *fl_multicast(struct fl_state *st, int proto, int col)
 {
 	st->errcol = col;
 	if (proto == P_DEFAULT || proto == P_LINK) {
+		if (fl_is_wlan(st))
+			return fl_wlan_multicast(st);
 		if (!is_ether_like(st))
 			fl_fail(st, col, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
 		struct fl_stmts s = {0};

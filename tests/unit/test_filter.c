@@ -458,26 +458,39 @@ static const char *const prims[] = {
 	"ip host 127.0.0.1 and not port 22", "icmp6[icmp6type] = icmp6-echo",
 	"ip6[6] = 17", "udp[8:4] % 7 = 1", "tcp[4:4] / 3 > 100",
 	"ip[10:2] ^ 0xffff != 0", "-ip[0] < 0", "ip[ip[0] & 0xf] = 0",
-	"tcp[tcp[12] >> 4] > 0",
+	"tcp[tcp[12] >> 4] > 0", "wlan type data", "type mgt subtype beacon",
+	"wlan src 00:11:22:33:44:55", "wlan dst ff:ff:ff:ff:ff:ff",
+	"wlan addr2 00:11:22:33:44:55", "dir tods", "subtype qos-data",
+	"wlan broadcast", "wlan multicast", "radio[0] = 0",
 };
 
-static void gen_expr(char *buf, size_t size, int depth)
+/* no_rel: leave out relations and 'pppoes'.  libpcap 1.10 allocates the
+ * scratch slot of the radiotap length lazily and may give it to another
+ * value too ("len - 14 >= 100 and wlan type data" stores 100 over it;
+ * "net 127 and pppoes" gives it the payload offset's slot), so its results
+ * are wrong there; we do not compare those. */
+static void gen_expr(char *buf, size_t size, int depth, int no_rel)
 {
 	size_t len = strlen(buf);
 	unsigned k = rnd(depth > 2 ? 2 : 6);
 
 	if (k < 2) {
-		snprintf(buf + len, size - len, "%s",
-			 prims[rnd(sizeof(prims) / sizeof(prims[0]))]);
+		const char *p;
+
+		do
+			p = prims[rnd(sizeof(prims) / sizeof(prims[0]))];
+		while (no_rel && (strchr(p, '[') || strstr(p, "len ") ||
+				  strstr(p, "pppoes")));
+		snprintf(buf + len, size - len, "%s", p);
 	} else if (k == 2) {
 		snprintf(buf + len, size - len, "not ");
-		gen_expr(buf, size, depth + 1);
+		gen_expr(buf, size, depth + 1, no_rel);
 	} else {
 		snprintf(buf + len, size - len, "(");
-		gen_expr(buf, size, depth + 1);
+		gen_expr(buf, size, depth + 1, no_rel);
 		len = strlen(buf);
 		snprintf(buf + len, size - len, rnd(2) ? " and " : " or ");
-		gen_expr(buf, size, depth + 1);
+		gen_expr(buf, size, depth + 1, no_rel);
 		len = strlen(buf);
 		snprintf(buf + len, size - len, ")");
 	}
@@ -487,14 +500,16 @@ static void test_random_differential(void)
 {
 	static const int dlts[] = {DLT_EN10MB, DLT_RAW, DLT_LINUX_SLL,
 				   DLT_LINUX_SLL2, DLT_NULL, DLT_PPP,
-				   DLT_IPV4, DLT_IPV6};
+				   DLT_IPV4, DLT_IPV6, DLT_IEEE802_11_RADIO};
+	const int ndlts = (int)(sizeof(dlts) / sizeof(dlts[0]));
 	struct diffstats s = {0};
 
 	for (int i = 0; i < 3000; i++) {
 		char buf[2048] = "";
+		int dlt = dlts[i % ndlts];
 
-		gen_expr(buf, sizeof(buf), 0);
-		diff_one(buf, dlts[i % 8], 262144, BPFTK_FILTER_NETMASK_UNKNOWN,
+		gen_expr(buf, sizeof(buf), 0, dlt == DLT_IEEE802_11_RADIO);
+		diff_one(buf, dlt, 262144, BPFTK_FILTER_NETMASK_UNKNOWN,
 			 &s, 1);
 	}
 	printf("random differential: %d expressions: %d same, %d differ, %d we reject only, "
