@@ -763,11 +763,60 @@ static int fold_index(struct vn *w, struct opt_block *b, size_t j,
 	return 1;
 }
 
+/* The instructions of a block that only recompute A since the block began
+ * (`ldb [0]; and #0xf0` again after a jump on that): when A gets back the
+ * value it came in with, and nothing read the values in between, they all
+ * go. */
+#define CHAIN_MAX 8
+struct chain {
+	uint32_t a_in;	 /* A at block entry */
+	int pure;	 /* no other instruction saw A since it changed */
+	size_t n;
+	size_t at[CHAIN_MAX]; /* where the A writers are in the output */
+};
+
+/* st (value nv, to go to b->s[*n]) against the chain: 1 when st and the
+ * chain were dropped, 0 when st is to be kept (and was recorded). */
+static int chain_back(struct vn *w, struct opt_block *b, size_t *n,
+		      struct chain *ch, const struct opt_stmt *st,
+		      struct vstate *s, uint32_t nv)
+{
+	uint32_t u, d;
+	int f;
+	bpftk_opt_uses(st->code, st->k, &u, &d, &f);
+	if (d != 1u << OPT_RA) {
+		if ((u >> OPT_RA & 1) && s->reg[OPT_RA] != ch->a_in)
+			ch->pure = 0; /* an intermediate A escapes */
+		return 0;
+	}
+	if (nv == ch->a_in && ch->pure && ch->n && (!f || st->safe)) {
+		size_t o = ch->at[0], c = 0;
+		for (size_t q = ch->at[0]; q < *n; q++) {
+			if (c < ch->n && ch->at[c] == q) {
+				c++;
+				continue;
+			}
+			b->s[o++] = b->s[q];
+		}
+		*n = o;
+		ch->n = 0;
+		s->reg[OPT_RA] = ch->a_in;
+		w->o->changed = 1;
+		return 1;
+	}
+	if ((f && !st->safe) || ch->n == CHAIN_MAX)
+		ch->pure = 0;
+	else
+		ch->at[ch->n++] = *n;
+	return 0;
+}
+
 static void rewrite(struct vn *w, size_t i, struct vstate *s)
 {
 	struct opt_block *b = &w->o->b[i];
 	int apply = w->o->mode != OPT_THREAD;
 	size_t n = 0;
+	struct chain ch = {s->reg[OPT_RA], 1, 0, {0}};
 	for (size_t j = 0; j < b->ns; j++) {
 		struct opt_stmt st = b->s[j];
 		uint32_t nv, cv, cr;
@@ -777,7 +826,7 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 		if (s->reg[r] == nv ||
 		    (kv && kconst(&w->t, s, s->reg[r], &cr) &&
 		     cr == w->t.n[nv].k)) {
-			w->o->changed = 1;
+			w->o->changed |= apply;
 			continue;
 		}
 		if (!apply) {
@@ -809,6 +858,8 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 		if (st.code != b->s[j].code || st.k != b->s[j].k)
 			w->o->changed = 1;
 		st.safe = (uint8_t)!flt;
+		if (chain_back(w, b, &n, &ch, &st, s, nv))
+			continue;
 		b->s[n++] = st;
 		s->reg[r] = nv;
 		after(w, s, &st);
