@@ -29,8 +29,8 @@ extern "C" {
 
 enum bpftk_filter_flags {
 	/* as libpcap's optimize: a filter that can never match is an error
-	 * ("expression rejects all packets"); the code is not optimized
-	 * further yet (bpftk_cbpf_optimize is the classic optimizer) */
+	 * ("expression rejects all packets"), and the program goes through
+	 * bpftk_cbpf_optimize */
 	BPFTK_FILTER_OPTIMIZE = 1u << 0,
 	/* code for a live capture on this host rather than for a savefile
 	 * (libpcap's distinction): DLT_NULL/DLT_LOOP IPv6 is then the host's

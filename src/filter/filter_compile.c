@@ -67,6 +67,14 @@ int bpftk_filter_compile(const char *expr, int dlt, uint32_t snaplen,
 	err = compile(st, dlt, out, n);
 	fl_arena_free(&st->arena);
 	bpftk_free(st);
+	if (!err && (flags & BPFTK_FILTER_OPTIMIZE)) {
+		err = bpftk_cbpf_optimize(out, n, BPFTK_CBPF_PCAP, d);
+		if (err) {
+			bpftk_free(*out);
+			*out = NULL;
+			*n = 0;
+		}
+	}
 	return err;
 }
 

@@ -148,6 +148,19 @@ static struct fl_cond *node(struct fl_state *st, enum fl_ckind kind,
 	return c;
 }
 
+/* A constant without statements: TRUE (1), FALSE (0) or not (-1). */
+static int const_of(const struct fl_cond *c)
+{
+	if (!c || c->s.n)
+		return -1;
+	return c->kind == C_TRUE ? 1 : c->kind == C_FALSE ? 0 : -1;
+}
+
+/* Under BPFTK_FILTER_OPTIMIZE constants fold as libpcap's optimizer folds
+ * them, which treats loads as free of effects: "ip or igmp" on a raw IPv4
+ * link is TRUE although igmp's load could fall off a short packet.
+ * Without it, every test stays, so results equal libpcap's unoptimized
+ * code on every packet. */
 struct fl_cond *fl_and(struct fl_state *st, struct fl_cond *a,
 		       struct fl_cond *b)
 {
@@ -155,17 +168,43 @@ struct fl_cond *fl_and(struct fl_state *st, struct fl_cond *a,
 		return b;
 	if (!b)
 		return a;
+	if (st->optimize) {
+		int ka = const_of(a), kb = const_of(b);
+
+		if (ka == 1)
+			return b;
+		if (ka == 0)
+			return a;
+		if (kb == 1)
+			return a;
+		if (kb == 0)
+			return b;
+	}
 	return node(st, C_AND, a, b);
 }
 
 struct fl_cond *fl_or(struct fl_state *st, struct fl_cond *a,
 		      struct fl_cond *b)
 {
+	if (st->optimize) {
+		int ka = const_of(a), kb = const_of(b);
+
+		if (ka == 0)
+			return b;
+		if (ka == 1)
+			return a;
+		if (kb == 0)
+			return a;
+		if (kb == 1)
+			return b;
+	}
 	return node(st, C_OR, a, b);
 }
 
 struct fl_cond *fl_not(struct fl_state *st, struct fl_cond *a)
 {
+	if (st->optimize && const_of(a) >= 0)
+		return const_of(a) ? fl_false(st) : fl_true(st);
 	return node(st, C_NOT, a, NULL);
 }
 

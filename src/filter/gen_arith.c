@@ -154,6 +154,28 @@ struct fl_arth *fl_arth_bin(struct fl_state *st, int op, struct fl_arth *a,
 	}
 	release(st, a);
 	release(st, b);
+	if (st->optimize && b->is_const &&
+	    ((code == BPF_AND && b->cval == 0) || a->is_const)) {
+		/* folded as libpcap's optimizer would (loads have no effect
+		 * for it) */
+		uint32_t x = a->cval, y = b->cval, v;
+
+		switch (code) {
+		case BPF_ADD: v = x + y; break;
+		case BPF_SUB: v = x - y; break;
+		case BPF_MUL: v = x * y; break;
+		case BPF_DIV: v = x / y; break;
+		case BPF_MOD: v = x % y; break;
+		case BPF_AND: v = a->is_const ? x & y : 0; break;
+		case BPF_OR: v = x | y; break;
+		case BPF_XOR: v = x ^ y; break;
+		case BPF_LSH: v = x << y; break;
+		default: v = x >> y; break;
+		}
+		struct fl_arth *c = fl_arth_num(st, v);
+		c->check = fl_and(st, a->check, b->check);
+		return c;
+	}
 	struct fl_arth *r = new_arth(st, 1);
 	r->check = fl_and(st, a->check, b->check);
 	if (b->is_const) {
@@ -185,6 +207,13 @@ struct fl_cond *fl_relation(struct fl_state *st, int jop, int reversed,
 
 	release(st, a);
 	release(st, b);
+	if (st->optimize && a->is_const && b->is_const) {
+		uint32_t x = a->cval, y = b->cval;
+		int holds = jop == BPF_JEQ ? x == y : jop == BPF_JGT ? x > y : x >= y;
+
+		rel = holds != reversed ? fl_true(st) : fl_false(st);
+		return fl_and(st, fl_and(st, a->check, b->check), rel);
+	}
 	if (b->is_const) {
 		fl_append(st, &s, &a->s);
 		rel = fl_leaf(st, &s, (uint16_t)(BPF_JMP | jop | BPF_K), b->cval);

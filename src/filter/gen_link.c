@@ -238,8 +238,11 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 	case DLT_IEEE802_11_RADIO:
 		return fl_wlan_linktype(st, p);
 	case DLT_LINUX_SLL:
-	case DLT_LINUX_SLL2:
 		return sll_linktype(st, p);
+	case DLT_LINUX_SLL2:
+		/* libpcap 1.10 compares the protocol field only, LLC SAPs
+		 * included */
+		return fl_cmp(st, OR_LINKTYPE, 0, 2, p);
 	case DLT_NULL:
 	case DLT_LOOP:
 		return loop_linktype(st, p);

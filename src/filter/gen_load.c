@@ -118,6 +118,10 @@ struct fl_cond *fl_mcmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
 {
 	struct fl_stmts s = {0};
 
+	/* "x & 0 == v" is constant (see fl_and on folding) */
+	if (st->optimize && mask == 0)
+		return v == 0 ? fl_true(st) : fl_false(st);
+
 	fl_load(st, &s, rel, off, size);
 	if (mask != 0xffffffffu)
 		fl_emit(st, &s, BPF_ALU | BPF_AND | BPF_K, mask);

@@ -286,7 +286,48 @@ static void load_pcaps(void)
 struct diffstats {
 	int exprs, same, differ, lib_rejects_both, we_reject_only,
 		lib_reject_only, unsup, pkts, ebpf_differ, ebpf_pkts;
+	/* optimized: our -O program against libpcap's optimized one */
+	int opt_differ, opt_compared, longer, equal, shorter;
+	long our_insns, lib_insns;
 };
+
+/* Our optimized program (NULL if the optimizer or libpcap's refuses),
+ * and libpcap's optimized one in *lib (free with pcap_freecode): the two
+ * are compared with each other, as both fold tests whose loads could fall
+ * off a short packet. */
+static struct bpftk_cbpf_insn *optimized(const char *expr, int dlt,
+					 uint32_t snaplen, uint32_t netmask,
+					 size_t *n, struct bpf_program *lib,
+					 struct diffstats *s, int verbose)
+{
+	pcap_t *dead = pcap_open_dead(dlt, (int)snaplen);
+	struct bpf_program bp;
+	struct bpftk_cbpf_insn *p = NULL;
+
+	*n = 0;
+	memset(lib, 0, sizeof(*lib));
+	if (pcap_compile(dead, &bp, expr, 1, netmask) == 0) {
+		if (bpftk_filter_compile(expr, dlt, snaplen, netmask,
+					 BPFTK_FILTER_LIVE | BPFTK_FILTER_OPTIMIZE,
+					 &p, n, NULL) == 0) {
+			s->our_insns += (long)*n;
+			s->lib_insns += bp.bf_len;
+			if (*n > bp.bf_len) {
+				s->longer++;
+				if (verbose)
+					fprintf(stderr, "size: '%s' on %s: %zu insns, libpcap -O %u\n",
+						expr, pcap_datalink_val_to_name(dlt), *n, bp.bf_len);
+			} else if (*n == bp.bf_len) {
+				s->equal++;
+			} else {
+				s->shorter++;
+			}
+		}
+		*lib = bp;
+	}
+	pcap_close(dead);
+	return p;
+}
 
 /* The eBPF translation of the same expression, loaded in a checked vm. */
 static struct bpftk_vm *ebpf_vm(const char *expr, int dlt, uint32_t snaplen,
@@ -354,8 +395,12 @@ static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 				pcap_datalink_val_to_name(dlt),
 				bpftk_diags_count(d) ? bpftk_diags_get(d, 0)->msg : "?");
 	} else {
-		int bad = 0, ebad = 0;
+		int bad = 0, ebad = 0, obad = 0;
 		struct bpftk_vm *vm = ebpf_vm(expr, dlt, snaplen, netmask);
+		size_t on = 0;
+		struct bpf_program lib_opt;
+		struct bpftk_cbpf_insn *op = optimized(expr, dlt, snaplen, netmask,
+						       &on, &lib_opt, s, verbose);
 
 		CHECK(vm != NULL);
 		for (size_t c = 0; c < ncaps; c++) {
@@ -371,6 +416,13 @@ static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 				if (ours != ref && bad++ == 0 && verbose)
 					fprintf(stderr, "diff: '%s' on %s packet %zu: ours %u, libpcap %u\n",
 						expr, caps[c].name, i, ours, ref);
+				if (op && bpftk_cbpf_run(op, on, BPFTK_CBPF_PCAP, p->data,
+							 p->len, p->caplen) !=
+						  bpf_filter(lib_opt.bf_insns, p->data,
+							     p->len, p->caplen) &&
+				    obad++ == 0 && verbose)
+					fprintf(stderr, "diff: '%s' on %s packet %zu: optimized differs from libpcap\n",
+						expr, caps[c].name, i);
 				if (!vm)
 					continue;
 				uint32_t e = ebpf_run(vm, p);
@@ -381,6 +433,13 @@ static void diff_one(const char *expr, int dlt, uint32_t snaplen,
 			}
 		}
 		bpftk_vm_free(vm);
+		bpftk_cbpf_free(op);
+		if (lib_opt.bf_insns)
+			pcap_freecode(&lib_opt);
+		if (op)
+			s->opt_compared++;
+		if (obad)
+			s->opt_differ++;
 		if (ebad)
 			s->ebpf_differ++;
 		if (bad)
@@ -423,8 +482,13 @@ static void test_accept_differential(void)
 	       "%d both reject, %d not supported; %d packet comparisons; eBPF: %d expressions differ in %d packet comparisons\n",
 	       s.exprs, s.same, s.differ, s.we_reject_only, s.lib_reject_only,
 	       s.lib_rejects_both, s.unsup, s.pkts, s.ebpf_differ, s.ebpf_pkts);
+	printf("accept.tsv optimized (-O): %d programs run, %d differ from libpcap; size vs libpcap -O: "
+	       "%d longer, %d equal, %d shorter (%ld vs %ld instructions)\n",
+	       s.opt_compared, s.opt_differ, s.longer, s.equal, s.shorter,
+	       s.our_insns, s.lib_insns);
 	CHECK(s.differ == 0);
 	CHECK(s.ebpf_differ == 0);
+	CHECK(s.opt_differ == 0);
 	CHECK(s.same > 0);
 }
 
@@ -516,8 +580,13 @@ static void test_random_differential(void)
 	       "%d libpcap rejects only, %d both reject, %d not supported; %d packet comparisons; eBPF: %d expressions differ in %d packet comparisons\n",
 	       s.exprs, s.same, s.differ, s.we_reject_only, s.lib_reject_only,
 	       s.lib_rejects_both, s.unsup, s.pkts, s.ebpf_differ, s.ebpf_pkts);
+	printf("random optimized (-O): %d programs run, %d differ from libpcap; size vs libpcap -O: "
+	       "%d longer, %d equal, %d shorter (%ld vs %ld instructions)\n",
+	       s.opt_compared, s.opt_differ, s.longer, s.equal, s.shorter,
+	       s.our_insns, s.lib_insns);
 	CHECK(s.differ == 0);
 	CHECK(s.ebpf_differ == 0);
+	CHECK(s.opt_differ == 0);
 	CHECK(s.lib_reject_only == 0);
 }
 
