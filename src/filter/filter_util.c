@@ -161,44 +161,45 @@ static int const_of(const struct fl_cond *c)
  * link is TRUE although igmp's load could fall off a short packet.
  * Without it, every test stays, so results equal libpcap's unoptimized
  * code on every packet. */
+/* a op b with constants folded: identity is 1 for AND, 0 for OR; the
+ * other constant absorbs.  NULL: nothing folds. */
+static struct fl_cond *fold(struct fl_state *st, struct fl_cond *a,
+			    struct fl_cond *b, int identity)
+{
+	int ka = const_of(a), kb = const_of(b);
+
+	if (!st->optimize)
+		return NULL;
+	if (ka == identity)
+		return b;
+	if (ka >= 0)
+		return a;
+	if (kb == identity)
+		return a;
+	if (kb >= 0)
+		return b;
+	return NULL;
+}
+
 struct fl_cond *fl_and(struct fl_state *st, struct fl_cond *a,
 		       struct fl_cond *b)
 {
+	struct fl_cond *f;
+
 	if (!a)
 		return b;
 	if (!b)
 		return a;
-	if (st->optimize) {
-		int ka = const_of(a), kb = const_of(b);
-
-		if (ka == 1)
-			return b;
-		if (ka == 0)
-			return a;
-		if (kb == 1)
-			return a;
-		if (kb == 0)
-			return b;
-	}
-	return node(st, C_AND, a, b);
+	f = fold(st, a, b, 1);
+	return f ? f : node(st, C_AND, a, b);
 }
 
 struct fl_cond *fl_or(struct fl_state *st, struct fl_cond *a,
 		      struct fl_cond *b)
 {
-	if (st->optimize) {
-		int ka = const_of(a), kb = const_of(b);
+	struct fl_cond *f = fold(st, a, b, 0);
 
-		if (ka == 0)
-			return b;
-		if (ka == 1)
-			return a;
-		if (kb == 0)
-			return a;
-		if (kb == 1)
-			return b;
-	}
-	return node(st, C_OR, a, b);
+	return f ? f : node(st, C_OR, a, b);
 }
 
 struct fl_cond *fl_not(struct fl_state *st, struct fl_cond *a)
