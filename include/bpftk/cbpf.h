@@ -160,7 +160,9 @@ BPFTK_API uint32_t bpftk_cbpf_run(const struct bpftk_cbpf_insn *prog, size_t n,
  * fields at fixed offsets: the eBPF translation reads them through r4.
  *   protocol     SKF_AD_PROTOCOL, the ethertype in host order
  *   pkttype      SKF_AD_PKTTYPE (PACKET_HOST 0, BROADCAST 1, ...)
- *   ifindex      SKF_AD_IFINDEX;  hatype: SKF_AD_HATYPE (ARPHRD_*)
+ *   ifindex      SKF_AD_IFINDEX;  hatype: SKF_AD_HATYPE (ARPHRD_*).
+ *                ifindex 0 means "no device": then both loads end the
+ *                program returning A, as Linux does (AF_UNIX datagrams)
  *   mark, queue, rxhash, cpu, vlan_tci, vlan_tpid: the matching SKF_AD_*
  *   vlan_present SKF_AD_VLAN_TAG_PRESENT (loads read 1 when nonzero)
  *   pay_offset   SKF_AD_PAY_OFFSET (the kernel runs its flow dissector;

@@ -163,6 +163,14 @@ static void ancillary(struct tr *t, size_t pc, uint32_t k)
 {
 	int field = cbpf_anc_field(k);
 
+	if (k == BPFTK_SKF_AD_OFF + BPFTK_SKF_AD_IFINDEX ||
+	    k == BPFTK_SKF_AD_OFF + BPFTK_SKF_AD_HATYPE) {
+		/* no device (ifindex 0): return A, as Linux does */
+		emit(t, BPFTK_OP_LDXW, R1, REG_SKB,
+		     (int)offsetof(struct bpftk_cbpf_skb, ifindex), 0);
+		emit(t, BPFTK_OP_JNE64_K, R1, 0, 1, 0);
+		emit(t, BPFTK_OP_EXIT, 0, 0, 0, 0);
+	}
 	if (field >= 0) {
 		emit(t, BPFTK_OP_LDXW, REG_A, REG_SKB, field, 0);
 		return;

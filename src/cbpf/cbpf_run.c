@@ -105,6 +105,12 @@ static int load_ancillary(const struct env *e, uint32_t k, uint32_t *a,
 	int field = cbpf_anc_field(k);
 	uint32_t v;
 
+	/* Linux ends the program, returning A, when these need a device
+	 * and the packet has none (ifindex 0 here) */
+	if ((k == BPFTK_SKF_AD_OFF + BPFTK_SKF_AD_IFINDEX ||
+	     k == BPFTK_SKF_AD_OFF + BPFTK_SKF_AD_HATYPE) &&
+	    !skb->ifindex)
+		return 1;
 	if (field >= 0) {
 		memcpy(&v, (const char *)skb + field, sizeof(v));
 		*a = v;
@@ -128,7 +134,8 @@ static int load_ancillary(const struct env *e, uint32_t k, uint32_t *a,
 }
 
 /* A load of size bytes (1, 2, 4) for an ABS / IND / MSH instruction; ind
- * tells X + k from k.  Returns -1 when the program must end with 0. */
+ * tells X + k from k.  Returns -1 when the program must end with 0, 1
+ * when it must end returning A. */
 static int load(const struct env *e, uint32_t k, int ind, unsigned size,
 		uint32_t *a, uint32_t x)
 {
@@ -192,6 +199,8 @@ static uint32_t run(const struct bpftk_cbpf_insn *prog, size_t n,
 		const struct bpftk_cbpf_insn *in = &prog[pc];
 		uint32_t k = in->k;
 		size_t to;
+		unsigned size;
+		int ind, rc;
 
 		switch (cbpf_lookup(in->code)) {
 		case CBPF_OP_INVALID:
@@ -221,12 +230,12 @@ static uint32_t run(const struct bpftk_cbpf_insn *prog, size_t n,
 				return 0;
 			mem[k] = x;
 			break;
-		case CBPF_OP_LD_W_ABS: if (load(e, k, 0, 4, &a, x)) return 0; break;
-		case CBPF_OP_LD_H_ABS: if (load(e, k, 0, 2, &a, x)) return 0; break;
-		case CBPF_OP_LD_B_ABS: if (load(e, k, 0, 1, &a, x)) return 0; break;
-		case CBPF_OP_LD_W_IND: if (load(e, k, 1, 4, &a, x)) return 0; break;
-		case CBPF_OP_LD_H_IND: if (load(e, k, 1, 2, &a, x)) return 0; break;
-		case CBPF_OP_LD_B_IND: if (load(e, k, 1, 1, &a, x)) return 0; break;
+		case CBPF_OP_LD_W_ABS: size = 4; ind = 0; goto packet;
+		case CBPF_OP_LD_H_ABS: size = 2; ind = 0; goto packet;
+		case CBPF_OP_LD_B_ABS: size = 1; ind = 0; goto packet;
+		case CBPF_OP_LD_W_IND: size = 4; ind = 1; goto packet;
+		case CBPF_OP_LD_H_IND: size = 2; ind = 1; goto packet;
+		case CBPF_OP_LD_B_IND: size = 1; ind = 1; goto packet;
 		case CBPF_OP_LDX_MSH:
 			/* an indexed load with X = 0: never ancillary, even at
 			 * SKF_AD_OFF (as Linux) */
@@ -303,6 +312,11 @@ static uint32_t run(const struct bpftk_cbpf_insn *prog, size_t n,
 		if (to >= n - pc - 1)
 			return 0;
 		pc += to;
+		continue;
+	packet:
+		rc = load(e, k, ind, size, &a, x);
+		if (rc)
+			return rc < 0 ? 0 : a;
 	}
 	return 0;
 }

@@ -81,6 +81,8 @@ static void test_flavor(enum bpftk_cbpf_flavor f, int programs)
 			rnd_bytes(pkt, caplen);
 			rnd_bytes((uint8_t *)&skb, sizeof(skb));
 			skb.net_off = rnd() % 30;
+			if (rnd() % 4 == 0)
+				skb.ifindex = 0; /* no device */
 			rnd_bytes((uint8_t *)&sd, sizeof(sd));
 			if (f == BPFTK_CBPF_SECCOMP)
 				want = bpftk_cbpf_run_seccomp(p, n, &sd);

@@ -8,9 +8,11 @@
  *    the filter could apply; any other end means it was installed);
  *  - random valid socket programs filter datagrams on an AF_UNIX socket
  *    pair: the kernel delivers a datagram (truncated to the return value)
- *    exactly when bpftk_cbpf_run returns nonzero.  Those programs use no
- *    ancillary or negative-offset loads (an AF_UNIX sk_buff has no device,
- *    and the CPU and random values are not reproducible).
+ *    exactly when bpftk_cbpf_run returns nonzero; half of the programs
+ *    read the ancillary fields an AF_UNIX sk_buff has with known values
+ *    (all 0: no device, mark, VLAN or hash) and search netlink attributes
+ *    in the payload (SKF_AD_NLATTR / NLATTR_NEST).  CPU, random and
+ *    payload-offset loads are left out: not reproducible.
  * Prints "skip: ..." and exits 77 where the kernel does not allow it. */
 #include <errno.h>
 #include <linux/filter.h>
@@ -168,6 +170,51 @@ static void test_seccomp_validate(void)
 	CHECK(accepted > tried / 5 && accepted < tried - tried / 5);
 }
 
+/* Half of the run programs read sk_buff fields an AF_UNIX datagram has
+ * with known values (no device, no mark, no VLAN, no hash: all 0) and
+ * search netlink attributes in the payload. */
+static void ancillarize(struct bpftk_cbpf_insn *p, size_t n)
+{
+	static const uint32_t anc[] = {
+		BPFTK_SKF_AD_PROTOCOL, BPFTK_SKF_AD_PKTTYPE,
+		BPFTK_SKF_AD_IFINDEX,  BPFTK_SKF_AD_NLATTR,
+		BPFTK_SKF_AD_NLATTR_NEST, BPFTK_SKF_AD_MARK,
+		BPFTK_SKF_AD_QUEUE,    BPFTK_SKF_AD_HATYPE,
+		BPFTK_SKF_AD_RXHASH,   BPFTK_SKF_AD_ALU_XOR_X,
+		BPFTK_SKF_AD_VLAN_TAG, BPFTK_SKF_AD_VLAN_TAG_PRESENT,
+		BPFTK_SKF_AD_VLAN_TPID, BPFTK_SKF_AD_NLATTR,
+		BPFTK_SKF_AD_NLATTR_NEST};
+	for (size_t i = 0; i < n; i++) {
+		const struct bpftk_cbpf_opinfo *info = bpftk_cbpf_info(p[i].code);
+		if ((info->flags & BPFTK_CBPF_F_PK) &&
+		    !(info->flags & (BPFTK_CBPF_F_RX | BPFTK_CBPF_F_WX)) &&
+		    rnd() % 2)
+			p[i].k = BPFTK_SKF_AD_OFF +
+				 anc[rnd() % (sizeof(anc) / sizeof(anc[0]))];
+		/* small attribute types and start offsets for NLATTR */
+		if (p[i].code == (BPFTK_CBPF_LDX | BPFTK_CBPF_IMM) && rnd() % 2)
+			p[i].k = rnd() % 4;
+	}
+}
+
+/* A payload of netlink attributes (native byte order) now and then. */
+static void rnd_payload(uint8_t *pkt, uint32_t len)
+{
+	uint32_t off = 0;
+
+	rnd_bytes(pkt, len);
+	if (rnd() % 2)
+		return;
+	while (off + 4 <= len) {
+		uint16_t alen = (uint16_t)(4 + rnd() % 12), type = rnd() % 4;
+		if (rnd() % 8 == 0)
+			alen = (uint16_t)rnd();
+		memcpy(pkt + off, &alen, 2);
+		memcpy(pkt + off + 2, &type, 2);
+		off += rnd() % 3 ? 4 : (alen + 3u) & ~3u;
+	}
+}
+
 static void test_socket_run(void)
 {
 	struct bpftk_cbpf_insn p[32];
@@ -182,14 +229,18 @@ static void test_socket_run(void)
 			CHECK(0);
 			return;
 		}
-		n = rnd_valid_prog(p, 32, BPFTK_CBPF_SOCKET);
+		do {
+			n = rnd_valid_prog(p, 32, BPFTK_CBPF_SOCKET);
+			if (iter % 2)
+				ancillarize(p, n);
+		} while (bpftk_cbpf_validate(p, n, BPFTK_CBPF_SOCKET, NULL));
 		CHECK(attach(sv[1], p, n) == 0);
 		for (int k = 0; k < 4; k++) {
 			uint32_t len = 1 + rnd() % sizeof(pkt);
 			uint32_t ours;
 			ssize_t got;
 
-			rnd_bytes(pkt, len);
+			rnd_payload(pkt, len);
 			ours = bpftk_cbpf_run(p, n, BPFTK_CBPF_SOCKET, pkt, len,
 					      len);
 			CHECK(send(sv[0], pkt, len, 0) == (ssize_t)len);
