@@ -5,13 +5,22 @@
  *
  * Three flavours differ in what a valid program may do and what a load
  * reads:
- *  - BPFTK_CBPF_PCAP: libpcap's bpf_filter() — loads read the captured
- *    bytes, BPF_LEN is the wire length, a load past the captured bytes ends
- *    the program with 0;
- *  - BPFTK_CBPF_SOCKET: Linux sk_chk_filter rules and SKF_AD_* / SKF_NET_OFF
- *    / SKF_LL_OFF loads;
- *  - BPFTK_CBPF_SECCOMP: Linux seccomp_check_filter rules; loads read the
- *    struct seccomp_data (32-bit aligned words only), no packet.
+ *  - BPFTK_CBPF_PCAP: libpcap 1.10's bpf_validate() and bpf_filter() —
+ *    loads read the captured bytes (X + k without 32-bit wrap), BPF_LEN is
+ *    the wire length, a load past the captured bytes ends the program with
+ *    0, a shift by X >= 32 gives 0 (by k: k & 31), a ja may go backward;
+ *  - BPFTK_CBPF_SOCKET: Linux bpf_check_classic() rules (at most 4096
+ *    instructions, shifts by k < 32, M[k] read only after a store on every
+ *    path) and SKF_AD_* / SKF_NET_OFF / SKF_LL_OFF loads; X + k wraps in
+ *    32 bits and a negative result is an SKF_*_OFF offset; shifts by X
+ *    use X & 31;
+ *  - BPFTK_CBPF_SECCOMP: Linux seccomp_check_filter() rules and then the
+ *    SOCKET ones; loads read the struct seccomp_data (32-bit aligned words
+ *    only, host order), BPF_LEN is 64, no packet.
+ * In all three, A, X and M[] start at 0 and division or modulo by X = 0
+ * ends the program with 0.  The validators, the interpreter and the
+ * translator are checked against libpcap 1.10.3 and the running kernel
+ * (tests/unit/test_cbpf*.c).
  *
  * Errors (negative errno): -EINVAL (invalid program or text; diagnostics
  * name the instruction index or the file:line:col), -ENOMEM.
@@ -205,14 +214,17 @@ BPFTK_API uint32_t bpftk_cbpf_run_seccomp(const struct bpftk_cbpf_insn *prog,
 /* Translates a validated program to eBPF with the same result in r0 for
  * the same input, so classic programs run in the eBPF interpreter and JIT.
  * PCAP/SOCKET: r1 = packet, r2 = captured length, r3 = wire length at
- * entry, and for SOCKET r4 = struct bpftk_cbpf_skb * (read only by
- * ancillary and SKF_NET_OFF loads; may be 0 otherwise); SECCOMP: r1 =
+ * entry, and for SOCKET r4 = struct bpftk_cbpf_skb * (read by ancillary,
+ * SKF_NET_OFF and indexed loads: pass zeros rather than NULL); SECCOMP: r1 =
  * struct bpftk_seccomp_data *.  Every packet load is bounds-checked against
  * r2 by explicit compares (no legacy LD_ABS), so the code runs on any
  * packet pointer; A lives in r0, X in r7, M[] in the 64 bytes below r10.
  * SOCKET programs with SKF_AD_NLATTR / NLATTR_NEST loads are rejected
- * (-ENOTSUP, with a diagnostic).   *out is allocated
- * (free with bpftk_cbpf_free), *nout its slot count. */
+ * (-ENOTSUP, with a diagnostic).  *out is allocated (free with
+ * bpftk_cbpf_free), *nout its slot count; the output passes
+ * bpftk_isa_validate and never faults in the checked vm.  Errors:
+ * -EINVAL (invalid for the flavour), -ENOTSUP, -E2BIG (an eBPF jump would
+ * not fit 16 bits), -ENOMEM. */
 BPFTK_API int bpftk_cbpf_to_ebpf(const struct bpftk_cbpf_insn *prog, size_t n,
 				 enum bpftk_cbpf_flavor flavor,
 				 struct bpftk_insn **out, size_t *nout,
@@ -228,7 +240,12 @@ BPFTK_API int bpftk_cbpf_image(const struct bpftk_cbpf_insn *insn, size_t pc,
 			       char *buf, size_t size);
 
 /* Assembles the `tcpdump -d` listing syntax (the "(nnn)" prefixes are
- * optional; labels allowed).  file names the text in messages. */
+ * optional and must match the position; "label:" and labels as jump
+ * targets; ';' starts a comment).  Every listing bpftk_cbpf_disasm writes
+ * assembles to code with the same listing.  file names the text in
+ * messages ("file:line:col: error: expected ...").  *out is allocated
+ * (bpftk_cbpf_free), *n its length.  Errors: -EINVAL, -ENOMEM.  The result
+ * is not validated: call bpftk_cbpf_validate for the flavour. */
 BPFTK_API int bpftk_cbpf_asm(const char *text, const char *file,
 			     struct bpftk_cbpf_insn **out, size_t *n,
 			     struct bpftk_diags *d);
