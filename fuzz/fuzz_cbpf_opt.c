@@ -70,7 +70,8 @@ static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap)
 					   BPF_MOD, BPF_XOR};
 	static const uint16_t jops[] = {BPF_JEQ, BPF_JGT, BPF_JGE, BPF_JSET};
 	static const uint16_t sizes[] = {BPF_W, BPF_H, BPF_B};
-	size_t n = 2 * NINIT + 2 + take(g, (uint32_t)(cap - 2 * NINIT - 2));
+	uint32_t room = (uint32_t)(cap - 2 * NINIT - 2);
+	size_t n = 2 * NINIT + 2 + take(g, take(g, 4) ? 48 : room);
 	size_t pc = 0;
 	for (uint32_t i = 0; i < NINIT; i++) {
 		p[pc++] = mk(BPF_LD | BPF_IMM, 0, 0, konst(g));
@@ -188,7 +189,7 @@ static void packet(struct gen *g, const struct bpf_insn *p, size_t n,
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	enum { CAP = 96, PKT = 96 };
+	enum { CAP = 600, PKT = 96 };
 	struct gen g = {data, size, 0, 0x2545f4914f6cdd1dull};
 	struct bpf_insn p[CAP], q[CAP];
 	struct bpftk_cbpf_insn *o = malloc(CAP * sizeof(*o));

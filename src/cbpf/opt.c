@@ -35,6 +35,7 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 	o.mode = OPT_REWRITE;
 	for (int round = 0; round < MAX_ROUNDS && idle < 2; round++) {
 		o.changed = 0;
+		o.ant_removed = 0;
 		bpftk_opt_reach(&o);
 		err = bpftk_opt_vn(&o);
 		if (err)

@@ -118,6 +118,8 @@ static void walk(struct opt *o, int remove)
 			    (!f || st.safe || zero_only ||
 			     (end && end <= r.ant))) {
 				o->changed = 1;
+				if (f && !st.safe && !zero_only)
+					o->ant_removed = 1;
 				continue;
 			}
 			if (end > r.ant)

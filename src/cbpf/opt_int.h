@@ -73,6 +73,9 @@ struct opt {
 	enum bpftk_cbpf_flavor flavor;
 	int changed; /* set by a pass that changed the program */
 	enum opt_mode mode; /* what this round of opt_vn may do */
+	int ant_removed;    /* opt_dce removed a load this round because a
+			     * later one checks the bounds: safe flags set
+			     * before may rest on it */
 	struct opt_vnmem *vm;
 };
 

@@ -119,7 +119,7 @@ static void hoist(struct opt *o)
 				int f;
 				bpftk_opt_uses(b->s[j].code, b->s[j].k, &u, &d, &f);
 				if ((d & reads) || (d & o->b[other].livein) ||
-				    (f && !b->s[j].safe))
+				    (f && (!b->s[j].safe || o->ant_removed)))
 					break;
 			}
 			if (j < b->ns)

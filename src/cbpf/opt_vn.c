@@ -827,9 +827,13 @@ static void rewrite(struct vn *w, size_t i, struct vstate *s)
 		    (kv && kconst(&w->t, s, s->reg[r], &cr) &&
 		     cr == w->t.n[nv].k)) {
 			w->o->changed |= apply;
+			b->s[j].safe = 1; /* what it computes is there already */
 			continue;
 		}
 		if (!apply) {
+			/* safety holds for this round's code only: opt_dce may
+			 * remove the load that made a later one safe */
+			b->s[j].safe = (uint8_t)!flt;
 			s->reg[r] = nv;
 			after(w, s, &st);
 			continue;

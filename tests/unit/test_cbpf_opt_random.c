@@ -2,11 +2,13 @@
  * random valid programs, optimized, compared with libpcap's bpf_filter() on
  * shaped packets and truncations; aborts on any difference) run over a
  * fixed set of random inputs, so every build checks it, not only fuzzing
- * runs.  Also: the optimizer's errors on programs that are not valid. */
+ * runs.  Also: the optimizer's errors on programs that are not valid, and
+ * its emitter's `ja` trampolines for conditional targets beyond 255. */
 #include <errno.h>
 #include <stdint.h>
 
 #include "../../fuzz/fuzz_cbpf_opt.c"
+#include "cbpf/opt_int.h"
 #include "test.h"
 
 static void random_programs(void)
@@ -53,7 +55,64 @@ static void invalid_programs(void)
 	bpftk_diags_free(d);
 }
 
+/* Conditional targets more than 255 away get a `ja` trampoline: a jump
+ * over 300 instructions, both ways, laid out by the optimizer's emitter
+ * (fed blocks directly: no input program has such a jump). */
+static void long_jumps(void)
+{
+	struct opt o;
+	memset(&o, 0, sizeof(o));
+	o.nb = 4;
+	o.b = bpftk_calloc(4, sizeof(*o.b));
+	CHECK(o.b != NULL);
+	if (!o.b)
+		return;
+	/* B0: ldb [0]; jeq #1 -> B3 : B1; B1: 300 x ldx, goto B2; B2: ret #7
+	 * B3: ret #9 (after B2, so 300 away) */
+	struct opt_block *b = o.b;
+	b[0].s = bpftk_calloc(1, sizeof(*b[0].s));
+	b[1].s = bpftk_calloc(300, sizeof(*b[1].s));
+	CHECK(b[0].s && b[1].s);
+	if (!b[0].s || !b[1].s) {
+		bpftk_opt_release(&o);
+		return;
+	}
+	b[0].s[0].code = BPF_LD | BPF_B | BPF_ABS;
+	b[0].ns = b[0].cap = 1;
+	b[0].term = OPT_T_COND;
+	b[0].code = BPF_JMP | BPF_JEQ | BPF_K;
+	b[0].k = 1;
+	b[0].jt = 3;
+	b[0].jf = 1;
+	for (uint32_t i = 0; i < 300; i++) {
+		b[1].s[i].code = BPF_LDX | BPF_IMM;
+		b[1].s[i].k = i;
+	}
+	b[1].ns = b[1].cap = 300;
+	b[1].term = OPT_T_GOTO;
+	b[1].jt = 2;
+	b[2].term = b[3].term = OPT_T_RET;
+	b[2].code = b[3].code = BPF_RET | BPF_K;
+	b[2].k = 7;
+	b[3].k = 9;
+	bpftk_opt_reach(&o);
+	struct bpftk_cbpf_insn *out = NULL;
+	size_t n = 0;
+	CHECK(bpftk_opt_emit(&o, &out, &n) == 0);
+	CHECK(n == 1 + 1 + 1 + 300 + 2); /* ld, jeq, ja, ldx..., 2 rets */
+	struct bpf_insn q[400];
+	for (size_t i = 0; out && i < n && i < 400; i++)
+		q[i] = mk(out[i].code, out[i].jt, out[i].jf, out[i].k);
+	CHECK(out && bpf_validate(q, (int)n));
+	uint8_t one = 1, two = 2;
+	CHECK(out && bpf_filter(q, &one, 1, 1) == 9);
+	CHECK(out && bpf_filter(q, &two, 1, 1) == 7);
+	bpftk_free(out);
+	bpftk_opt_release(&o);
+}
+
 TEST_MAIN({
+	long_jumps();
 	invalid_programs();
 	random_programs();
 })
