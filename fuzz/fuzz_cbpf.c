@@ -134,8 +134,8 @@ static void as_program(const uint8_t *data, size_t size)
 						    (uint32_t)plen, &skb);
 		err = bpftk_cbpf_to_ebpf(p, n, (enum bpftk_cbpf_flavor)f, &e,
 					 &ne, d);
-		if (!err != !!e || (err && valid && err != -ENOTSUP &&
-				    err != -ENOMEM && err != -E2BIG))
+		if (!err != !!e ||
+		    (err && valid && err != -ENOMEM && err != -E2BIG))
 			abort();
 		if (!err && !run_ebpf(e, ne, (enum bpftk_cbpf_flavor)f, pkt,
 				      (uint32_t)plen, &skb, &sd, &got) &&

@@ -179,8 +179,8 @@ BPFTK_API uint32_t bpftk_cbpf_run(const struct bpftk_cbpf_insn *prog, size_t n,
  *   random       SKF_AD_RANDOM (the kernel draws a random number; here the
  *                caller's value, so runs are reproducible)
  * SKF_AD_ALU_XOR_X computes A ^ X; SKF_AD_NLATTR / NLATTR_NEST search
- * netlink attributes in the packet as the kernel does (the interpreter
- * only: the translator rejects them). */
+ * netlink attributes (host byte order) in the captured bytes as the
+ * kernel's nla_find does. */
 struct bpftk_cbpf_skb {
 	uint32_t net_off;
 	uint32_t protocol;
@@ -218,12 +218,12 @@ BPFTK_API uint32_t bpftk_cbpf_run_seccomp(const struct bpftk_cbpf_insn *prog,
  * SKF_NET_OFF and indexed loads: pass zeros rather than NULL); SECCOMP: r1 =
  * struct bpftk_seccomp_data *.  Every packet load is bounds-checked against
  * r2 by explicit compares (no legacy LD_ABS), so the code runs on any
- * packet pointer; A lives in r0, X in r7, M[] in the 64 bytes below r10.
- * SOCKET programs with SKF_AD_NLATTR / NLATTR_NEST loads are rejected
- * (-ENOTSUP, with a diagnostic).  *out is allocated (free with
+ * packet pointer; A lives in r0, X in r7, M[] in the 64 bytes below r10;
+ * SKF_AD_NLATTR / NLATTR_NEST become a loop over the attributes.  *out
+ * is allocated (free with
  * bpftk_cbpf_free), *nout its slot count; the output passes
  * bpftk_isa_validate and never faults in the checked vm.  Errors:
- * -EINVAL (invalid for the flavour), -ENOTSUP, -E2BIG (an eBPF jump would
+ * -EINVAL (invalid for the flavour), -E2BIG (an eBPF jump would
  * not fit 16 bits), -ENOMEM. */
 BPFTK_API int bpftk_cbpf_to_ebpf(const struct bpftk_cbpf_insn *prog, size_t n,
 				 enum bpftk_cbpf_flavor flavor,

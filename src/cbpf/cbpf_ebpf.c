@@ -125,6 +125,13 @@ static void load_tail(struct tr *t, int dst, unsigned size)
 		emit(t, BPFTK_OP_BE32, dst, 0, 0, 0);
 }
 
+/* Points the local jump at slot `at` to slot `to`. */
+static void patch(struct tr *t, size_t at, size_t to)
+{
+	if (!t->err)
+		t->out[at].off = (int16_t)((long)to - (long)at - 1);
+}
+
 /* SOCKET: r1 holds a 32-bit offset that may be negative (as int32);
  * negative offsets are rebased as Linux does (SKF_NET_OFF: from the
  * network header, SKF_LL_OFF: from the link-layer header = packet start,
@@ -141,21 +148,73 @@ static void rebase_negative(struct tr *t)
 	emit(t, BPFTK_OP_JSGE32_K, R1, 0, 0, (int32_t)BPFTK_SKF_LL_OFF);
 	emit_jump(t, BPFTK_OP_JA, 0, 0, 0, TO_RET0);
 	/* link layer: offset - SKF_LL_OFF */
-	if (!t->err)
-		t->out[j_ll].off = (int16_t)(t->nout - j_ll - 1);
+	patch(t, j_ll, t->nout);
 	emit(t, BPFTK_OP_ADD32_K, R1, 0, 0, -(int32_t)BPFTK_SKF_LL_OFF);
 	j_done = t->nout;
 	emit(t, BPFTK_OP_JA, 0, 0, 0, 0);
 	/* network layer: offset - SKF_NET_OFF + skb->net_off */
-	if (!t->err)
-		t->out[j_net].off = (int16_t)(t->nout - j_net - 1);
+	patch(t, j_net, t->nout);
 	emit(t, BPFTK_OP_ADD32_K, R1, 0, 0, -(int32_t)BPFTK_SKF_NET_OFF);
 	emit(t, BPFTK_OP_LDXW, R2, REG_SKB, 0, 0); /* net_off */
 	emit(t, BPFTK_OP_ADD64_X, R1, R2, 0, 0);
-	if (!t->err) {
-		t->out[j_done].off = (int16_t)(t->nout - j_done - 1);
-		t->out[j_pos].off = (int16_t)(t->nout - j_pos - 1);
+	patch(t, j_done, t->nout);
+	patch(t, j_pos, t->nout);
+}
+
+/* SKF_AD_NLATTR(_NEST): A = offset of the first netlink attribute of type
+ * X in the packet, searched from offset A (NEST: inside the attribute at
+ * A), 0 if none — Linux nla_find over the captured bytes, as a loop.
+ * Invariant in the loop: r1 = attribute offset, r2 = bytes left (signed),
+ * r1 + r2 <= caplen, so every load is in bounds. */
+static void nlattr(struct tr *t, int nest)
+{
+	size_t fail[8], nfail = 0, loop, found;
+
+	emit(t, BPFTK_OP_MOV64_X, R2, REG_CAPLEN, 0, 0);
+	fail[nfail++] = t->nout;
+	emit(t, BPFTK_OP_JLT64_K, R2, 0, 0, 4);
+	emit(t, BPFTK_OP_SUB64_K, R2, 0, 0, 4);
+	fail[nfail++] = t->nout;
+	emit(t, BPFTK_OP_JGT64_X, REG_A, R2, 0, 0); /* A > caplen - 4 */
+	emit(t, BPFTK_OP_MOV64_X, R2, REG_CAPLEN, 0, 0);
+	emit(t, BPFTK_OP_SUB64_X, R2, REG_A, 0, 0); /* caplen - A */
+	emit(t, BPFTK_OP_MOV64_X, R1, REG_A, 0, 0);
+	if (nest) {
+		emit(t, BPFTK_OP_MOV64_X, R3, REG_PKT, 0, 0);
+		emit(t, BPFTK_OP_ADD64_X, R3, REG_A, 0, 0);
+		emit(t, BPFTK_OP_LDXH, R4, R3, 0, 0); /* nla_len */
+		fail[nfail++] = t->nout;
+		emit(t, BPFTK_OP_JGT64_X, R4, R2, 0, 0);
+		emit(t, BPFTK_OP_ADD64_K, R1, 0, 0, 4);
+		emit(t, BPFTK_OP_MOV64_X, R2, R4, 0, 0);
+		emit(t, BPFTK_OP_SUB64_K, R2, 0, 0, 4);
 	}
+	loop = t->nout;
+	fail[nfail++] = t->nout;
+	emit(t, BPFTK_OP_JSLT64_K, R2, 0, 0, 4);
+	emit(t, BPFTK_OP_MOV64_X, R3, REG_PKT, 0, 0);
+	emit(t, BPFTK_OP_ADD64_X, R3, R1, 0, 0);
+	emit(t, BPFTK_OP_LDXH, R4, R3, 0, 0); /* nla_len, host order */
+	fail[nfail++] = t->nout;
+	emit(t, BPFTK_OP_JLT64_K, R4, 0, 0, 4);
+	fail[nfail++] = t->nout;
+	emit(t, BPFTK_OP_JGT64_X, R4, R2, 0, 0);
+	emit(t, BPFTK_OP_LDXH, R3, R3, 2, 0); /* nla_type */
+	emit(t, BPFTK_OP_AND64_K, R3, 0, 0, 0x3fff);
+	found = t->nout;
+	emit(t, BPFTK_OP_JEQ64_X, R3, REG_X, 0, 0);
+	emit(t, BPFTK_OP_ADD64_K, R4, 0, 0, 3);
+	emit(t, BPFTK_OP_AND64_K, R4, 0, 0, -4); /* NLA_ALIGN */
+	emit(t, BPFTK_OP_SUB64_X, R2, R4, 0, 0);
+	emit(t, BPFTK_OP_ADD64_X, R1, R4, 0, 0);
+	emit(t, BPFTK_OP_JA, 0, 0, 0, 0);
+	patch(t, t->nout - 1, loop);
+	for (size_t i = 0; i < nfail; i++)
+		patch(t, fail[i], t->nout);
+	emit(t, BPFTK_OP_MOV32_K, REG_A, 0, 0, 0);
+	emit(t, BPFTK_OP_JA, 0, 0, 1, 0);
+	patch(t, found, t->nout);
+	emit(t, BPFTK_OP_MOV32_X, REG_A, R1, 0, 0);
 }
 
 /* An ancillary load SKF_AD_OFF + off (SOCKET), into A. */
@@ -185,14 +244,16 @@ static void ancillary(struct tr *t, size_t pc, uint32_t k)
 		emit(t, BPFTK_OP_JEQ64_K, REG_A, 0, 1, 0);
 		emit(t, BPFTK_OP_MOV32_K, REG_A, 0, 0, 1);
 		return;
+	case BPFTK_SKF_AD_NLATTR:
+	case BPFTK_SKF_AD_NLATTR_NEST:
+		nlattr(t, k - BPFTK_SKF_AD_OFF == BPFTK_SKF_AD_NLATTR_NEST);
+		return;
 	default:
 		bpftk_diags_add(t->d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL,
-				(long)pc,
-				"ancillary load [%s] has no eBPF translation "
-				"(it searches netlink attributes)",
-				cbpf_anc_name(k));
+				(long)pc, "internal error: ancillary load "
+				"[%s] has no translation", cbpf_anc_name(k));
 		if (!t->err)
-			t->err = -ENOTSUP;
+			t->err = -EINVAL;
 	}
 }
 
