@@ -10,7 +10,10 @@
 #  3. --xdp -o writes an object llvm-objdump reads and `bpftk run --pcap`
 #     (verifier on) passes exactly the packets the classic filter matches;
 #  4. errors: a bad expression exits 1 with file:line:col and a caret,
-#     usage errors exit 2, an unreadable capture exits 4.
+#     usage errors exit 2, an unreadable capture exits 4;
+#  5. the fuzz target (fuzz/fuzz_filter.c, replay driver) over every
+#     expression of accept.tsv and reject.tsv with four link type/flag
+#     bytes each (under -DBPFTK_SANITIZE=ON: the memory and leak check).
 set -u
 B=$1
 S=$2
@@ -102,6 +105,40 @@ grep -q '^ *\^$' "$T/err" || bad "caret line"
 [ $? = 4 ] || bad "unreadable capture exit code"
 "$BPFTK" filter --xdp 'len > 100' -o "$T/l.o" >/dev/null 2>"$T/err"
 [ $? = 1 ] && grep -q 'not available to XDP' "$T/err" || bad "len in XDP refused"
+
+# ---- 5. fuzz target replay
+F=$B/fuzz/fuzz_filter
+if [ -x "$F" ] && command -v python3 >/dev/null 2>&1; then
+	mkdir "$T/seeds"
+	python3 - "$S/pcap-filter" "$T/seeds" <<'PY'
+import sys
+src, dst = sys.argv[1], sys.argv[2]
+def unesc(x):
+    out, j = [], 0
+    while j < len(x):
+        if x[j] == '\\' and j + 1 < len(x):
+            out.append({'t': '\t', 'n': '\n', 'r': '\r'}.get(x[j + 1], x[j + 1]))
+            j += 2
+        else:
+            out.append(x[j])
+            j += 1
+    return ''.join(out)
+seen, i = set(), 0
+for name, col in (('accept.tsv', 4), ('reject.tsv', 2)):
+    for line in open(src + '/' + name, encoding='utf-8').read().split('\n')[1:]:
+        f = line.split('\t')
+        if len(f) <= col or f[col] in seen:
+            continue
+        seen.add(f[col])
+        for b in (0, 8, 6, 15):
+            open('%s/s%d' % (dst, i), 'wb').write(bytes([b]) + unesc(f[col]).encode())
+            i += 1
+PY
+	"$F" "$T/seeds" >"$T/fz" 2>&1 || { tail -20 "$T/fz"; bad "fuzz_filter replay"; }
+	tail -1 "$T/fz"
+else
+	echo "fuzz_filter not built: replay skipped"
+fi
 
 [ $fail = 0 ] && echo "filter_cli: ok"
 exit $fail
