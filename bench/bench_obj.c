@@ -8,7 +8,8 @@
  *  - xdp_parse: a parser over the real packets of the Ethernet captures
  *    of ../shared/pcaps (the mean over all packets).
  * Both sides return the same verdict for every packet or the row says how
- * many differ.  bpftk runs in its fast engine when the program loads
+ * many differ.  Times are the best of several rounds per side (bpftk's
+ * wall time is not shielded from preemption on a loaded machine).  bpftk runs in its fast engine when the program loads
  * verified for it, else checked (the column says which).
  */
 #include <stdint.h>
@@ -200,7 +201,7 @@ int bench_obj_main(int quick, int kernel)
 	static const char *const progs[] = {"map_hash", "map_percpu",
 					    "map_lpm", "xdp_parse"};
 	static struct pkt pkts[4096];
-	size_t npk = load_packets(pkts, quick ? 300 : 4096);
+	size_t npk = load_packets(pkts, quick ? 300 : 1000);
 	int repeat = quick ? 20 : 200, bad = 0;
 	printf("\n%-11s %8s %12s %12s %9s %s\n", "object", "bpftk", "bpftk ns",
 	       "kernel ns", "bpftk/k", "packets");
@@ -224,22 +225,38 @@ int bench_obj_main(int quick, int kernel)
 		struct pkt one = synthetic();
 		const struct pkt *set = parse ? pkts : &one;
 		size_t n = parse ? npk : 1;
-		int reps = parse ? repeat : repeat * 50;
+		/* both sides report wall time; bpftk's is not shielded from
+		 * preemption like the kernel's, so each side keeps the best
+		 * of several rounds */
+		int reps = parse ? repeat / 4 : repeat * 10, rounds = parse ? 3 : 7;
 		double tb = 0, tk = 0;
 		size_t differ = 0, done = 0;
 		for (size_t k = 0; k < n; k++) {
-			double nb, nk = 0;
-			unsigned rb, rk = 0;
-			if (run_bpftk(&s, &set[k], reps, &nb, &rb))
-				continue;
-			if (s.k && bench_kobj_run(s.k, set[k].data, set[k].len,
-						  reps, &nk, &rk)) {
-				snprintf(why, sizeof(why), "test run failed");
-				bench_kobj_close(s.k);
-				s.k = NULL;
+			double bb = 0, bk = 0;
+			unsigned rb = 0, rk = 0;
+			int okb = 0;
+			for (int rd = 0; rd < rounds; rd++) {
+				double nb, nk;
+				if (!run_bpftk(&s, &set[k], reps, &nb, &rb)) {
+					okb = 1;
+					if (!bb || nb < bb)
+						bb = nb;
+				}
+				if (s.k && bench_kobj_run(s.k, set[k].data,
+							  set[k].len, reps, &nk,
+							  &rk)) {
+					snprintf(why, sizeof(why),
+						 "test run failed");
+					bench_kobj_close(s.k);
+					s.k = NULL;
+				} else if (s.k && (!bk || nk < bk)) {
+					bk = nk;
+				}
 			}
-			tb += nb;
-			tk += nk;
+			if (!okb)
+				continue;
+			tb += bb;
+			tk += bk;
 			differ += s.k && rb != rk;
 			done++;
 		}
