@@ -40,7 +40,11 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 		err = bpftk_opt_vn(&o);
 		if (err)
 			goto done;
-		bpftk_opt_dce(&o);
+		/* not with redirections: those may rest on a load being safe
+		 * thanks to another that dead code removal would drop as
+		 * covered by the very load the redirection skips */
+		if (o.mode == OPT_REWRITE)
+			bpftk_opt_dce(&o);
 		bpftk_opt_peep(&o);
 		err = bpftk_opt_jump(&o);
 		if (err)

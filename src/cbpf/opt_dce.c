@@ -118,8 +118,12 @@ static void walk(struct opt *o, int remove)
 			    (!f || st.safe || zero_only ||
 			     (end && end <= r.ant))) {
 				o->changed = 1;
-				if (f && !st.safe && !zero_only)
+				if (f && !st.safe && !zero_only) {
+					/* the later load covering it may have
+					 * been marked safe thanks to it */
 					o->ant_removed = 1;
+					r.faults = 1;
+				}
 				continue;
 			}
 			if (end > r.ant)

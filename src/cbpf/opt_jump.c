@@ -136,6 +136,9 @@ static void hoist(struct opt *o)
 			p->ns += b->ns;
 			b->ns = 0;
 			o->changed = 1;
+			/* b's registers may now pass through it to its
+			 * target: the other side's check would be stale */
+			break;
 		}
 	}
 }

@@ -121,6 +121,7 @@ static int split(struct opt *o, size_t j, size_t at)
 	t->s = rest;
 	t->ns = t->cap = nb[j].ns - at;
 	t->npred = 1;
+	t->livein = (1u << OPT_NREG) - 1; /* unknown until opt_dce: say all */
 	nb[j].ns = at;
 	nb[j].term = OPT_T_GOTO;
 	nb[j].jt = j + 1;
