@@ -55,6 +55,12 @@ static int sc_create_all(void)
 		{BPFTK_MAP_TYPE_STACK, 0, 8, 8, 0},
 		{BPFTK_MAP_TYPE_RINGBUF, 0, 0, 4096, 0},
 		{BPFTK_MAP_TYPE_BLOOM_FILTER, 0, 8, 8, 0},
+		{BPFTK_MAP_TYPE_DEVMAP, 4, 4, 8, 0},
+		{BPFTK_MAP_TYPE_DEVMAP_HASH, 4, 8, 8, 0},
+		{BPFTK_MAP_TYPE_CPUMAP, 4, 4, 1, 0},
+		{BPFTK_MAP_TYPE_XSKMAP, 4, 4, 8, 0},
+		{BPFTK_MAP_TYPE_PERF_EVENT_ARRAY, 4, 4, 8, 0},
+		{BPFTK_MAP_TYPE_CGROUP_ARRAY, 4, 4, 8, 0},
 	};
 	struct bpftk_map_set *s = NULL;
 	struct bpftk_diags *d = NULL;
@@ -77,10 +83,20 @@ static int sc_create_all(void)
 			TRY(bpftk_ringbuf_output(m, val, 16, 0));
 			continue;
 		}
-		if (ty[i].t == BPFTK_MAP_TYPE_PROG_ARRAY)
-			continue;
+		if (ty[i].t == BPFTK_MAP_TYPE_PROG_ARRAY ||
+		    ty[i].t == BPFTK_MAP_TYPE_XSKMAP ||
+		    ty[i].t == BPFTK_MAP_TYPE_PERF_EVENT_ARRAY ||
+		    ty[i].t == BPFTK_MAP_TYPE_CGROUP_ARRAY)
+			continue; /* no values userspace can store */
 		if (ty[i].t != BPFTK_MAP_TYPE_LPM_TRIE)
 			key[0] = 1; /* an index below max_entries */
+		if (ty[i].t == BPFTK_MAP_TYPE_CPUMAP)
+			key[0] = 0; /* CPU 0 is possible everywhere */
+		/* devmaps: ifindex 1 (lo); cpumap: a queue size of 1 */
+		if (ty[i].t == BPFTK_MAP_TYPE_DEVMAP ||
+		    ty[i].t == BPFTK_MAP_TYPE_DEVMAP_HASH ||
+		    ty[i].t == BPFTK_MAP_TYPE_CPUMAP)
+			val[0] = 1;
 		const void *k = ty[i].ks ? key : NULL;
 		TRY(bpftk_map_update_elem(m, k, val, 0));
 		TRY(bpftk_map_lookup_elem(m, k, val, 0));
