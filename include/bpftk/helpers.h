@@ -234,7 +234,14 @@ BPFTK_API int bpftk_helper_env_mem_check(void *env, uint64_t addr,
  * (the opaque pointer stored in the prog array), or NULL; taking it clears
  * it.  The runner then runs that program with the same context.  The count
  * of tail calls is kept from reset to reset: past BPFTK_MAX_TAIL_CALLS
- * (the kernel's 33) bpf_tail_call() fails and the program goes on. */
+ * (the kernel's 33) bpf_tail_call() fails and the program goes on.
+ * Not yet as in Linux: a tail call made inside a bpf-to-bpf subprogram.
+ * Linux (x86-64 JIT, 5.10+) unwinds only the subprogram's frame, so the
+ * target's r0 returns to the subprogram's caller, which goes on (its
+ * r6-r9 intact, the tail call count shared); here the whole program ends
+ * and the runner runs the target, whose r0 is the run's result.  Matching
+ * it needs the vm to end one frame from a helper and the runner to run a
+ * target inside a run. */
 #define BPFTK_MAX_TAIL_CALLS 33
 BPFTK_API void *bpftk_helper_env_take_tail(struct bpftk_helper_env *env);
 BPFTK_API unsigned bpftk_helper_env_tail_count(
