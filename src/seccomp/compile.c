@@ -11,11 +11,13 @@
  *     that share an outcome: consecutive syscalls with the same
  *     unconditional action are one interval, numbers without rules are
  *     intervals of the default action; leaves jump straight to shared
- *     `ret` instructions or rule chains; a window holding only a few
- *     single syscalls among default intervals becomes a jeq chain
- *     per syscall with conditions: its rules in source order; each rule a
- *     chain of comparisons whose last success jumps to the rule's `ret` and
- *     whose failure goes to the next rule (after the last: default)
+ *     `ret` instructions or rule chains; a window whose syscalls take
+ *     only a few tests in a row (jeq, or jge/jgt for a range) becomes
+ *     that chain
+ *   after all trees, per syscall with conditions: its rules in source
+ *   order; each rule a chain of comparisons whose last success jumps to
+ *   the rule's `ret` and whose failure goes to the next rule (after the
+ *   last: default); chains equal on several architectures are emitted once
  *
  * 64-bit arguments are compared in 32-bit halves, high half first
  * (little-endian layout: low word at 16 + 8 * i, high word at + 4); on
@@ -36,12 +38,21 @@ struct leaf {
 	int target;  /* label */
 };
 
+/* A rule chain the search trees jump to, emitted after all of them. */
+struct pending {
+	int arch;
+	size_t first; /* its first rule */
+	int label;
+};
+
 struct cc {
 	struct sc_emit *e;
 	const struct bpftk_seccomp_policy *p;
 	int lbad, ldef;
 	struct leaf *leaves;
 	size_t nleaves;
+	struct pending *pend; /* room for every rule on every arch */
+	size_t npend;
 };
 
 static int const_cmp(uint16_t op, uint32_t a, uint32_t k)
@@ -73,11 +84,33 @@ static void half(struct sc_emit *e, uint32_t off, uint32_t m, uint16_t op,
 	sc_jmp(e, op, v, t, f);
 }
 
+/* 1 / 0 when (x & m) op v is true / false for every x, else -1.  x & m
+ * ranges over [0, m]. */
+static int known_cond(uint64_t m, enum sc_op op, uint64_t v)
+{
+	switch (op) {
+	case SC_EQ: return v & ~m ? 0 : -1;
+	case SC_NE: return v & ~m ? 1 : -1;
+	case SC_LT: return v > m ? 1 : v == 0 ? 0 : -1;
+	case SC_LE: return v >= m ? 1 : -1;
+	case SC_GT: return v >= m ? 0 : -1;
+	case SC_GE: return v == 0 ? 1 : v > m ? 0 : -1;
+	}
+	return -1;
+}
+
 /* if (cond) goto t else goto f — NE, LT, LE are EQ, GE, GT with the
  * targets swapped. */
 static void cond(struct sc_emit *e, const struct sc_cond *c, int is32, int t,
 		 int f)
 {
+	uint64_t width = is32 ? UINT32_MAX : UINT64_MAX;
+	int known = known_cond(c->mask & width, (enum sc_op)c->op,
+			       c->val & width);
+	if (known >= 0) {
+		sc_ja(e, known ? t : f);
+		return;
+	}
 	uint16_t op;
 	int tmp;
 	switch ((enum sc_op)c->op) {
@@ -146,47 +179,64 @@ static void chain(struct cc *c, int a, size_t first)
 	/* not reached: the last rule's failure went to ldef */
 }
 
-/* Up to this many single syscalls among default intervals are tested by
- * a chain of jeq (one instruction each) rather than split further (two
- * per syscall, one level less deep each). */
-#define JEQ_CHAIN_MAX 4
+/* A window of the search whose non-default intervals cost at most this
+ * many instructions as a chain (ascending: 1 for a single number, 2 for a
+ * range, less where the window's bounds answer) is tested as that chain
+ * rather than split further: a little deeper, fewer instructions. */
+#define CHAIN_MAX 8
 
-/* If every interval of [i, j) other than the default ones is a single
- * number, and there are at most JEQ_CHAIN_MAX of them: their jeq chain. */
-static int jeq_chain(struct cc *c, size_t i, size_t j)
+static uint64_t leaf_end(const struct cc *c, size_t x)
 {
-	size_t k = 0;
+	return x + 1 < c->nleaves ? c->leaves[x + 1].lo : UINT64_C(1) << 32;
+}
+
+/* Instructions the chain of leaves [i, j) needs; emits it when emit. */
+static size_t leaf_chain(struct cc *c, size_t i, size_t j, int emit)
+{
+	size_t cost = 0, last = j;
 	for (size_t x = i; x < j; x++)
-		if (c->leaves[x].target != c->ldef) {
-			if (x + 1 == c->nleaves ||
-			    c->leaves[x + 1].lo != c->leaves[x].lo + 1)
-				return 0;
-			k++;
-		}
-	if (k > JEQ_CHAIN_MAX)
-		return 0;
-	if (!k) { /* not produced (equal neighbours merge), but safe */
-		sc_ja(c->e, c->ldef);
-		return 1;
-	}
+		if (c->leaves[x].target != c->ldef)
+			last = x;
 	for (size_t x = i; x < j; x++) {
-		if (c->leaves[x].target == c->ldef)
+		const struct leaf *l = &c->leaves[x];
+		if (l->target == c->ldef)
 			continue;
-		int next = --k ? sc_label(c->e) : c->ldef;
-		sc_jmp(c->e, CB_JEQ_K, c->leaves[x].lo, c->leaves[x].target,
-		       next);
-		if (k)
+		uint64_t end = leaf_end(c, x);
+		int next = x == last ? c->ldef : emit ? sc_label(c->e) : 0;
+		if (end == (uint64_t)l->lo + 1) {
+			cost++;
+			if (emit)
+				sc_jmp(c->e, CB_JEQ_K, l->lo, l->target, next);
+		} else {
+			/* nr < lo: below this one, above every earlier one */
+			int need_lo = x != i, need_hi = end != leaf_end(c, j - 1);
+			cost += (size_t)(need_lo + need_hi);
+			if (emit && need_lo) {
+				int in = need_hi ? sc_label(c->e) : l->target;
+				sc_jmp(c->e, CB_JGE_K, l->lo, in, c->ldef);
+				if (need_hi)
+					sc_place(c->e, in);
+			}
+			if (emit && need_hi)
+				sc_jmp(c->e, CB_JGT_K, (uint32_t)(end - 1), next,
+				       l->target);
+			if (emit && !need_lo && !need_hi)
+				sc_ja(c->e, l->target);
+		}
+		if (emit && x != last)
 			sc_place(c->e, next);
 	}
-	return 1;
+	return cost;
 }
 
 /* Search over leaves [i, j): A holds nr, which lies in the leaves'
  * range. */
 static void tree(struct cc *c, size_t i, size_t j)
 {
-	if (jeq_chain(c, i, j))
+	if (leaf_chain(c, i, j, 0) <= CHAIN_MAX) {
+		leaf_chain(c, i, j, 1);
 		return;
+	}
 	size_t mid = i + (j - i) / 2;
 	int llo = mid - i == 1 ? c->leaves[i].target : sc_label(c->e);
 	int lhi = j - mid == 1 ? c->leaves[mid].target : sc_label(c->e);
@@ -221,13 +271,11 @@ static int arch_block(struct cc *c, int a)
 	const struct bpftk_seccomp_policy *p = c->p;
 	/* (nr, first rule index) of each syscall with rules on a */
 	int64_t (*first)[2] = bpftk_calloc(p->nrules + 1, sizeof(*first));
-	int *chain_label = bpftk_calloc(p->nrules + 1, sizeof(int));
 	size_t nfirst = 0;
 	c->leaves = bpftk_calloc(2 * p->nrules + 2, sizeof(*c->leaves));
 	c->nleaves = 0;
-	if (!first || !chain_label || !c->leaves) {
+	if (!first || !c->leaves) {
 		bpftk_free(first);
-		bpftk_free(chain_label);
 		bpftk_free(c->leaves);
 		c->leaves = NULL;
 		return -ENOMEM;
@@ -260,8 +308,15 @@ static int arch_block(struct cc *c, int a)
 	for (size_t i = 0; i < nfirst; i++) {
 		const struct sc_rule *r = &p->rules[first[i][1]];
 		uint32_t nr = (uint32_t)first[i][0];
-		int t = r->ncond ? (chain_label[i] = sc_label(c->e))
-				 : sc_ret_label(c->e, r->action);
+		int t;
+		if (r->ncond) {
+			t = sc_label(c->e);
+			c->pend[c->npend].arch = a;
+			c->pend[c->npend].first = (size_t)first[i][1];
+			c->pend[c->npend++].label = t;
+		} else {
+			t = sc_ret_label(c->e, r->action);
+		}
 		if (c->nleaves == 1 && nr == 0)
 			c->nleaves = 0; /* syscall 0 replaces the first gap */
 		add_leaf(c, nr, t);
@@ -273,16 +328,54 @@ static int arch_block(struct cc *c, int a)
 		sc_ja(c->e, c->leaves[0].target);
 	else
 		tree(c, 0, c->nleaves);
-	for (size_t i = 0; i < nfirst; i++)
-		if (p->rules[first[i][1]].ncond) {
-			sc_place(c->e, chain_label[i]);
-			chain(c, a, (size_t)first[i][1]);
-		}
 	bpftk_free(first);
-	bpftk_free(chain_label);
 	bpftk_free(c->leaves);
 	c->leaves = NULL;
 	return 0;
+}
+
+/* Whether the chains x and y are the same code: the same rules (from
+ * their first on, for their syscall on their arch, up to an unconditional
+ * one) compared on the same argument width. */
+static int same_chain(const struct cc *c, const struct pending *x,
+		      const struct pending *y)
+{
+	const struct bpftk_seccomp_policy *p = c->p;
+	int nx = p->rules[x->first].nr[x->arch];
+	int ny = p->rules[y->first].nr[y->arch];
+	size_t i = x->first, j = y->first;
+	if (sc_arch_is32(x->arch) != sc_arch_is32(y->arch))
+		return 0;
+	for (;;) {
+		while (i < p->nrules && p->rules[i].nr[x->arch] != nx)
+			i++;
+		while (j < p->nrules && p->rules[j].nr[y->arch] != ny)
+			j++;
+		if (i != j)
+			return 0;
+		if (i == p->nrules || !p->rules[i].ncond)
+			return 1;
+		i++;
+		j++;
+	}
+}
+
+/* The rule chains, each distinct one once: the trees of several
+ * architectures often jump to the same rules. */
+static void chains(struct cc *c)
+{
+	for (size_t i = 0; i < c->npend; i++) {
+		if (c->pend[i].label < 0)
+			continue; /* emitted with an equal one */
+		sc_place(c->e, c->pend[i].label);
+		for (size_t j = i + 1; j < c->npend; j++)
+			if (c->pend[j].label >= 0 &&
+			    same_chain(c, &c->pend[i], &c->pend[j])) {
+				sc_place(c->e, c->pend[j].label);
+				c->pend[j].label = -1;
+			}
+		chain(c, c->pend[i].arch, c->pend[i].first);
+	}
 }
 
 int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
@@ -304,8 +397,12 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	c.e = sc_emit_new();
-	if (!c.e)
+	c.pend = bpftk_calloc((size_t)narch * p->nrules + 1, sizeof(*c.pend));
+	if (!c.e || !c.pend) {
+		sc_emit_free(c.e);
+		bpftk_free(c.pend);
 		return -ENOMEM;
+	}
 	c.lbad = sc_ret_label(c.e, p->badarch_action);
 	c.ldef = sc_ret_label(c.e, p->default_action);
 	for (int i = 0; i < narch; i++)
@@ -324,8 +421,10 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 		sc_place(c.e, blocks[i]);
 		err = arch_block(&c, arches[i]);
 	}
-	if (!err)
+	if (!err) {
+		chains(&c);
 		err = sc_emit_finish(c.e, out, n);
+	}
 	if (err == -E2BIG)
 		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL, -1,
 				"the filter needs more than %d instructions",
@@ -335,6 +434,7 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 				"internal error in the seccomp compiler "
 				"(a jump to a label never placed)");
 	sc_emit_free(c.e);
+	bpftk_free(c.pend);
 	return err;
 }
 

@@ -7,7 +7,8 @@
  * same seccomp_data word on every incoming edge, or unknown) and drops
  * reloads of a word A already holds.
  *
- * finish() turns labels into offsets.  Conditional jumps reach at most 255
+ * finish() first tidies (jumps through `ja` threaded, unreachable code
+ * dropped), then turns labels into offsets.  Conditional jumps reach at most 255
  * instructions ahead; a farther target is reached through an equivalent
  * instruction already in reach (the same `ret`, a `ja` to it), or else a
  * trampoline right after the jump: a copy of the target when that is a
@@ -251,6 +252,85 @@ static int trampoline(struct sc_emit *e, size_t j, int which)
 	return 0;
 }
 
+/* Keeps the instructions with keep[j] set; labels of a dropped one move
+ * to the next kept instruction. */
+static int compact(struct sc_emit *e, const unsigned char *keep)
+{
+	long *at = bpftk_calloc(e->n + 1, sizeof(*at));
+	size_t m = 0;
+	if (!at)
+		return -1;
+	for (size_t j = 0; j < e->n; j++) {
+		at[j] = (long)m;
+		if (keep[j])
+			e->v[m++] = e->v[j];
+	}
+	at[e->n] = (long)m;
+	for (size_t l = 0; l < e->nlab; l++)
+		if (e->pos[l] >= 0)
+			e->pos[l] = at[e->pos[l]];
+	e->n = m;
+	bpftk_free(at);
+	return 0;
+}
+
+/* Jumps to a `ja` go to its target; a conditional jump whose two targets
+ * meet becomes a `ja`; a `ja` to the next instruction and code no path
+ * reaches go.  Repeats until nothing changes. */
+static int tidy(struct sc_emit *e)
+{
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (size_t j = 0; j < e->n; j++) {
+			struct sym *s = &e->v[j];
+			if (s->code != CB_JA && !is_cond(s->code))
+				continue;
+			for (int w = 0; w < (is_cond(s->code) ? 2 : 1); w++) {
+				int *l = w ? &s->lf : &s->lt;
+				while (e->v[e->pos[*l]].code == CB_JA) {
+					*l = e->v[e->pos[*l]].lt;
+					changed = 1;
+				}
+			}
+			if (is_cond(s->code) && e->pos[s->lt] == e->pos[s->lf]) {
+				*s = (struct sym){CB_JA, 0, s->lt, -1};
+				changed = 1;
+			}
+		}
+		unsigned char *keep = bpftk_calloc(e->n + 1, 1);
+		int drop = 0;
+		if (!keep)
+			return -1;
+		keep[0] = 1;
+		for (size_t j = 0; j < e->n; j++) {
+			const struct sym *s = &e->v[j];
+			if (!keep[j]) {
+				drop = 1;
+				continue;
+			}
+			if (s->code == CB_JA) {
+				keep[e->pos[s->lt]] = 1;
+				if (dist(e, j, s->lt) == 0) {
+					keep[j] = 0;
+					drop = 1;
+				}
+			} else if (is_cond(s->code)) {
+				keep[e->pos[s->lt]] = 1;
+				keep[e->pos[s->lf]] = 1;
+			} else if (s->code != CB_RET_K) {
+				keep[j + 1] = 1;
+			}
+		}
+		if (drop && compact(e, keep)) {
+			bpftk_free(keep);
+			return -1;
+		}
+		bpftk_free(keep);
+		changed |= drop;
+	}
+	return 0;
+}
+
 int sc_emit_finish(struct sc_emit *e, struct bpftk_cbpf_insn **out, size_t *n)
 {
 	for (size_t i = 0; i < e->nrets; i++) {
@@ -265,13 +345,8 @@ int sc_emit_finish(struct sc_emit *e, struct bpftk_cbpf_insn **out, size_t *n)
 			e->failed = -EINVAL; /* a target never placed */
 	if (e->failed)
 		return e->failed;
-	/* a ja to the next instruction does nothing */
-	for (size_t j = 0; j < e->n;) {
-		if (e->v[j].code == CB_JA && dist(e, j, e->v[j].lt) == 0)
-			shift(e, j, 0);
-		else
-			j++;
-	}
+	if (tidy(e))
+		return -ENOMEM;
 	for (int changed = 1; changed;) {
 		changed = 0;
 		for (size_t j = 0; j < e->n; j++) {

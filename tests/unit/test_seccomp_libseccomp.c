@@ -261,7 +261,40 @@ static int compares_arch_as_nr(const struct bpftk_cbpf_insn *prog, size_t n)
 	return bad;
 }
 
+/* Instructions on the longest path through prog (all jumps go forward,
+ * so one backward pass). */
+static long longest_path(const struct bpftk_cbpf_insn *prog, size_t n)
+{
+	long *len = calloc(n + 1, sizeof(long));
+	long best;
+	if (!len || !n) {
+		free(len);
+		return 0;
+	}
+	for (size_t pc = n; pc-- > 0;) {
+		const struct bpftk_cbpf_insn *i = &prog[pc];
+		unsigned cls = BPFTK_CBPF_CLASS(i->code);
+		long next = 0;
+		if (cls == BPFTK_CBPF_RET)
+			next = 0;
+		else if (cls == BPFTK_CBPF_JMP &&
+			 (i->code & 0xf0) == BPFTK_CBPF_JA)
+			next = pc + 1 + i->k < n ? len[pc + 1 + i->k] : 0;
+		else if (cls == BPFTK_CBPF_JMP) {
+			long a = pc + 1 + i->jt < n ? len[pc + 1 + i->jt] : 0;
+			long b = pc + 1 + i->jf < n ? len[pc + 1 + i->jf] : 0;
+			next = a > b ? a : b;
+		} else
+			next = pc + 1 < n ? len[pc + 1] : 0;
+		len[pc] = 1 + next;
+	}
+	best = len[0];
+	free(len);
+	return best;
+}
+
 struct totals {
+	long path_ours, path_theirs, path_max_ours, path_max_theirs;
 	long defective, defect_mismatches;
 	long policies, inputs, mismatches, kernel_ok, kernel_no, skipped;
 	long ours, theirs, theirs_tree, shorter, longer;
@@ -291,10 +324,17 @@ static void both_check(struct both *b, struct totals *t, const char *label)
 	size_t best = tree && n_tree < n_theirs ? n_tree : n_theirs;
 	t->shorter += n_ours < best;
 	t->longer += n_ours > best;
+	long po = longest_path(ours, n_ours), pt = longest_path(theirs, n_theirs);
+	t->path_ours += po;
+	t->path_theirs += pt;
+	if (po > t->path_max_ours)
+		t->path_max_ours = po;
+	if (pt > t->path_max_theirs)
+		t->path_max_theirs = pt;
 	if (label)
-		printf("policy %-12s ours %4zu insns, libseccomp %4zu "
-		       "(binary tree %4zu)\n",
-		       label, n_ours, n_theirs, tree ? n_tree : 0);
+		printf("policy %-13s ours %4zu insns (longest path %3ld), "
+		       "libseccomp %4zu (path %3ld; binary tree %4zu)\n",
+		       label, n_ours, po, n_theirs, pt, tree ? n_tree : 0);
 	int defective = compares_arch_as_nr(theirs, n_theirs);
 	t->defective += defective;
 	long before = t->mismatches;
@@ -494,6 +534,9 @@ static void test_policies(void)
 	       "ours shorter than libseccomp's best on %ld policies, longer "
 	       "on %ld\n",
 	       t.ours, t.theirs, t.theirs_tree, t.shorter, t.longer);
+	printf("longest paths: ours %ld in all (at most %ld), libseccomp %ld "
+	       "(at most %ld)\n",
+	       t.path_ours, t.path_max_ours, t.path_theirs, t.path_max_theirs);
 	printf("libseccomp defect: %ld of its filters compare syscall numbers "
 	       "with A = arch; %ld differences on those, all where ours "
 	       "follows the policy's rules\n",
