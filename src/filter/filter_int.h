@@ -137,6 +137,8 @@ struct fl_state {
 	 * loads then go through X.  need_*: a load used it, so the prologue
 	 * must run first. */
 	int pl_var, ll_var, pl_reg, ll_reg, need_pl, need_ll;
+	/* MAC addresses in the link header (Ethernet-like links), or -1 */
+	int mac_dst, mac_src;
 	int is_vlan_shifted;
 	int label_depth;	 /* MPLS labels seen */
 	uint32_t off_prevmpls;	 /* offset of the previous MPLS header */
@@ -202,6 +204,8 @@ struct fl_cond *fl_load_pkt_len(struct fl_state *st, uint16_t jop,
 /* gen_link.c — link layers */
 int fl_link_setup(struct fl_state *st, int dlt);
 struct fl_cond *fl_linktype(struct fl_state *st, uint32_t ll_proto);
+/* protocol test through an 802.2 LLC (SNAP) header at the payload */
+struct fl_cond *fl_llc_linktype(struct fl_state *st, uint32_t ll_proto);
 struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
 			      int dir, int col);
 struct fl_cond *fl_broadcast(struct fl_state *st, int proto, int col);

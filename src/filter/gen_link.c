@@ -35,6 +35,18 @@ const char *fl_dlt_name(int dlt)
 	return n ? n : "unknown";
 }
 
+/* Links whose payload starts with an 802.2 LLC header (SNAP for IP):
+ * payload offset and where the destination / source MACs are. */
+static void llc_link(struct fl_state *st, uint32_t linkpl, int dst, int src)
+{
+	st->off_linkpl = linkpl;
+	st->off_linktype = linkpl + 6;
+	st->off_nl = 8;
+	st->off_nl_nosnap = 3;
+	st->mac_dst = dst;
+	st->mac_src = src;
+}
+
 int fl_link_setup(struct fl_state *st, int dlt)
 {
 	st->dlt = dlt;
@@ -43,11 +55,23 @@ int fl_link_setup(struct fl_state *st, int dlt)
 	st->off_nl = 0;
 	st->off_nl_nosnap = 0;
 	st->no_linktype = 0;
+	st->mac_dst = st->mac_src = -1;
 	switch (dlt) {
 	case DLT_EN10MB:
 		st->off_linktype = 12;
 		st->off_linkpl = 14;
 		st->off_nl_nosnap = 3;
+		st->mac_dst = 0;
+		st->mac_src = 6;
+		return 0;
+	case DLT_FDDI: /* frame control, dst, src */
+		llc_link(st, 13, 1, 7);
+		return 0;
+	case DLT_IEEE802: /* token ring: access control, frame control */
+		llc_link(st, 14, 2, 8);
+		return 0;
+	case DLT_IP_OVER_FC: /* RFC 2625 network header */
+		llc_link(st, 16, 2, 10);
 		return 0;
 	case DLT_RAW:
 	case DLT_IPV4:
@@ -165,6 +189,22 @@ static struct fl_cond *sll_linktype(struct fl_state *st, uint32_t p)
 	}
 }
 
+struct fl_cond *fl_llc_linktype(struct fl_state *st, uint32_t p)
+{
+	switch (p) {
+	case SAP_ISONS:
+	case SAP_IP:
+	case SAP_NETBEUI:
+		return fl_cmp(st, OR_LLC, 0, 2, p << 8 | p);
+	case SAP_IPX:
+		return fl_cmp(st, OR_LLC, 0, 1, p);
+	default:
+		/* SAP values are DSAPs; EtherTypes sit in a SNAP header */
+		return p <= ETHERMTU ? fl_cmp(st, OR_LLC, 0, 1, p)
+				     : fl_cmp(st, OR_LLC, 6, 2, p);
+	}
+}
+
 static uint32_t null_af(struct fl_state *st, uint32_t af)
 {
 	if (st->linktype == DLT_LOOP)
@@ -237,6 +277,10 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 	case DLT_IEEE802_11:
 	case DLT_IEEE802_11_RADIO:
 		return fl_wlan_linktype(st, p);
+	case DLT_FDDI:
+	case DLT_IEEE802:
+	case DLT_IP_OVER_FC:
+		return fl_llc_linktype(st, p);
 	case DLT_LINUX_SLL:
 		return sll_linktype(st, p);
 	case DLT_LINUX_SLL2:
@@ -264,7 +308,7 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 
 static int is_ether_like(struct fl_state *st)
 {
-	return st->linktype == DLT_EN10MB;
+	return st->mac_dst >= 0 && st->linktype == st->dlt;
 }
 
 struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
@@ -274,18 +318,20 @@ struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
 		return fl_wlan_host(st, mac, dir, col);
 	if (!is_ether_like(st))
 		fl_fail(st, col, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
+	uint32_t src = (uint32_t)st->mac_src, dst = (uint32_t)st->mac_dst;
+
 	switch (dir) {
 	case D_SRC:
-		return fl_bcmp(st, OR_LINKHDR, 6, mac, 6);
+		return fl_bcmp(st, OR_LINKHDR, src, mac, 6);
 	case D_DST:
-		return fl_bcmp(st, OR_LINKHDR, 0, mac, 6);
+		return fl_bcmp(st, OR_LINKHDR, dst, mac, 6);
 	case D_AND:
-		return fl_and(st, fl_bcmp(st, OR_LINKHDR, 6, mac, 6),
-			      fl_bcmp(st, OR_LINKHDR, 0, mac, 6));
+		return fl_and(st, fl_bcmp(st, OR_LINKHDR, src, mac, 6),
+			      fl_bcmp(st, OR_LINKHDR, dst, mac, 6));
 	case D_DEFAULT:
 	case D_OR:
-		return fl_or(st, fl_bcmp(st, OR_LINKHDR, 6, mac, 6),
-			     fl_bcmp(st, OR_LINKHDR, 0, mac, 6));
+		return fl_or(st, fl_bcmp(st, OR_LINKHDR, src, mac, 6),
+			     fl_bcmp(st, OR_LINKHDR, dst, mac, 6));
 	default:
 		fl_fail(st, col, "'%s' is valid for 802.11 syntax only",
 			fl_dir_name(dir));
@@ -303,7 +349,7 @@ struct fl_cond *fl_broadcast(struct fl_state *st, int proto, int col)
 		if (!is_ether_like(st))
 			fl_fail(st, col, "'broadcast' not supported on DLT_%s",
 				fl_dlt_name(st->linktype));
-		return fl_bcmp(st, OR_LINKHDR, 0, bcast, 6);
+		return fl_bcmp(st, OR_LINKHDR, (uint32_t)st->mac_dst, bcast, 6);
 	}
 	if (proto == P_IP) {
 		if (st->netmask == BPFTK_FILTER_NETMASK_UNKNOWN)
@@ -325,7 +371,7 @@ struct fl_cond *fl_multicast(struct fl_state *st, int proto, int col)
 		if (!is_ether_like(st))
 			fl_fail(st, col, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
 		struct fl_stmts s = {0};
-		fl_load(st, &s, OR_LINKHDR, 0, 1);
+		fl_load(st, &s, OR_LINKHDR, (uint32_t)st->mac_dst, 1);
 		return fl_leaf(st, &s, BPF_JMP | BPF_JSET | BPF_K, 1);
 	}
 	if (proto == P_IP)

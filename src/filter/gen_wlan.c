@@ -146,22 +146,7 @@ static struct fl_cond *data_frame(struct fl_state *st)
 
 struct fl_cond *fl_wlan_linktype(struct fl_state *st, uint32_t p)
 {
-	struct fl_cond *c;
-
-	switch (p) {
-	case 0xfe: /* ISO */
-	case 0x06:
-	case 0xf0: /* NetBEUI */
-		c = fl_cmp(st, OR_LLC, 0, 2, p << 8 | p);
-		break;
-	case 0xe0: /* IPX */
-		c = fl_cmp(st, OR_LLC, 0, 1, p);
-		break;
-	default:
-		c = p <= 1500 ? fl_cmp(st, OR_LLC, 0, 1, p)
-			      : fl_cmp(st, OR_LLC, 6, 2, p);
-	}
-	return fl_and(st, data_frame(st), c);
+	return fl_and(st, data_frame(st), fl_llc_linktype(st, p));
 }
 
 typedef struct fl_cond *(*addr_test)(struct fl_state *st, uint32_t off,
