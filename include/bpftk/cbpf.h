@@ -163,10 +163,15 @@ BPFTK_API uint32_t bpftk_cbpf_run(const struct bpftk_cbpf_insn *prog, size_t n,
 				  const uint8_t *pkt, uint32_t wirelen,
 				  uint32_t caplen);
 /* What a SOCKET program sees besides the packet: the kernel's sk_buff
- * fields behind the ancillary loads (SKF_AD_OFF + ...) and where the
- * network header starts (SKF_NET_OFF loads).  Userspace has no sk_buff, so
- * the caller supplies them; bpftk_cbpf_run uses all zeros.  Plain 32-bit
- * fields at fixed offsets: the eBPF translation reads them through r4.
+ * fields behind the ancillary loads (SKF_AD_OFF + ...) and the headers of
+ * the negative offsets.  Userspace has no sk_buff, so the caller supplies
+ * them; bpftk_cbpf_run uses all zeros.  Plain 32-bit fields at fixed
+ * offsets: the eBPF translation reads them through r4.
+ *   net_off      where the network header starts in the packet:
+ *                SKF_NET_OFF + k reads byte net_off + k
+ *   no_link_header  nonzero: SKF_LL_OFF loads end the program with 0, as
+ *                on sockets whose sk_buff has no link-layer header (AF_UNIX,
+ *                UDP); zero: SKF_LL_OFF + k reads byte k (packet sockets)
  *   protocol     SKF_AD_PROTOCOL, the ethertype in host order
  *   pkttype      SKF_AD_PKTTYPE (PACKET_HOST 0, BROADCAST 1, ...)
  *   ifindex      SKF_AD_IFINDEX;  hatype: SKF_AD_HATYPE (ARPHRD_*).
@@ -196,6 +201,7 @@ struct bpftk_cbpf_skb {
 	uint32_t vlan_tpid;
 	uint32_t pay_offset;
 	uint32_t random;
+	uint32_t no_link_header;
 };
 
 /* bpftk_cbpf_run for SOCKET programs with the sk_buff fields of skb (NULL =

@@ -134,7 +134,8 @@ static void patch(struct tr *t, size_t at, size_t to)
 
 /* SOCKET: r1 holds a 32-bit offset that may be negative (as int32);
  * negative offsets are rebased as Linux does (SKF_NET_OFF: from the
- * network header, SKF_LL_OFF: from the link-layer header = packet start,
+ * network header, SKF_LL_OFF: from the link-layer header = packet start
+ * unless skb->no_link_header,
  * anything lower: return 0).  Leaves a non-negative offset in r1. */
 static void rebase_negative(struct tr *t)
 {
@@ -147,8 +148,11 @@ static void rebase_negative(struct tr *t)
 	j_ll = t->nout;
 	emit(t, BPFTK_OP_JSGE32_K, R1, 0, 0, (int32_t)BPFTK_SKF_LL_OFF);
 	emit_jump(t, BPFTK_OP_JA, 0, 0, 0, TO_RET0);
-	/* link layer: offset - SKF_LL_OFF */
+	/* link layer: offset - SKF_LL_OFF, unless there is no such header */
 	patch(t, j_ll, t->nout);
+	emit(t, BPFTK_OP_LDXW, R2, REG_SKB,
+	     (int)offsetof(struct bpftk_cbpf_skb, no_link_header), 0);
+	emit_jump(t, BPFTK_OP_JNE64_K, R2, 0, 0, TO_RET0);
 	emit(t, BPFTK_OP_ADD32_K, R1, 0, 0, -(int32_t)BPFTK_SKF_LL_OFF);
 	j_done = t->nout;
 	emit(t, BPFTK_OP_JA, 0, 0, 0, 0);

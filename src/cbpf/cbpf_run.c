@@ -49,7 +49,7 @@ static int load_neg(const struct env *e, int32_t off, unsigned size,
 		return load_at(e, (uint64_t)e->skb->net_off +
 					  (uint64_t)(off - (int32_t)BPFTK_SKF_NET_OFF),
 			       size, v);
-	if (off >= (int32_t)BPFTK_SKF_LL_OFF)
+	if (off >= (int32_t)BPFTK_SKF_LL_OFF && !e->skb->no_link_header)
 		return load_at(e, (uint64_t)(off - (int32_t)BPFTK_SKF_LL_OFF),
 			       size, v);
 	return -1;

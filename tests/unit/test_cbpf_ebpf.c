@@ -86,6 +86,7 @@ static void test_flavor(enum bpftk_cbpf_flavor f, int programs)
 			skb.net_off = rnd() % 30;
 			if (rnd() % 4 == 0)
 				skb.ifindex = 0; /* no device */
+			skb.no_link_header = rnd() % 2;
 			rnd_bytes((uint8_t *)&sd, sizeof(sd));
 			if (f == BPFTK_CBPF_SECCOMP)
 				want = bpftk_cbpf_run_seccomp(p, n, &sd);

@@ -11,7 +11,8 @@
  *    exactly when bpftk_cbpf_run returns nonzero; half of the programs
  *    read the ancillary fields an AF_UNIX sk_buff has with known values
  *    (all 0: no device, mark, VLAN or hash) and search netlink attributes
- *    in the payload (SKF_AD_NLATTR / NLATTR_NEST).  CPU, random and
+ *    in the payload (SKF_AD_NLATTR / NLATTR_NEST), or use SKF_NET_OFF and
+ *    SKF_LL_OFF offsets (no link-layer header there).  CPU, random and
  *    payload-offset loads are left out: not reproducible.
  * Prints "skip: ..." and exits 77 where the kernel does not allow it. */
 #include <errno.h>
@@ -184,13 +185,16 @@ static void ancillarize(struct bpftk_cbpf_insn *p, size_t n)
 		BPFTK_SKF_AD_VLAN_TAG, BPFTK_SKF_AD_VLAN_TAG_PRESENT,
 		BPFTK_SKF_AD_VLAN_TPID, BPFTK_SKF_AD_NLATTR,
 		BPFTK_SKF_AD_NLATTR_NEST};
+	const size_t nanc = sizeof(anc) / sizeof(anc[0]);
 	for (size_t i = 0; i < n; i++) {
 		const struct bpftk_cbpf_opinfo *info = bpftk_cbpf_info(p[i].code);
-		if ((info->flags & BPFTK_CBPF_F_PK) &&
-		    !(info->flags & (BPFTK_CBPF_F_RX | BPFTK_CBPF_F_WX)) &&
-		    rnd() % 2)
-			p[i].k = BPFTK_SKF_AD_OFF +
-				 anc[rnd() % (sizeof(anc) / sizeof(anc[0]))];
+		if ((info->flags & BPFTK_CBPF_F_PK) && rnd() % 2) {
+			/* ancillary, or SKF_NET_OFF / SKF_LL_OFF + 0..19 */
+			size_t r = rnd() % (nanc + 2);
+			p[i].k = r < nanc    ? BPFTK_SKF_AD_OFF + anc[r]
+				 : r == nanc ? BPFTK_SKF_NET_OFF + rnd() % 20
+					     : BPFTK_SKF_LL_OFF + rnd() % 20;
+		}
 		/* small attribute types and start offsets for NLATTR */
 		if (p[i].code == (BPFTK_CBPF_LDX | BPFTK_CBPF_IMM) && rnd() % 2)
 			p[i].k = rnd() % 4;
@@ -217,6 +221,10 @@ static void rnd_payload(uint8_t *pkt, uint32_t len)
 
 static void test_socket_run(void)
 {
+	/* an AF_UNIX datagram: the network header is the payload's start,
+	 * there is no link-layer header, everything else is 0 */
+	struct bpftk_cbpf_skb unix_skb = {0};
+	unix_skb.no_link_header = 1;
 	struct bpftk_cbpf_insn p[32];
 	uint8_t pkt[80], buf[128];
 	unsigned runs = 0, delivered = 0, mismatches = 0;
@@ -241,8 +249,8 @@ static void test_socket_run(void)
 			ssize_t got;
 
 			rnd_payload(pkt, len);
-			ours = bpftk_cbpf_run(p, n, BPFTK_CBPF_SOCKET, pkt, len,
-					      len);
+			ours = bpftk_cbpf_run_skb(p, n, BPFTK_CBPF_SOCKET, pkt,
+						  len, len, &unix_skb);
 			CHECK(send(sv[0], pkt, len, 0) == (ssize_t)len);
 			got = recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT);
 			runs++;
