@@ -83,6 +83,11 @@ enum {
 	 * indexed loads, the shift pairs of 32-bit extension).  For testing
 	 * and comparing; the results are the same. */
 	BPFTK_VM_JIT_NO_PEEPHOLE = 1u << 1,
+	/* BPFTK_VM_JIT: constant blinding.  No immediate of the program
+	 * appears in the machine code as given: each is loaded xored with a
+	 * random key, then xored back (against JIT spraying, when programs
+	 * come from untrusted users).  A little slower; same results. */
+	BPFTK_VM_JIT_BLIND = 1u << 2,
 };
 
 #define BPFTK_VM_DEFAULT_BUDGET 1000000000ULL /* instructions per run */

@@ -83,6 +83,8 @@ struct bpftk_jit_env {
 /* Options of one compilation (each optimisation can be switched off). */
 struct bpftk_jit_opts {
 	int no_peephole; /* translate every instruction on its own */
+	int blind;	 /* constant blinding: no program constant appears
+			  * in the code as given (against JIT spraying) */
 };
 
 struct bpftk_jit;

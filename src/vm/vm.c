@@ -41,7 +41,8 @@ int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 	if ((o.mode != BPFTK_VM_CHECKED && o.mode != BPFTK_VM_FAST &&
 	     o.mode != BPFTK_VM_JIT) ||
 	    (o.flags & ~(unsigned)(BPFTK_VM_SWITCH_DISPATCH |
-				   BPFTK_VM_JIT_NO_PEEPHOLE)))
+				   BPFTK_VM_JIT_NO_PEEPHOLE |
+				   BPFTK_VM_JIT_BLIND)))
 		return -EINVAL;
 	struct bpftk_vm *vm = bpftk_calloc(1, sizeof(*vm));
 	if (!vm)

@@ -69,7 +69,8 @@ void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		       "the JIT reads a helper's function at offset 0");
 	char why[200];
 	struct bpftk_jit_opts jo = {
-		.no_peephole = (vm->flags & BPFTK_VM_JIT_NO_PEEPHOLE) != 0};
+		.no_peephole = (vm->flags & BPFTK_VM_JIT_NO_PEEPHOLE) != 0,
+		.blind = (vm->flags & BPFTK_VM_JIT_BLIND) != 0};
 	int err = bpftk_jit_compile(insns, vm->n, &env, &jo, &vm->jit, why,
 				    sizeof(why));
 	if (err)

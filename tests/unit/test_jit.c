@@ -12,6 +12,7 @@
  *    masks to 0;
  *  - host safety: the code pages are read+execute and not writable
  *    (/proc/self/maps), the code is printable through bpftk_vm_jit_code;
+ *    with constant blinding no constant of the program is in the code;
  *  - every allocation of a JIT load failing in turn: -ENOMEM, or success
  *    (with a fallback warning when the JIT's own allocation failed) and the
  *    right result either way, nothing leaked.
@@ -431,6 +432,47 @@ static void code_pages(void)
 	CHECK(bpftk_vm_jit_code(NULL, NULL, NULL, NULL, NULL) == -EINVAL);
 }
 
+/* Constant blinding: the program's constants are in the code without it,
+ * nowhere with it, and the result is the same. */
+static void blinding(void)
+{
+	static const uint8_t pattern[4] = {0x78, 0x56, 0x34, 0x12};
+	struct bpftk_insn p[] = {
+		MOVK(0, 0x12345678), I(ADD64_K, 0, 0, 0, 0x12345678),
+		I(XOR32_K, 0, 0, 0, 0x12345678), LD64(1, 0x1234567812345678ull),
+		I(ADD64_X, 0, 1, 0, 0), I(JEQ64_K, 0, 0, 1, 0x12345678),
+		I(STW, 10, 0, -4, 0x12345678), I(LDXW, 2, 10, -4, 0),
+		I(ADD64_X, 0, 2, 0, 0), EXIT(),
+	};
+	uint64_t want = 0;
+	for (unsigned flags = 0; flags <= BPFTK_VM_JIT_BLIND;
+	     flags += BPFTK_VM_JIT_BLIND) {
+		struct bpftk_vm_opts o = {.sz = sizeof(o), .mode = BPFTK_VM_JIT,
+					  .flags = flags};
+		struct bpftk_vm *vm = NULL;
+		const uint8_t *code = NULL;
+		size_t len = 0;
+		CHECK(bpftk_vm_new(&o, &vm) == 0);
+		CHECK(bpftk_vm_load(vm, p, NINSN(p), NULL) == 0);
+		CHECK(bpftk_vm_jit_code(vm, &code, &len, NULL, NULL) == 0);
+		int seen = 0;
+		for (size_t i = 0; code && i + 4 <= len; i++)
+			seen += !memcmp(code + i, pattern, 4);
+		uint64_t r0 = 0;
+		CHECK(bpftk_vm_run(vm, NULL, &r0, NULL) == 0);
+		if (!flags) {
+			CHECK(seen >= 5);
+			want = r0;
+		} else {
+			CHECK(seen == 0);
+			CHECK_EQ_U64(r0, want);
+		}
+		bpftk_vm_free(vm);
+	}
+	/* the fast interpreter agrees */
+	CHECK_EQ_U64(run_mode(BPFTK_VM_FAST, p, NINSN(p), NULL, 0).r0, want);
+}
+
 /* Every allocation of new + load + run failing in turn. */
 static void alloc_failures(void)
 {
@@ -477,4 +519,4 @@ static void alloc_failures(void)
 TEST_MAIN(conformance(); helpers_keep_args(); helper_exit_fail();
 	  callx_unregistered(); call_depth(); frames_zeroed(); callbacks();
 	  packet_loads(); off_the_end(); shifts_by_zero(); code_pages();
-	  alloc_failures())
+	  blinding(); alloc_failures())

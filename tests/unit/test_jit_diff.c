@@ -16,9 +16,10 @@
  *
  * Some instructions come as the idioms the JIT's peephole pass merges
  * (copy-add-load, 32-bit extension by shift pairs, copy-add).  Each
- * program runs with several memory contents in the JIT with and without
- * its peephole pass, the fast and the checked interpreter: same error, r0
- * and memory.
+ * program runs with several memory contents in the JIT with its default
+ * options and with another combination (peephole pass off, constant
+ * blinding on, or both), the fast and the checked interpreter: same
+ * error, r0 and memory.
  *
  * BPFTK_JIT_DIFF_N=<programs> (default 3000) and BPFTK_JIT_DIFF_SEED for
  * long runs; each program runs RUNS times.
@@ -322,8 +323,13 @@ static void diff(void)
 		insns += g.n;
 		int wj, wp, wf, wc;
 		struct bpftk_vm *j = load(BPFTK_VM_JIT, 0, &g, &wj);
-		struct bpftk_vm *jp = load(BPFTK_VM_JIT, BPFTK_VM_JIT_NO_PEEPHOLE,
-					   &g, &wp);
+		/* the JIT's options: every other program without the peephole
+		 * pass, every other one with constant blinding */
+		unsigned jf = (i & 1 ? BPFTK_VM_JIT_NO_PEEPHOLE : 0) |
+			      (i & 2 ? BPFTK_VM_JIT_BLIND : 0);
+		if (!jf)
+			jf = BPFTK_VM_JIT_NO_PEEPHOLE | BPFTK_VM_JIT_BLIND;
+		struct bpftk_vm *jp = load(BPFTK_VM_JIT, jf, &g, &wp);
 		struct bpftk_vm *f = load(BPFTK_VM_FAST, 0, &g, &wf);
 		struct bpftk_vm *c = load(BPFTK_VM_CHECKED, 0, &g, &wc);
 		CHECK(j && jp && f && c && !wj && !wp);
@@ -374,9 +380,9 @@ static void diff(void)
 		bpftk_vm_free(f);
 		bpftk_vm_free(c);
 	}
-	printf("%lu random programs (%lu slots), %lu runs in the JIT (with and "
-	       "without peephole), the fast and the checked interpreter (%lu "
-	       "without error): %lu differ\n",
+	printf("%lu random programs (%lu slots), %lu runs in the JIT (default, "
+	       "and without peephole and/or with constant blinding), the fast "
+	       "and the checked interpreter (%lu without error): %lu differ\n",
 	       count, insns, runs, ended, bad);
 	CHECK(bad == 0);
 	CHECK(ended == runs);

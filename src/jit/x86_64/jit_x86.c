@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "x86_int.h"
 
@@ -44,9 +45,60 @@ struct xc {
 	uint32_t *cur;
 	size_t pc;
 	size_t epilogue, fault_exit, zero_stub;
+	uint64_t seed, rng; /* blinding keys: the same sequence every pass */
 };
 
 #define REG(r) (bpftk_x86_reg[(r)])
+
+/* ---- constant blinding ------------------------------------------------- */
+
+/* A seed for the keys of one compilation, not predictable from outside. */
+static uint64_t blind_seed(const struct bpftk_insn *insns, size_t n)
+{
+	uint64_t s = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(&s, sizeof(s), 1, f) != 1) {
+		/* no urandom: addresses and the clock, mixed */
+		s = (uint64_t)(uintptr_t)insns ^ (uint64_t)n << 32 ^
+		    (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&s;
+	}
+	if (f)
+		fclose(f);
+	return s | 1;
+}
+
+static int32_t next_key(struct xc *x)
+{
+	/* xorshift64* */
+	x->rng ^= x->rng >> 12;
+	x->rng ^= x->rng << 25;
+	x->rng ^= x->rng >> 27;
+	return (int32_t)((x->rng * 0x2545f4914f6cdd1dull) >> 32);
+}
+
+/* reg = v (w: all 64 bits, else the low 32, zero-extended).  Blinded, the
+ * constant never appears in the code as the program gave it: reg is
+ * loaded with v ^ key and xored with the key (a fresh random int32,
+ * sign-extended, per constant). */
+static void load_imm(struct xc *x, int w, int reg, uint64_t v)
+{
+	if (!x->opts->blind) {
+		if (w)
+			emit_mov_imm64(x->b, reg, v);	/* mov reg, v */
+		else
+			emit_mov_imm32(x->b, reg, (uint32_t)v); /* mov reg32, v */
+		return;
+	}
+	int32_t k = next_key(x);
+	if (w) {
+		emit_mov_imm64(x->b, reg, v ^ (uint64_t)(int64_t)k); /* mov reg, v^key */
+		x86_rr(x->b, X_W, 0x81, 6, reg);		    /* xor reg, key */
+	} else {
+		emit_mov_imm32(x->b, reg, (uint32_t)v ^ (uint32_t)k); /* mov reg32, v^key */
+		x86_rr(x->b, 0, 0x81, 6, reg);			    /* xor reg32, key */
+	}
+	jit_u32(x->b, (uint32_t)k);
+}
 
 /* ---- local forward branches inside one slot's code (always rel8) ------ */
 
@@ -288,7 +340,7 @@ static void gen_div(struct xc *x, int w, int sgn, int mod, int d, int s,
 		return;
 	}
 	if (known)
-		emit_mov_imm64(b, X86_T1, k);		/* mov r11, k */
+		load_imm(x, 1, X86_T1, k);		/* mov r11, k */
 	else
 		emit_mov_rr(b, w, X86_T1, s);		/* mov r11, s */
 	emit_mov_rr(b, 1, X86_T2, RDX);			/* mov r10, rdx */
@@ -403,10 +455,15 @@ static void gen_pkt(struct xc *x, int n, int s, int32_t imm)
 			fault(x, BPFTK_JIT_PKT);	/* always outside */
 			return;
 		}
-		emit_mov_imm32(b, X86_T1, (uint32_t)imm); /* mov r11d, imm */
+		load_imm(x, 0, X86_T1, (uint32_t)imm);	/* mov r11d, imm */
 	} else {
 		emit_mov_rr(b, 0, X86_T1, s);		/* mov r11d, s32 */
-		emit_alu_imm(b, 0, 0, X86_T1, imm);	/* add r11d, imm */
+		if (x->opts->blind) {
+			load_imm(x, 0, X86_T2, (uint32_t)imm); /* mov r10d, imm */
+			x86_rr(b, 0, 0x01, X86_T2, X86_T1);    /* add r11d, r10d */
+		} else {
+			emit_alu_imm(b, 0, 0, X86_T1, imm);    /* add r11d, imm */
+		}
 		x86_rr(b, X_W, 0x63, X86_T1, X86_T1);	/* movsxd r11, r11d */
 		x86_rr(b, X_W, 0x85, X86_T1, X86_T1);	/* test r11, r11 */
 		neg = fwd_jcc(x, CC_S);			/* js out */
@@ -430,6 +487,31 @@ static void gen_pkt(struct xc *x, int n, int s, int32_t imm)
 	fwd_here(x, big);
 	fault(x, BPFTK_JIT_PKT);			/* out: r0 = 0, stop */
 	fwd_here(x, ok);
+}
+
+/* mov size [d + off], imm (sign-extended for stdw). */
+static int gen_st_imm(struct xc *x, enum bpftk_op op, int d, int16_t off,
+		      int32_t imm)
+{
+	struct jit_buf *b = x->b;
+	static const unsigned fl[] = {X_BYTE, X_66, 0, X_W};
+	int sz = op == BPFTK_OP_STB ? 0 : op == BPFTK_OP_STH ? 1
+				: op == BPFTK_OP_STW ? 2 : 3;
+	if (x->opts->blind) {
+		load_imm(x, 1, X86_T2, (uint64_t)(int64_t)imm);	  /* mov r10, imm */
+		x86_mem(b, fl[sz], sz ? 0x89 : 0x88, X86_T2, d, -1, off); /* mov [d+off], r10 */
+		return 1;
+	}
+	x86_mem(b, fl[sz] & ~(unsigned)X_BYTE, sz ? 0xc7 : 0xc6, 0, d, -1,
+		off);					/* mov [d+off], imm */
+	jit_byte(b, (uint8_t)imm);
+	if (sz >= 1)
+		jit_byte(b, (uint8_t)((uint32_t)imm >> 8));
+	if (sz >= 2) {
+		jit_byte(b, (uint8_t)((uint32_t)imm >> 16));
+		jit_byte(b, (uint8_t)((uint32_t)imm >> 24));
+	}
+	return 1;
 }
 
 /* ---- one slot ----------------------------------------------------------- */
@@ -545,7 +627,7 @@ static int gen_peephole(struct xc *x)
 		x86_mem(b, X_W, 0x8d, d, s, t, 0);		/* lea d, [s + t] */
 		return 2;
 	}
-	if (c == BPFTK_OP_ADD64_K) {
+	if (c == BPFTK_OP_ADD64_K && !x->opts->blind) {
 		x86_mem(b, X_W, 0x8d, d, s, -1, in[1].imm);	/* lea d, [s + imm] */
 		return 2;
 	}
@@ -576,7 +658,10 @@ static int gen_slot(struct xc *x)
 		size_t t = (size_t)bpftk_isa_target(x->insns, x->pc);
 		if (t == x->pc + 1)
 			return 1; /* both ways lead to the next slot */
-		if (is_jset(op)) {
+		if (isk && x->opts->blind) {
+			load_imm(x, w, X86_T2, (uint64_t)(int64_t)imm); /* mov r10, imm */
+			x86_rr(b, W, is_jset(op) ? 0x85 : 0x39, X86_T2, d); /* test/cmp d, r10 */
+		} else if (is_jset(op)) {
 			if (isk) {
 				x86_rr(b, W, 0xf7, 0, d);	/* test d, imm */
 				jit_u32(b, (uint32_t)imm);
@@ -599,7 +684,12 @@ static int gen_slot(struct xc *x)
 #define ALU(id, opx, ext)                                                    \
 	case BPFTK_OP_##id##64_K:                                            \
 	case BPFTK_OP_##id##32_K:                                            \
-		emit_alu_imm(b, w, ext, d, imm); /* op d, imm */             \
+		if (x->opts->blind) {                                        \
+			load_imm(x, w, X86_T2, (uint64_t)(int64_t)imm);      \
+			x86_rr(b, W, opx, X86_T2, d); /* op d, r10 */        \
+		} else {                                                     \
+			emit_alu_imm(b, w, ext, d, imm); /* op d, imm */     \
+		}                                                            \
 		return 1;                                                    \
 	case BPFTK_OP_##id##64_X:                                            \
 	case BPFTK_OP_##id##32_X:                                            \
@@ -613,6 +703,11 @@ static int gen_slot(struct xc *x)
 #undef ALU
 	case BPFTK_OP_MUL64_K:
 	case BPFTK_OP_MUL32_K:
+		if (x->opts->blind) {
+			load_imm(x, w, X86_T2, (uint64_t)(int64_t)imm);
+			x86_rr(b, W, 0x0faf, d, X86_T2); /* imul d, r10 */
+			return 1;
+		}
 		x86_rr(b, W, 0x69, d, d);	/* imul d, d, imm */
 		jit_u32(b, (uint32_t)imm);
 		return 1;
@@ -652,10 +747,10 @@ static int gen_slot(struct xc *x)
 		x86_rr(b, W, 0xf7, 3, d);	/* neg d */
 		return 1;
 	case BPFTK_OP_MOV64_K:
-		emit_mov_imm64(b, d, (uint64_t)(int64_t)imm); /* mov d, imm */
+		load_imm(x, 1, d, (uint64_t)(int64_t)imm); /* mov d, imm */
 		return 1;
 	case BPFTK_OP_MOV32_K:
-		emit_mov_imm32(b, d, (uint32_t)imm); /* mov d32, imm */
+		load_imm(x, 0, d, (uint32_t)imm); /* mov d32, imm */
 		return 1;
 	case BPFTK_OP_MOV64_X:
 		if (d != s)
@@ -711,9 +806,9 @@ static int gen_slot(struct xc *x)
 	case BPFTK_OP_LDDW_FUNC:
 	case BPFTK_OP_LDDW_MAP_IDX:
 	case BPFTK_OP_LDDW_MAP_IDX_VALUE:
-		emit_mov_imm64(b, d, (uint32_t)imm |
-				     (uint64_t)(uint32_t)x->insns[x->pc + 1].imm
-					     << 32); /* mov d, imm64 */
+		load_imm(x, 1, d, (uint32_t)imm |
+				       (uint64_t)(uint32_t)x->insns[x->pc + 1].imm
+					       << 32); /* mov d, imm64 */
 		return 2;
 
 	case BPFTK_OP_LDABSB:
@@ -782,22 +877,10 @@ static int gen_slot(struct xc *x)
 		gen_fetch_loop(x, op == BPFTK_OP_ATOMIC64_FETCH_XOR, 0x31, d, s, off);
 		return 1;
 	case BPFTK_OP_STB:
-		x86_mem(b, 0, 0xc6, 0, d, -1, off); /* mov byte [d+off], imm8 */
-		jit_byte(b, (uint8_t)imm);
-		return 1;
 	case BPFTK_OP_STH:
-		x86_mem(b, X_66, 0xc7, 0, d, -1, off); /* mov word [d+off], imm16 */
-		jit_byte(b, (uint8_t)imm);
-		jit_byte(b, (uint8_t)((uint32_t)imm >> 8));
-		return 1;
 	case BPFTK_OP_STW:
-		x86_mem(b, 0, 0xc7, 0, d, -1, off); /* mov dword [d+off], imm32 */
-		jit_u32(b, (uint32_t)imm);
-		return 1;
 	case BPFTK_OP_STDW:
-		x86_mem(b, X_W, 0xc7, 0, d, -1, off); /* mov qword [d+off], simm32 */
-		jit_u32(b, (uint32_t)imm);
-		return 1;
+		return gen_st_imm(x, op, d, off, imm);
 
 	/* ---- control flow ---------------------------------------------- */
 	case BPFTK_OP_JA:
@@ -828,6 +911,7 @@ static int gen_slot(struct xc *x)
 static int gen_pass(struct xc *x, char *why, size_t whylen)
 {
 	x->b->len = 0;
+	x->rng = x->seed;
 	gen_entry(x);
 	for (x->pc = 0; x->pc < x->n;) {
 		x->cur[x->pc] = (uint32_t)x->b->len;
@@ -877,7 +961,10 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	struct xc x = {&img->code, insns, n, env, opts, NULL, a, 0, 0, 0, 0};
+	struct xc x = {&img->code, insns, n, env, opts, NULL, a, 0, 0, 0, 0,
+		       0, 0};
+	if (opts->blind)
+		x.seed = blind_seed(insns, n);
 	int err = 0;
 	for (int pass = 0;; pass++) {
 		if (pass == MAX_PASSES) {
