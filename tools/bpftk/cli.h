@@ -75,6 +75,7 @@ int cmd_filter(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_obj(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_seccomp(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

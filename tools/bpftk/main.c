@@ -15,6 +15,7 @@ static const struct {
 	{"map", cmd_map, "dump, look up, update or delete the maps of an object after a run"},
 	{"obj", cmd_obj, "show the programs, maps and BTF of a BPF object"},
 	{"run", cmd_run, "run a program in the interpreter"},
+	{"seccomp", cmd_seccomp, "compile a seccomp policy to a filter, or run a command under it"},
 	{"version", cmd_version, "print the version"},
 };
 
