@@ -15,65 +15,30 @@
 void bpftk_opt_uses(uint16_t code, uint32_t k, uint32_t *use, uint32_t *def,
 		    int *may_fault)
 {
-	uint32_t u = 0, w = 0;
-	int f = 0;
+	const struct bpftk_cbpf_opinfo *in = bpftk_cbpf_info(code);
+	unsigned f = in ? in->flags : 0;
 	uint32_t m = 1u << OPT_RM(k & 15);
+	uint32_t u = 0, w = 0;
 
-	switch (BPF_CLASS(code)) {
-	case BPF_LD:
-		w = 1u << OPT_RA;
-		if (BPF_MODE(code) == BPF_MEM)
-			u = m;
-		else if (BPF_MODE(code) == BPF_ABS) {
-			f = 1;
-			/* Linux ancillary loads may read both (ALU_XOR_X,
-			 * NLATTR) */
-			if (k >= 0xfffff000u)
-				u = 1u << OPT_RA | 1u << OPT_RX;
-		}
-		else if (BPF_MODE(code) == BPF_IND) {
-			u = 1u << OPT_RX;
-			f = 1;
-		}
-		break;
-	case BPF_LDX:
-		w = 1u << OPT_RX;
-		if (BPF_MODE(code) == BPF_MEM)
-			u = m;
-		else if (BPF_MODE(code) == BPF_MSH)
-			f = 1;
-		break;
-	case BPF_ST:
-		u = 1u << OPT_RA;
-		w = m;
-		break;
-	case BPF_STX:
-		u = 1u << OPT_RX;
-		w = m;
-		break;
-	case BPF_ALU:
-		u = w = 1u << OPT_RA;
-		if (BPF_OP(code) != BPF_NEG && BPF_SRC(code) == BPF_X)
-			u |= 1u << OPT_RX;
-		if ((BPF_OP(code) == BPF_DIV || BPF_OP(code) == BPF_MOD) &&
-		    (BPF_SRC(code) == BPF_X || k == 0))
-			f = 1;
-		break;
-	case BPF_MISC:
-		if (BPF_MISCOP(code) == BPF_TAX) {
-			u = 1u << OPT_RA;
-			w = 1u << OPT_RX;
-		} else {
-			u = 1u << OPT_RX;
-			w = 1u << OPT_RA;
-		}
-		break;
-	default:
-		break;
-	}
+	u |= f & BPFTK_CBPF_F_RA ? 1u << OPT_RA : 0;
+	u |= f & BPFTK_CBPF_F_RX ? 1u << OPT_RX : 0;
+	u |= f & BPFTK_CBPF_F_RM ? m : 0;
+	w |= f & BPFTK_CBPF_F_WA ? 1u << OPT_RA : 0;
+	w |= f & BPFTK_CBPF_F_WX ? 1u << OPT_RX : 0;
+	w |= f & BPFTK_CBPF_F_WM ? m : 0;
+	/* Linux ancillary loads may read both (ALU_XOR_X, NLATTR) */
+	if ((f & BPFTK_CBPF_F_PK) && BPF_MODE(code) == BPF_ABS &&
+	    k >= BPFTK_SKF_AD_OFF)
+		u |= 1u << OPT_RA | 1u << OPT_RX;
+	/* ends the program early: a packet load, a division by zero (X, or
+	 * a constant zero the validator would have refused) */
+	const struct bpftk_cbpf_opinfo *kform =
+		bpftk_cbpf_info((uint16_t)(code & ~BPF_X));
+	int div = kform && (kform->flags & BPFTK_CBPF_F_KNZ) &&
+		  ((f & BPFTK_CBPF_F_RX) || k == 0);
 	*use = u;
 	*def = w;
-	*may_fault = f;
+	*may_fault = (f & BPFTK_CBPF_F_PK) || div;
 }
 
 static int bad(struct bpftk_diags *d, size_t pc, const char *what)
@@ -120,6 +85,8 @@ static int check(const struct bpftk_cbpf_insn *prog, size_t n,
 				return bad(d, pc, "program does not end in a return");
 			break;
 		}
+		if (!bpftk_cbpf_info(c))
+			return bad(d, pc, "unknown opcode");
 	}
 	return 0;
 }
