@@ -6,7 +6,8 @@
  * constants.  The program is optimized; the result must pass libpcap's
  * bpf_validate(), be no longer, and give libpcap's bpf_filter() result of
  * the original on every packet and every truncation tried (and our own
- * interpreter must agree).  Any difference aborts.
+ * interpreter must agree).  Then a seccomp filter the same way, run by
+ * our interpreter on random seccomp data.  Any difference aborts.
  * test_cbpf_opt_random.c runs this same target over fixed random inputs. */
 #include <pcap/pcap.h>
 #include <stdint.h>
@@ -63,7 +64,9 @@ static struct bpf_insn mk(uint16_t code, uint8_t jt, uint8_t jf, uint32_t k)
 
 #define NINIT 4 /* M[0..3] are stored at entry; only they are read */
 
-static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap)
+/* seccomp: loads read 32-bit words of struct seccomp_data only */
+static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap,
+		       int seccomp)
 {
 	static const uint16_t alu_ops[] = {BPF_ADD, BPF_SUB, BPF_MUL, BPF_DIV,
 					   BPF_OR,	BPF_AND, BPF_LSH, BPF_RSH,
@@ -84,10 +87,13 @@ static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap)
 		switch (take(g, 16)) {
 		case 0:
 		case 1:
-			p[pc] = mk(BPF_LD | sz | BPF_ABS, 0, 0, take(g, 72));
+			p[pc] = seccomp ? mk(BPF_LD | BPF_W | BPF_ABS, 0, 0,
+					     4 * take(g, 16))
+					: mk(BPF_LD | sz | BPF_ABS, 0, 0, take(g, 72));
 			break;
 		case 2:
-			p[pc] = mk(BPF_LD | sz | BPF_IND, 0, 0, take(g, 40));
+			p[pc] = seccomp ? mk(BPF_LD | BPF_IMM, 0, 0, konst(g))
+					: mk(BPF_LD | sz | BPF_IND, 0, 0, take(g, 40));
 			break;
 		case 3:
 			p[pc] = mk(BPF_LD | BPF_MEM, 0, 0, take(g, NINIT));
@@ -108,7 +114,9 @@ static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap)
 				p[pc] = mk(BPF_LDX | BPF_MEM, 0, 0, take(g, NINIT));
 				break;
 			default:
-				p[pc] = mk(BPF_LDX | BPF_B | BPF_MSH, 0, 0, take(g, 40));
+				p[pc] = seccomp ? mk(BPF_LDX | BPF_IMM, 0, 0, 4)
+						: mk(BPF_LDX | BPF_B | BPF_MSH, 0,
+						     0, take(g, 40));
 				break;
 			}
 			break;
@@ -118,6 +126,8 @@ static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap)
 		case 8:
 		case 9:
 			op = alu_ops[take(g, 10)];
+			if (seccomp && (op == BPF_MOD || op == BPF_XOR))
+				op = BPF_ADD; /* not in seccomp's set */
 			if (take(g, 3) == 0 && op != BPF_LSH && op != BPF_RSH) {
 				p[pc] = mk(BPF_ALU | op | BPF_X, 0, 0, 0);
 			} else {
@@ -187,6 +197,42 @@ static void packet(struct gen *g, const struct bpf_insn *p, size_t n,
 	}
 }
 
+/* The same for a seccomp filter, run on random struct seccomp_data by our
+ * interpreter (libpcap has no seccomp runner): both programs must agree,
+ * and the optimized one must pass the seccomp validator. */
+static void seccomp_pass(struct gen *g, struct bpf_insn *p,
+			 struct bpftk_cbpf_insn *o, size_t cap)
+{
+	size_t n = generate(g, p, cap, 1), no;
+	struct bpftk_cbpf_insn *orig = malloc(n * sizeof(*orig));
+	if (!orig)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		orig[i].code = p[i].code;
+		orig[i].jt = p[i].jt;
+		orig[i].jf = p[i].jf;
+		orig[i].k = p[i].k;
+	}
+	if (bpftk_cbpf_validate(orig, n, BPFTK_CBPF_SECCOMP, NULL) != 0)
+		abort(); /* the generator's promise */
+	memcpy(o, orig, n * sizeof(*o));
+	no = n;
+	if (bpftk_cbpf_optimize(&o, &no, BPFTK_CBPF_SECCOMP, NULL) != 0 ||
+	    no > n || bpftk_cbpf_validate(o, no, BPFTK_CBPF_SECCOMP, NULL) != 0)
+		abort();
+	for (int t = 0; t < 16; t++) {
+		struct bpftk_seccomp_data sd;
+		uint32_t w[16];
+		for (size_t i = 0; i < 16; i++)
+			w[i] = take(g, 3) ? konst(g) : take(g, 0);
+		memcpy(&sd, w, sizeof(sd));
+		if (bpftk_cbpf_run_seccomp(orig, n, &sd) !=
+		    bpftk_cbpf_run_seccomp(o, no, &sd))
+			abort();
+	}
+	free(orig);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum { CAP = 600, PKT = 96 };
@@ -196,7 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t buf[PKT];
 	if (!o)
 		return 0;
-	size_t n = generate(&g, p, CAP), no = n;
+	size_t n = generate(&g, p, CAP, 0), no = n;
 	if (!bpf_validate(p, (int)n)) /* the generator's promise */
 		abort();
 	for (size_t i = 0; i < n; i++) {
@@ -221,6 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					     caplen) != b)
 			abort();
 	}
+	seccomp_pass(&g, p, o, CAP);
 	free(o);
 	return 0;
 }

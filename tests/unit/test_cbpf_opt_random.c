@@ -1,6 +1,7 @@
 /* test_cbpf_opt_random.c — the optimizer's fuzz target (fuzz/fuzz_cbpf_opt.c:
  * random valid programs, optimized, compared with libpcap's bpf_filter() on
- * shaped packets and truncations; aborts on any difference) run over a
+ * shaped packets and truncations, and seccomp filters on random seccomp
+ * data; aborts on any difference) run over a
  * fixed set of random inputs, so every build checks it, not only fuzzing
  * runs.  Also: the optimizer's errors on programs that are not valid, and
  * its emitter's `ja` trampolines for conditional targets beyond 255. */
