@@ -364,8 +364,11 @@ static void synthesize_captures(void)
 				continue;
 			synthetic[k] = 1;
 			struct capture *o = &caps[ncaps];
+			char from[200];
+
+			snprintf(from, sizeof(from), "%.199s", caps[c].name);
 			memset(o, 0, sizeof(*o));
-			snprintf(o->name, sizeof(o->name), "%s as %s", caps[c].name,
+			snprintf(o->name, sizeof(o->name), "%s as %.40s", from,
 				 pcap_datalink_val_to_name(kinds[k].dlt));
 			reframe(o, &caps[c], kinds[k].dlt, kinds[k].hdr,
 				kinds[k].hlen, kinds[k].dst, kinds[k].src,
