@@ -79,7 +79,8 @@ static int32_t next_key(struct xc *x)
 /* reg = v (w: all 64 bits, else the low 32, zero-extended).  Blinded, the
  * constant never appears in the code as the program gave it: reg is
  * loaded with v ^ key and xored with the key (a fresh random int32,
- * sign-extended, per constant). */
+ * sign-extended, per constant; 64 random bits through the other scratch
+ * register, r10 or r11, for a constant wider than 32 bits signed). */
 static void load_imm(struct xc *x, int w, int reg, uint64_t v)
 {
 	if (!x->opts->blind) {
@@ -90,6 +91,17 @@ static void load_imm(struct xc *x, int w, int reg, uint64_t v)
 		return;
 	}
 	int32_t k = next_key(x);
+	if (w && (int64_t)v != (int32_t)v) {
+		/* a full 64-bit key: a sign-extended one would leave the
+		 * upper half of v as it is half of the time */
+		uint64_t key = (uint64_t)(uint32_t)k << 32 |
+			       (uint32_t)next_key(x);
+		int tmp = reg == X86_T1 ? X86_T2 : X86_T1;
+		emit_mov_imm64(x->b, reg, v ^ key);	/* mov reg, v^key */
+		emit_mov_imm64(x->b, tmp, key);		/* mov tmp, key */
+		x86_rr(x->b, X_W, 0x31, tmp, reg);	/* xor reg, tmp */
+		return;
+	}
 	if (w) {
 		emit_mov_imm64(x->b, reg, v ^ (uint64_t)(int64_t)k); /* mov reg, v^key */
 		x86_rr(x->b, X_W, 0x81, 6, reg);		    /* xor reg, key */
