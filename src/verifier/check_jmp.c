@@ -194,6 +194,35 @@ int check_cond_jmp(struct env *e, int pc, int *next_pc)
 			      "it",
 			      in->src);
 	int target = (int)bpftk_isa_target(e->insns, (size_t)pc);
+	/* a comparison of numbers whose outcome is already known needs no
+	 * copy of the state: refine in place and go one way */
+	const struct reg *ra = &f->regs[in->dst];
+	const struct reg *rb = x ? &f->regs[in->src] : NULL;
+	if (ra->type == T_SCALAR && (!rb || rb->type == T_SCALAR)) {
+		struct reg kreg;
+		if (!rb) {
+			reg_mark_const(&kreg, w == 32
+						      ? (uint64_t)(uint32_t)in->imm
+						      : (uint64_t)(int64_t)in->imm);
+			rb = &kreg;
+		}
+		struct bounds A = w == 64 ? ra->v.b64 : ra->v.b32;
+		struct bounds B = w == 64 ? rb->v.b64 : rb->v.b32;
+		struct bounds A2 = A, B2 = B;
+		int can_take = !bnd_refine((unsigned)w, c, &A, &B);
+		int can_fall = !bnd_refine((unsigned)w, bnd_negate(c), &A2, &B2);
+		if (can_take != can_fall) {
+			if (refine(e->cur, in, can_take ? c : bnd_negate(c), w,
+				   x)) {
+				*next_pc = -1; /* the 64-bit view disagrees */
+				return 0;
+			}
+			if (can_take)
+				hist_add(e, e->cur, pc, 1);
+			*next_pc = can_take ? target : pc + 1;
+			return 0;
+		}
+	}
 	struct vstate *taken = st_copy(e->cur);
 	if (!taken)
 		return -ENOMEM;
