@@ -235,17 +235,24 @@ BPFTK_API int bpftk_helper_env_mem_check(void *env, uint64_t addr,
  * it.  The runner then runs that program with the same context.  The count
  * of tail calls is kept from reset to reset: past BPFTK_MAX_TAIL_CALLS
  * (the kernel's 33) bpf_tail_call() fails and the program goes on.
- * Not yet as in Linux: a tail call made inside a bpf-to-bpf subprogram.
- * Linux (x86-64 JIT, 5.10+) unwinds only the subprogram's frame, so the
- * target's r0 returns to the subprogram's caller, which goes on (its
- * r6-r9 intact, the tail call count shared); here the whole program ends
- * and the runner runs the target, whose r0 is the run's result.  Matching
- * it needs the vm to end one frame from a helper and the runner to run a
- * target inside a run. */
+ * A tail call made inside a bpf-to-bpf subprogram (or a callback) is
+ * different, as in Linux (x86-64 JIT, 5.10+: the tail call unwinds only
+ * the subprogram's frame): the target runs at once, through the runner's
+ * tail runner, and its r0 returns to the subprogram's caller, which goes
+ * on with its r6-r9 intact; the count is shared.  Without a tail runner
+ * the whole program ends there as from the main function. */
 #define BPFTK_MAX_TAIL_CALLS 33
 BPFTK_API void *bpftk_helper_env_take_tail(struct bpftk_helper_env *env);
 BPFTK_API unsigned bpftk_helper_env_tail_count(
 	const struct bpftk_helper_env *env);
+/* The runner's way to run a tail call's target inside a run: runs prog
+ * (the opaque pointer from the prog array) with the current run's context
+ * to its end, its own tail calls included, and stores its r0.  Returns 0
+ * or the fault of that run (the runner reports it). */
+typedef int (*bpftk_tail_run_fn)(void *arg, void *prog, uint64_t *r0);
+BPFTK_API void bpftk_helper_env_set_tail_runner(struct bpftk_helper_env *env,
+						bpftk_tail_run_fn fn,
+						void *arg);
 
 /* After a run: the redirect the program asked for (bpf_redirect or
  * bpf_redirect_map).  Returns 0 when there was none, 1 for an ifindex, 2

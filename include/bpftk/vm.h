@@ -168,6 +168,16 @@ BPFTK_API void bpftk_vm_call_fail(struct bpftk_vm_call *call, int err,
  * returns, with r0 = r0 (how a tail call leaves the calling program: the
  * embedder then runs the target). */
 BPFTK_API void bpftk_vm_call_exit(struct bpftk_vm_call *call, uint64_t r0);
+/* Inside a helper: ends the BPF function that made the call once the
+ * helper returns, as if it executed exit with r0 = r0: its caller goes on
+ * (its r6-r9 restored); in the function a run or a callback started in,
+ * the run or callback ends with r0.  (How a tail call made inside a
+ * subprogram leaves it.)  Interpreter engines; a JIT run stops with
+ * -EOPNOTSUPP instead. */
+BPFTK_API void bpftk_vm_call_return(struct bpftk_vm_call *call, uint64_t r0);
+/* Inside a helper: the call depth of the calling function, 0 for the
+ * program's main function (subprograms and callbacks are deeper). */
+BPFTK_API unsigned bpftk_vm_call_depth(const struct bpftk_vm_call *call);
 /* Inside a helper: runs the BPF function starting at slot pc of the loaded
  * program (a callback such as bpf_loop's) with r1..r5 = args, in a new
  * stack frame below the caller's (whose stack stays accessible), and stores

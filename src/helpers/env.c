@@ -231,6 +231,15 @@ unsigned bpftk_helper_env_tail_count(const struct bpftk_helper_env *env)
 	return env ? env->tail_count : 0;
 }
 
+void bpftk_helper_env_set_tail_runner(struct bpftk_helper_env *env,
+				      bpftk_tail_run_fn fn, void *arg)
+{
+	if (!env)
+		return;
+	env->tail_run = fn;
+	env->tail_run_arg = arg;
+}
+
 int bpftk_helper_env_redirect(const struct bpftk_helper_env *env,
 			      struct bpftk_redirect *r)
 {

@@ -159,10 +159,12 @@ uint64_t bpftk_h_map_peek_elem(uint64_t r1, uint64_t r2, uint64_t r3,
 	return pop_or_peek(r1, r2, call, 0);
 }
 
-/* bpf_tail_call(ctx, prog_array, index): on success the caller ends here
- * and the runner starts the target with the same context; on failure
- * (empty slot, index out of range, 33 tail calls already made) the
- * program goes on, as in the kernel. */
+/* bpf_tail_call(ctx, prog_array, index): on success the calling function
+ * ends here.  In the main function the program ends and the runner starts
+ * the target with the same context; inside a subprogram the target runs
+ * now (the env's tail runner) and its r0 returns to the subprogram's
+ * caller, as in Linux.  On failure (empty slot, index out of range, 33
+ * tail calls already made) the program goes on, as in the kernel. */
 uint64_t bpftk_h_tail_call(uint64_t r1, uint64_t r2, uint64_t r3,
 			   uint64_t r4, uint64_t r5,
 			   struct bpftk_vm_call *call)
@@ -183,6 +185,18 @@ uint64_t bpftk_h_tail_call(uint64_t r1, uint64_t r2, uint64_t r3,
 	if (!target)
 		return (uint64_t)(int64_t)-ENOENT;
 	env->tail_count++;
+	if (bpftk_vm_call_depth(call) > 0 && env->tail_run) {
+		uint64_t r0 = 0;
+		int err = env->tail_run(env->tail_run_arg, target, &r0);
+		if (err) {
+			bpftk_vm_call_fail(call, err,
+					   "the target of this tail call "
+					   "(inside a subprogram) faulted");
+			return 0;
+		}
+		bpftk_vm_call_return(call, r0);
+		return 0;
+	}
 	env->tail = target;
 	bpftk_vm_call_exit(call, 0);
 	return 0;

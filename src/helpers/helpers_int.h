@@ -53,6 +53,8 @@ struct bpftk_helper_env {
 	void *user;
 	void *tail;
 	unsigned tail_count;
+	bpftk_tail_run_fn tail_run; /* tail calls inside subprograms */
+	void *tail_run_arg;
 	int redirect_kind; /* 0 none, 1 ifindex, 2 map */
 	struct bpftk_redirect redirect;
 	int oom; /* a handed-out region could not be recorded */

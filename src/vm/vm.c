@@ -168,6 +168,19 @@ void bpftk_vm_call_exit(struct bpftk_vm_call *call, uint64_t r0)
 	call->exit_r0 = r0;
 }
 
+void bpftk_vm_call_return(struct bpftk_vm_call *call, uint64_t r0)
+{
+	if (!call)
+		return;
+	call->err = VM_CALL_RETURN;
+	call->exit_r0 = r0;
+}
+
+unsigned bpftk_vm_call_depth(const struct bpftk_vm_call *call)
+{
+	return call ? call->depth : 0;
+}
+
 /* A callback runs in the same struct vm_run as its caller, entered at pc one
  * frame deeper; what the nested engine changes in the run (the call record
  * of its own helper calls, entry point, arguments) is put back afterwards. */

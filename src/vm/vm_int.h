@@ -237,13 +237,15 @@ struct bpftk_vm_call {
 	long insn;
 	uint64_t stack_lo; /* lowest stack byte visible during the call */
 	unsigned depth;	   /* call depth of the calling instruction */
-	int err;	   /* < 0: fault; VM_CALL_EXIT: end the program */
+	int err; /* < 0: fault; VM_CALL_EXIT: end the program; VM_CALL_RETURN */
 	uint64_t exit_r0;
 	char msg[256];
 };
 
 /* call.err value of bpftk_vm_call_exit: stop with success. */
 #define VM_CALL_EXIT 1
+/* call.err value of bpftk_vm_call_return: leave the calling function. */
+#define VM_CALL_RETURN 2
 
 #define VM_STACK_BYTES (BPFTK_STACK_SIZE * BPFTK_MAX_CALL_DEPTH)
 

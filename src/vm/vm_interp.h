@@ -447,6 +447,12 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 				run->r0 = run->call.exit_r0;
 				return 0;
 			}
+			if (run->call.err == VM_CALL_RETURN) {
+				/* the helper left the calling function */
+				run->call.err = 0;
+				reg[0] = run->call.exit_r0;
+				goto leave_function;
+			}
 			FAULT(VM_F_HELPER, run->call.err, 0, 0);
 		}
 		ip++;
@@ -468,8 +474,9 @@ int VM_EXEC_NAME(struct vm_run *run, const void *const **labels_out)
 #endif
 	ip += ip->jmp;
 	NEXT;
-	CASE(EXIT) if (depth == depth0)
-	{
+	CASE(EXIT)
+leave_function:
+	if (depth == depth0) {
 		run->r0 = reg[0];
 #if VM_CHECKED
 		run->budget = budget;

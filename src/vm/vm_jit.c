@@ -103,6 +103,14 @@ int bpftk_vm_exec_jit(struct vm_run *run)
 			run->r0 = run->call.exit_r0;
 			return 0;
 		}
+		if (run->call.err == VM_CALL_RETURN) {
+			/* leaving one frame from a helper: not in JIT code */
+			run->call.err = -EOPNOTSUPP;
+			snprintf(run->call.msg, sizeof(run->call.msg),
+				 "leaving a subprogram from a helper (a tail "
+				 "call inside a subprogram) is not supported "
+				 "by the JIT");
+		}
 		run->fault = VM_F_HELPER;
 		run->err = run->call.err;
 		run->pc = run->call.insn;
