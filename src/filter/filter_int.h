@@ -226,6 +226,8 @@ struct fl_cond *fl_proto(struct fl_state *st, uint32_t v, int proto,
 struct fl_cond *fl_port(struct fl_state *st, uint32_t lo, uint32_t hi,
 			int ipproto, int dir, int col, int range);
 struct fl_cond *fl_ipfrag(struct fl_state *st);
+struct fl_cond *fl_dnhost(struct fl_state *st, uint32_t addr, int dir,
+			  int col);
 
 /* gen_arith.c — relations over packet bytes */
 struct fl_arth *fl_arth_num(struct fl_state *st, uint32_t v);

@@ -47,10 +47,8 @@ struct fl_cond *fl_sema_num(struct fl_state *st, uint32_t v, struct fl_qual q,
 
 		if (q.proto == P_LINK)
 			fl_fail(st, col, "illegal link layer address");
-		if (q.proto == P_DECNET) {
-			st->errcol = col;
-			fl_unsupported(st, "DECnet addresses are not supported by this compiler");
-		}
+		if (q.proto == P_DECNET)
+			return fl_dnhost(st, v, q.dir, col);
 		if (q.addr == A_NET)
 			while (v && !(v & 0xff000000u)) {
 				v <<= 8;
@@ -227,8 +225,13 @@ struct fl_cond *fl_sema_hid(struct fl_state *st, const char *text,
 		snprintf(shown, sizeof(shown), "%s", text);
 	check_addr_quals(st, q, 0, suffix, shown, col);
 	if (q.proto == P_DECNET) {
-		st->errcol = col;
-		fl_unsupported(st, "DECnet addresses are not supported by this compiler");
+		unsigned area, node;
+		char extra;
+
+		if (masktext || masklen >= 0 ||
+		    sscanf(text, "%u.%u%c", &area, &node, &extra) != 2)
+			fl_fail(st, col, "malformed decnet address '%s'", shown);
+		return fl_dnhost(st, (area << 10 | node) & 0xffff, q.dir, col);
 	}
 	int bits = parse_v4(st, text, &addr, col);
 	if (masktext || masklen >= 0) {

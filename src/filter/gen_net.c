@@ -334,3 +334,53 @@ struct fl_cond *fl_port(struct fl_state *st, uint32_t lo, uint32_t hi,
 	return fl_or(st, ports_for(st, 1, lo, hi, ipproto, dir, range),
 		     ports_for(st, 0, lo, hi, ipproto, dir, range));
 }
+
+/* DECnet addresses are little-endian 16-bit words (area << 10 | node);
+ * the routing header puts them at different places for short and long
+ * headers, each with or without one byte of padding (pad flag 0x80 in the
+ * first flags byte, whose low bits 2/6 say short/long). */
+static uint32_t le16(uint32_t v)
+{
+	return (v & 0xff) << 8 | (v >> 8 & 0xff);
+}
+
+static struct fl_cond *dnhostop(struct fl_state *st, uint32_t addr,
+				uint32_t off_sh, uint32_t off_lh)
+{
+	uint32_t a = le16(addr);
+	struct fl_cond *c;
+
+	c = fl_and(st, fl_mcmp(st, OR_LINKPL, 2, 1, 0x02, 0x07),
+		   fl_cmp(st, OR_LINKPL, 2 + off_sh, 2, a));
+	c = fl_or(st, c, fl_and(st, fl_mcmp(st, OR_LINKPL, 2, 2, le16(0x0281),
+					    le16(0x07ff)),
+				fl_cmp(st, OR_LINKPL, 2 + 1 + off_sh, 2, a)));
+	c = fl_or(st, c, fl_and(st, fl_mcmp(st, OR_LINKPL, 2, 1, 0x06, 0x07),
+				fl_cmp(st, OR_LINKPL, 2 + off_lh, 2, a)));
+	c = fl_or(st, c, fl_and(st, fl_mcmp(st, OR_LINKPL, 2, 2, le16(0x0681),
+					    le16(0x07ff)),
+				fl_cmp(st, OR_LINKPL, 2 + 1 + off_lh, 2, a)));
+	return fl_and(st, fl_linktype(st, 0x6003), c);
+}
+
+struct fl_cond *fl_dnhost(struct fl_state *st, uint32_t addr, int dir,
+			  int col)
+{
+	st->errcol = col;
+	switch (dir) {
+	case D_SRC:
+		return dnhostop(st, addr, 3, 15);
+	case D_DST:
+		return dnhostop(st, addr, 1, 7);
+	case D_AND:
+		return fl_and(st, dnhostop(st, addr, 3, 15),
+			      dnhostop(st, addr, 1, 7));
+	case D_DEFAULT:
+	case D_OR:
+		return fl_or(st, dnhostop(st, addr, 3, 15),
+			     dnhostop(st, addr, 1, 7));
+	default:
+		fl_fail(st, col, "'%s' is valid for 802.11 syntax only",
+			fl_dir_name(dir));
+	}
+}
