@@ -48,7 +48,28 @@ struct bpftk_run {
 	struct bpftk_ctx ctx;
 	uint8_t *buf;
 	size_t buf_len;
+	/* the run in progress, for tail calls made inside subprograms */
+	struct bpftk_vm_run_opts *cur_vo;
+	struct bpftk_diags *cur_d;
 };
+
+/* A tail call inside a subprogram (helpers.h): the target and its own
+ * tail calls run now, with the run's context; their r0 goes back to the
+ * subprogram's caller. */
+static int run_tail(void *arg, void *prog, uint64_t *r0)
+{
+	struct bpftk_run *r = arg;
+	const struct rprog *cur = prog;
+	for (;;) {
+		int err = bpftk_vm_run(cur->vm, r->cur_vo, r0, r->cur_d);
+		if (err)
+			return err;
+		const struct rprog *next = bpftk_helper_env_take_tail(r->env);
+		if (!next)
+			return 0;
+		cur = next;
+	}
+}
 
 static void *prog_by_id(void *ctx, uint32_t id)
 {
@@ -351,6 +372,8 @@ static int load_progs(struct bpftk_run *r, struct bpftk_diags *d)
 static int setup_env(struct bpftk_run *r)
 {
 	int err = bpftk_helper_env_new(&r->env);
+	if (!err)
+		bpftk_helper_env_set_tail_runner(r->env, run_tail, r);
 	for (size_t i = 0; !err && i < r->nmaps; i++) {
 		err = bpftk_helper_env_add_map(r->env, r->maps[i]);
 		const struct bpftk_object_map *om = bpftk_object_map_at(r->obj, i);
@@ -660,6 +683,8 @@ static int run_once(struct bpftk_run *r, struct bpftk_vm_run_opts *vo,
 {
 	const struct rprog *cur = r->main;
 	bpftk_helper_env_reset_run(r->env);
+	r->cur_vo = vo;
+	r->cur_d = d;
 	for (;;) {
 		int err = bpftk_vm_run(cur->vm, vo, r0, d);
 		if (err)
