@@ -204,6 +204,8 @@ struct fl_cond *fl_load_pkt_len(struct fl_state *st, uint16_t jop,
 /* gen_link.c — link layers */
 int fl_link_setup(struct fl_state *st, int dlt);
 struct fl_cond *fl_linktype(struct fl_state *st, uint32_t ll_proto);
+struct fl_cond *fl_llc(struct fl_state *st, int col);
+struct fl_cond *fl_llc_kind(struct fl_state *st, const char *name, int col);
 /* protocol test through an 802.2 LLC (SNAP) header at the payload */
 struct fl_cond *fl_llc_linktype(struct fl_state *st, uint32_t ll_proto);
 struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],

@@ -420,7 +420,7 @@ static struct fl_qual head(struct fl_state *st, int proto)
 /* other: pqual broadcast | pqual multicast | less NUM | greater NUM
  *      | byte NUM byteop NUM | inbound | outbound | ifindex NUM
  *      | vlan [pnum] | mpls [pnum] | pppoed | pppoes [pnum]
- *      | geneve [pnum] */
+ *      | geneve [pnum] | llc [ID] */
 static struct fl_cond *other(struct fl_state *st)
 {
 	const struct fl_token *t = tok(st);
@@ -490,6 +490,16 @@ static struct fl_cond *other(struct fl_state *st)
 	}
 	case T_PPPOED:
 		return fl_pppoed(st, col);
+	case T_LLC:
+		/* llc [ID] (and "rnr", which the scanner takes as a keyword) */
+		if (tok(st)->t == T_ID ||
+		    (tok(st)->t == T_OTHERKW && !strcmp(tok(st)->text, "rnr"))) {
+			const struct fl_token *k = tok(st);
+
+			next(st);
+			return fl_llc_kind(st, k->text, k->col);
+		}
+		return fl_llc(st, col);
 	default:
 		st->errcol = col;
 		fl_unsupported(st, "'%s' is not supported by this compiler",

@@ -11,6 +11,7 @@
  * savefile and the host's AF_INET6 in a live capture.
  */
 #include <stdio.h>
+#include <strings.h>
 
 #include <pcap/pcap.h>
 
@@ -403,4 +404,55 @@ struct fl_cond *fl_ifindex(struct fl_state *st, uint32_t idx, int col)
 		fl_fail(st, col, "ifindex not supported on DLT_%s when reading savefiles",
 			fl_dlt_name(st->linktype));
 	return fl_cmp(st, OR_PACKET, 4, 4, idx);
+}
+
+/* 'llc': an 802.2 frame.  On Ethernet a length (not an EtherType) and not
+ * Novell's raw 802.3 (0xffff where the DSAP/SSAP would be); on 802.11 a
+ * data frame; on FDDI and token ring always; elsewhere an error, as in
+ * libpcap 1.10. */
+struct fl_cond *fl_llc(struct fl_state *st, int col)
+{
+	switch (st->linktype) {
+	case DLT_EN10MB:
+		return fl_and(st, is_8023(st),
+			      fl_not(st, fl_cmp(st, OR_LLC, 0, 2, 0xffff)));
+	case DLT_IEEE802_11:
+	case DLT_IEEE802_11_RADIO:
+		return fl_and(st, fl_not(st, fl_cmp_op(st, OR_LINKHDR, 0, 1,
+							BPF_JSET, 0x04)),
+			      fl_cmp_op(st, OR_LINKHDR, 0, 1, BPF_JSET, 0x08));
+	case DLT_FDDI:
+	case DLT_IEEE802:
+		return fl_true(st);
+	default:
+		fl_fail(st, col, "'llc' not supported for linktype %d",
+			st->linktype);
+	}
+}
+
+/* 'llc i|s|u|<subtype>': the control field (LLC byte 2): I frames have
+ * bit 0 clear, S frames low bits 01, U frames 11; S subtypes are the low
+ * nibble, U subtypes all but the poll/final bit 0x10. */
+struct fl_cond *fl_llc_kind(struct fl_state *st, const char *name, int col)
+{
+	static const struct {
+		const char *name;
+		uint32_t v, mask;
+	} kinds[] = {
+		{"s", 0x01, 0x03}, {"u", 0x03, 0x03},
+		{"rr", 0x01, 0x0f}, {"rnr", 0x05, 0x0f}, {"rej", 0x09, 0x0f},
+		{"ui", 0x03, 0xef}, {"ua", 0x63, 0xef}, {"disc", 0x43, 0xef},
+		{"dm", 0x0f, 0xef}, {"sabme", 0x6f, 0xef}, {"test", 0xe3, 0xef},
+		{"xid", 0xaf, 0xef}, {"frmr", 0x87, 0xef},
+	};
+	struct fl_cond *llc = fl_llc(st, col);
+
+	if (!strcasecmp(name, "i"))
+		return fl_and(st, llc, fl_not(st, fl_cmp_op(st, OR_LLC, 2, 1,
+							     BPF_JSET, 0x01)));
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcasecmp(name, kinds[i].name))
+			return fl_and(st, llc, fl_mcmp(st, OR_LLC, 2, 1, kinds[i].v,
+						       kinds[i].mask));
+	fl_fail(st, col, "unknown LLC type name \"%s\"", name);
 }
