@@ -12,6 +12,8 @@
  *    of ../shared/pcaps and ../shared/pcap-filter/captures of its link type
  *    (at most 300 per file), and so does its eBPF translation in the vm,
  *    checked and fast;
+ *  - `tcpdump -d` itself prints what our disassembler prints for a few
+ *    expressions compiled on a capture;
  *  - assembler error messages name file:line:col and what was expected. */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -285,6 +287,71 @@ static void test_accept_tsv(void)
 	free(pkts);
 }
 
+/* `tcpdump -d -r FILE EXPR` itself (stdout only; the "reading from"
+ * line goes to stderr) vs our listing of the same compile. */
+static void test_tcpdump_d(void)
+{
+	static const char *const exprs[] = {
+		"udp port 53", "tcp[tcpflags] & (tcp-syn|tcp-fin) != 0",
+		"ip6 protochain 17", "vlan and host 10.0.0.1",
+		"len - 14 >= 100", "ether proto \\arp or icmp",
+		"ip[2:2] > 576 and not net 192.168.0.0/16",
+		"portrange 1000-2000", "ip multicast", "greater 100",
+	};
+	char file[1024], cmd[2048], err[PCAP_ERRBUF_SIZE];
+	unsigned compared = 0, mismatches = 0;
+
+	snprintf(file, sizeof(file), "%s/pcaps/dns_udp.pcap", test_shared);
+	if (system("tcpdump --version >/dev/null 2>&1")) {
+		printf("tcpdump -d: skipped (no tcpdump)\n");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(exprs) / sizeof(exprs[0]); i++) {
+		pcap_t *p = pcap_open_offline(file, err);
+		struct bpf_program fp;
+		char want[65536], *ours = NULL;
+		size_t len = 0, k;
+		FILE *f;
+
+		CHECK(p != NULL);
+		if (!p)
+			return;
+		CHECK(pcap_compile(p, &fp, exprs[i], 1, PCAP_NETMASK_UNKNOWN) ==
+		      0);
+		snprintf(cmd, sizeof(cmd), "tcpdump -d -r '%s' '%s' 2>/dev/null",
+			 file, exprs[i]);
+		f = popen(cmd, "r");
+		while (f && (k = fread(want + len, 1, sizeof(want) - 1 - len,
+				       f)) > 0)
+			len += k;
+		want[len] = 0;
+		if (f)
+			pclose(f);
+		{
+			struct bpftk_cbpf_insn *prog =
+				calloc(fp.bf_len, sizeof(*prog));
+			for (size_t j = 0; prog && j < fp.bf_len; j++)
+				prog[j] = (struct bpftk_cbpf_insn){
+					fp.bf_insns[j].code, fp.bf_insns[j].jt,
+					fp.bf_insns[j].jf, fp.bf_insns[j].k};
+			CHECK(bpftk_cbpf_disasm(prog, fp.bf_len, &ours) == 0);
+			free(prog);
+		}
+		compared++;
+		if (!ours || strcmp(ours, want)) {
+			mismatches++;
+			fprintf(stderr, "tcpdump -d '%s':\n%s\nours:\n%s\n",
+				exprs[i], want, ours ? ours : "");
+		}
+		bpftk_cbpf_free(ours);
+		pcap_freecode(&fp);
+		pcap_close(p);
+	}
+	printf("tcpdump -d: %u expressions, %u listings differ\n", compared,
+	       mismatches);
+	CHECK_EQ_U64(mismatches, 0);
+}
+
 static int asm_error(const char *text, const char *want)
 {
 	struct bpftk_diags *d = bpftk_diags_new();
@@ -351,5 +418,6 @@ static void test_asm_errors(void)
 
 TEST_MAIN({
 	test_accept_tsv();
+	test_tcpdump_d();
 	test_asm_errors();
 })
