@@ -22,6 +22,31 @@
  * ranges, followed by notes giving the branch decisions of the path that
  * reaches it.
  *
+ * What is checked (as the kernel checks a privileged loader, see below):
+ * every path, with registers typed (number, context, stack, map, map
+ * value, packet, packet end, packet metadata, ring buffer sample,
+ * function) and numbers tracked as known bits plus signed/unsigned 64-
+ * and 32-bit ranges learnt from comparisons on both branches; stack
+ * slots (spilled registers, written bytes) per frame; NULL checks; packet
+ * bounds from comparisons with data_end; context fields per program type
+ * (progtype.h descriptors); helper arguments and returns (helpers.h
+ * descriptors); bpf-to-bpf calls (8 frames, 512 bytes of stack per call
+ * chain, checked on every chain including dead code); tail calls; ring
+ * buffer references and spin locks; unreachable code; loops, which are
+ * walked iteration by iteration (a loop that comes back in the same state
+ * is infinite and rejected); the return value range of the program type.
+ *
+ * Privileged semantics (the kernel's root rules, which its selftests'
+ * verdicts assume): reading stack bytes never written gives an unknown
+ * number, pointers may be compared, subtracted, stored to memory and
+ * passed as plain arguments.  BPFTK_VERIFY_UNPRIV turns on the few
+ * unprivileged rules implemented (uninitialized stack, variable stack
+ * offsets, pointer leaks into memory, helpers and the return value).
+ * Not supported (rejected with a message saying so): program types
+ * without a progtype.h descriptor (-EOPNOTSUPP), kfuncs, BTF-typed
+ * pointers, callbacks (bpf_loop), indirect calls (callx), helpers without
+ * a row in helpers.h.
+ *
  * Errors: -EACCES (the program is unsafe: rejected), -E2BIG (a complexity
  * limit was hit: also a rejection, with its own message), -EINVAL (bad
  * arguments, or a program that does not even decode), -EOPNOTSUPP (a
@@ -127,8 +152,10 @@ BPFTK_API struct bpftk_verify_insn_facts
 bpftk_verify_result_facts(const struct bpftk_verify_result *res, size_t pc);
 
 /* Verifies a program of an opened object with its maps, names and line
- * info, as libbpf would load it.  opts may be NULL (type from the section);
- * its maps/nmaps/prog fields are ignored (taken from the object). */
+ * info, as libbpf would load it.  opts may be NULL (type and attach type
+ * from the section); its maps/nmaps/prog fields are ignored (taken from
+ * the object: map i of the object is map i here, inner-map templates
+ * follow). */
 BPFTK_API int bpftk_verify_object_prog(const struct bpftk_object *obj,
 				       const struct bpftk_object_prog *prog,
 				       const struct bpftk_verify_opts *opts,
