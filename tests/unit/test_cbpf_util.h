@@ -66,7 +66,8 @@ static inline void rnd_prog(struct bpftk_cbpf_insn *p, size_t n,
 		size_t left = n - i - 1;
 
 		if (i == n - 1 || rnd() % 16 == 0)
-			code = rnd() % 2 ? 0x06 : 0x16; /* ret k / ret a */
+			code = BPFTK_CBPF_RET | (rnd() % 2 ? BPFTK_CBPF_K
+							 : BPFTK_CBPF_A);
 		info = bpftk_cbpf_info(code);
 		p[i].code = code;
 		p[i].jt = p[i].jf = 0;
@@ -89,7 +90,7 @@ static inline void rnd_prog(struct bpftk_cbpf_insn *p, size_t n,
 		}
 		if ((info->flags & (BPFTK_CBPF_F_JMP | BPFTK_CBPF_F_JCC)) &&
 		    !left)
-			p[i].code = 0x16;
+			p[i].code = BPFTK_CBPF_RET | BPFTK_CBPF_A;
 	}
 }
 
