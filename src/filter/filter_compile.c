@@ -68,11 +68,24 @@ int bpftk_filter_compile(const char *expr, int dlt, uint32_t snaplen,
 	fl_arena_free(&st->arena);
 	bpftk_free(st);
 	if (!err && (flags & BPFTK_FILTER_OPTIMIZE)) {
-		err = bpftk_cbpf_optimize(out, n, BPFTK_CBPF_PCAP, d);
-		if (err) {
+		size_t before = *n;
+
+		err = bpftk_cbpf_optimize(out, n, BPFTK_CBPF_PCAP, NULL);
+		if (err == -ENOMEM) {
 			bpftk_free(*out);
 			*out = NULL;
 			*n = 0;
+		} else if (err) {
+			/* (the optimizer takes at most BPFTK_CBPF_MAXINSNS) */
+			err = bpftk_diags_add(d, BPFTK_SEV_WARNING, "expr", 1, 1,
+					      NULL, -1,
+					      "program of %zu instructions left unoptimized",
+					      before);
+			if (err) {
+				bpftk_free(*out);
+				*out = NULL;
+				*n = 0;
+			}
 		}
 	}
 	return err;

@@ -72,6 +72,32 @@ static struct item *push(struct em *e, enum ikind kind, uint16_t code,
 	return it;
 }
 
+static void emit_raw(struct em *e, const struct fl_raw *r, size_t t, size_t f)
+{
+	size_t *lab = fl_alloc(e->st, (r->n + 1) * sizeof(*lab));
+
+	for (size_t i = 0; i < r->n; i++)
+		lab[i] = new_label(e);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct fl_raw_insn *x = &r->v[i];
+		int jt = x->jt, jf = x->jf;
+		size_t lt = jt >= 0 ? lab[jt] : jt == FL_RAW_TRUE ? t : f;
+		size_t lf = jf >= 0 ? lab[jf] : jf == FL_RAW_TRUE ? t : f;
+
+		bind_label(e, lab[i]);
+		if (BPF_CLASS(x->code) != BPF_JMP) {
+			push(e, I_STMT, x->code, x->k);
+		} else if (BPF_OP(x->code) == BPF_JA) {
+			push(e, I_JA, BPF_JMP | BPF_JA, 0)->t = lt;
+		} else {
+			struct item *it = push(e, I_COND, x->code, x->k);
+
+			it->t = lt;
+			it->f = lf;
+		}
+	}
+}
+
 static void emit(struct em *e, const struct fl_cond *c, size_t t, size_t f)
 {
 	size_t l;
@@ -98,6 +124,9 @@ static void emit(struct em *e, const struct fl_cond *c, size_t t, size_t f)
 		return;
 	case C_NOT:
 		emit(e, c->l, f, t);
+		return;
+	case C_RAW:
+		emit_raw(e, c->raw, t, f);
 		return;
 	case C_TRUE:
 	case C_FALSE:

@@ -88,7 +88,21 @@ struct fl_qual {
 };
 
 /* ---- condition trees ------------------------------------------------------ */
-enum fl_ckind { C_LEAF, C_AND, C_OR, C_NOT, C_TRUE, C_FALSE };
+enum fl_ckind { C_LEAF, C_AND, C_OR, C_NOT, C_TRUE, C_FALSE, C_RAW };
+
+/* A hand-laid block of code with its own forward jumps (protochain's
+ * unrolled walk): targets are indices into the block or the two exits. */
+#define FL_RAW_TRUE (-1)
+#define FL_RAW_FALSE (-2)
+struct fl_raw_insn {
+	uint16_t code;
+	uint32_t k;
+	int jt, jf; /* jumps (and ja: jt) only */
+};
+struct fl_raw {
+	struct fl_raw_insn *v;
+	size_t n, cap;
+};
 
 struct fl_stmts {
 	struct bpftk_cbpf_insn *v;
@@ -102,6 +116,7 @@ struct fl_cond {
 	struct fl_stmts s;
 	uint16_t jcode;
 	uint32_t k;
+	struct fl_raw *raw; /* C_RAW */
 };
 
 /* Arithmetic value (libpcap's struct arth): code leaving the value in A,
@@ -261,6 +276,10 @@ int fl_osiproto_by_name(const char *name, uint32_t *v);
 int fl_wlan_type_by_name(const char *name, uint32_t *v);
 int fl_wlan_subtype_by_name(uint32_t type, const char *name, uint32_t *v);
 int fl_wlan_any_subtype(const char *name, uint32_t *v);
+
+/* gen_chain.c — protochain */
+struct fl_cond *fl_protochain(struct fl_state *st, uint32_t v, int proto,
+			      int col);
 
 /* gen_wlan.c — IEEE 802.11 (plain and behind radiotap) */
 int fl_is_wlan(const struct fl_state *st);

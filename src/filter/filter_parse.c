@@ -594,10 +594,6 @@ static struct res rterm(struct fl_state *st, struct fl_qual q)
 	if (dqual(t->t) >= 0 || aqual(t->t) >= 0) {
 		struct fl_qual hq = head(st, proto);
 
-		if (hq.addr == A_PROTOCHAIN) {
-			st->errcol = t->col;
-			fl_unsupported(st, "'protochain' is not supported by this compiler yet");
-		}
 		return id(st, hq);
 	}
 	if (t->t == T_BROADCAST || t->t == T_MULTICAST) {

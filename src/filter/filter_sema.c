@@ -69,6 +69,8 @@ struct fl_cond *fl_sema_num(struct fl_state *st, uint32_t v, struct fl_qual q,
 		fl_fail(st, col, "'gateway' requires a name");
 	case A_PROTO:
 		return fl_proto(st, v, q.proto, q.dir, col);
+	case A_PROTOCHAIN:
+		return fl_protochain(st, v, q.proto, col);
 	default:
 		fl_fail(st, col, "can't parse filter expression: syntax error");
 	}
@@ -153,6 +155,13 @@ struct fl_cond *fl_sema_name(struct fl_state *st, const char *name,
 				fl_proto_name(q.proto));
 		}
 		return fl_proto(st, v, q.proto, q.dir, col);
+	}
+	case A_PROTOCHAIN: {
+		uint32_t v;
+
+		if (fl_ipproto_by_name(name, &v) < 0)
+			fl_fail(st, col, "unknown ip proto '%s'", name);
+		return fl_protochain(st, v, q.proto, col);
 	}
 	default:
 		fl_fail(st, col, "can't parse filter expression: syntax error");
