@@ -388,7 +388,7 @@ static uint32_t alu(uint16_t op, uint32_t a, uint32_t b)
 static uint32_t eval_alu(struct vtab *t, const struct vstate *s, uint16_t op,
 			 uint32_t av, uint32_t bv, int *flt)
 {
-	uint32_t ca, cb;
+	uint32_t ca = 0, cb = 0; /* set when kconst says so; gcc cannot see it */
 	int ka = kconst(t, s, av, &ca);
 	int kb = op != BPF_NEG && kconst(t, s, bv, &cb);
 	*flt = 0;
