@@ -35,15 +35,8 @@ struct em {
 
 static size_t new_label(struct em *e)
 {
-	if (e->nlabels == e->lcap) {
-		size_t cap = e->lcap ? e->lcap * 2 : 64;
-		size_t *l = fl_alloc(e->st, cap * sizeof(*l));
-
-		if (e->nlabels)
-			memcpy(l, e->label, e->nlabels * sizeof(*l));
-		e->label = l;
-		e->lcap = cap;
-	}
+	e->label = fl_grow(e->st, e->label, e->nlabels, &e->lcap,
+			   sizeof(*e->label));
 	e->label[e->nlabels] = (size_t)-1;
 	return e->nlabels++;
 }
@@ -56,15 +49,7 @@ static void bind_label(struct em *e, size_t l)
 static struct item *push(struct em *e, enum ikind kind, uint16_t code,
 			 uint32_t k)
 {
-	if (e->n == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 64;
-		struct item *v = fl_alloc(e->st, cap * sizeof(*v));
-
-		if (e->n)
-			memcpy(v, e->v, e->n * sizeof(*v));
-		e->v = v;
-		e->cap = cap;
-	}
+	e->v = fl_grow(e->st, e->v, e->n, &e->cap, sizeof(*e->v));
 	struct item *it = &e->v[e->n++];
 	it->kind = kind;
 	it->ins.code = code;

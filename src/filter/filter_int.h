@@ -137,7 +137,7 @@ struct fl_state {
 	struct bpftk_diags *diags;
 	const char *src;
 	struct fl_token *toks;	 /* the whole input, ending in T_EOF */
-	size_t ntoks, cur;	 /* parser position */
+	size_t ntoks, tokcap, cur; /* parser position */
 	int errcol;		 /* column for errors without a token */
 
 	int dlt;		 /* the link type asked for */
@@ -167,6 +167,10 @@ struct fl_state {
 void *fl_alloc(struct fl_state *st, size_t n);
 char *fl_strndup(struct fl_state *st, const char *s, size_t n);
 void fl_arena_free(struct fl_arena *a);
+/* Room for one more of n elements in arena array v of *cap (doubling);
+ * returns the (possibly moved) array. */
+void *fl_grow(struct fl_state *st, void *v, size_t n, size_t *cap,
+	      size_t elem);
 _Noreturn void fl_fail(struct fl_state *st, int col, const char *fmt, ...)
 	BPFTK_PRINTF(3, 4);
 _Noreturn void fl_unsupported(struct fl_state *st, const char *fmt, ...)

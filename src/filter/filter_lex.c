@@ -143,13 +143,8 @@ static int is_word(int c)
 static void push(struct fl_state *st, enum fl_tok t, uint32_t v,
 		 const char *text, size_t len, int col)
 {
-	if (st->ntoks % 64 == 0) {
-		struct fl_token *n = fl_alloc(st, (st->ntoks + 64) * sizeof(*n));
-
-		if (st->ntoks)
-			memcpy(n, st->toks, st->ntoks * sizeof(*n));
-		st->toks = n;
-	}
+	st->toks = fl_grow(st, st->toks, st->ntoks, &st->tokcap,
+			   sizeof(*st->toks));
 	struct fl_token *k = &st->toks[st->ntoks++];
 	k->t = t;
 	k->num = v;

@@ -98,18 +98,24 @@ void fl_unsupported(struct fl_state *st, const char *fmt, ...)
 	vfail(st, -ENOTSUP, st->errcol, fmt, ap);
 }
 
+void *fl_grow(struct fl_state *st, void *v, size_t n, size_t *cap,
+	      size_t elem)
+{
+	if (n < *cap)
+		return v;
+	size_t c = *cap ? *cap * 2 : 16;
+	void *w = fl_alloc(st, c * elem);
+
+	if (n)
+		memcpy(w, v, n * elem);
+	*cap = c;
+	return w;
+}
+
 void fl_emit(struct fl_state *st, struct fl_stmts *s, uint16_t code,
 	     uint32_t k)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 8;
-		struct bpftk_cbpf_insn *v = fl_alloc(st, cap * sizeof(*v));
-
-		if (s->n)
-			memcpy(v, s->v, s->n * sizeof(*v));
-		s->v = v;
-		s->cap = cap;
-	}
+	s->v = fl_grow(st, s->v, s->n, &s->cap, sizeof(*s->v));
 	s->v[s->n].code = code;
 	s->v[s->n].jt = 0;
 	s->v[s->n].jf = 0;

@@ -12,8 +12,6 @@
  * for captures, too long for a kernel socket filter (4,096 with the rest).  The code is a raw block (struct fl_raw) because the
  * iterations share their exits.
  */
-#include <string.h>
-
 #include "filter_int.h"
 
 /* IPv6 chains are followed this far (libpcap's own test stacks 100
@@ -24,15 +22,7 @@
 static int raw_add(struct fl_state *st, struct fl_raw *r, uint16_t code,
 		   uint32_t k, int jt, int jf)
 {
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 64;
-		struct fl_raw_insn *v = fl_alloc(st, cap * sizeof(*v));
-
-		if (r->n)
-			memcpy(v, r->v, r->n * sizeof(*v));
-		r->v = v;
-		r->cap = cap;
-	}
+	r->v = fl_grow(st, r->v, r->n, &r->cap, sizeof(*r->v));
 	r->v[r->n].code = code;
 	r->v[r->n].k = k;
 	r->v[r->n].jt = jt;
