@@ -3,8 +3,9 @@
 # compiles (-o: 8 bytes per listed instruction), real commands run under
 # policies with the outcome the policy promises (EPERM seen by the command,
 # killed by SIGSYS, allowed), exit codes (0 ok, 1 rejected, 2 usage,
-# 4 I/O, 127 exec failure), file:line:col messages, and the syscall tables
-# printed by `seccomp syscalls` against libseccomp's scmp_sys_resolver.
+# 4 I/O, 127 exec failure), file:line:col messages, the syscall tables
+# printed by `seccomp syscalls` against libseccomp's scmp_sys_resolver, and
+# the fuzz target (fuzz/fuzz_seccomp.c) replayed over the policies used.
 # Runs need seccomp filters (skipped, exit 77, when they cannot be
 # installed).
 #   sh tests/seccomp_cli.sh BUILD_DIR SHARED_DIR
@@ -101,6 +102,12 @@ expect_rc 127 "exec failure" $S run "$T/allow.policy" -- /nonexistent/cmd
 printf 'arch aarch64\ndefault allow\n' > "$T/arm.policy"
 if [ "$(uname -m)" != aarch64 ]; then
 	expect_rc 1 "foreign policy" $S run "$T/arm.policy" -- true
+fi
+
+# the fuzz target over every policy written here and the example
+if [ -x "$B/fuzz/fuzz_seccomp" ]; then
+	"$B/fuzz/fuzz_seccomp" examples/seccomp "$T" > "$T/out" 2>&1 && ok ||
+		{ bad "fuzz_seccomp replay failed"; cat "$T/out"; }
 fi
 
 echo "seccomp_cli: $checks checks, $([ $fail -eq 0 ] && echo ok || echo FAILED)"

@@ -35,7 +35,7 @@ uint32_t bpftk_seccomp_eval(const struct bpftk_seccomp_policy *p,
 	if (arch < 0)
 		return p->badarch_action;
 	if (arch == BPFTK_SECCOMP_X86_64 && sd->nr != -1 &&
-	    ((uint32_t)sd->nr & BPFTK_X32_SYSCALL_BIT))
+	    (uint32_t)sd->nr >= BPFTK_X32_SYSCALL_BIT)
 		return p->badarch_action; /* x32, or negative */
 	int is32 = sc_arch_is32((enum bpftk_seccomp_arch)arch);
 	for (size_t i = 0; i < p->nrules; i++) {

@@ -372,7 +372,7 @@ static int arch_stmt(struct parser *ps, int line, int col)
  *       | action syscalls [ 'if' conds ]        (list form)
  *       | syscalls ':' action [ 'if' conds ]    (rule form)
  * A word that is both an action and a syscall ('kill') is the syscall when
- * ':' or ',' follows it. */
+ * ':', ',' or '@' follows it. */
 static int statement(struct parser *ps)
 {
 	struct sc_token t = ps->tok;
@@ -403,7 +403,8 @@ static int statement(struct parser *ps)
 	if (action_index(&t) >= 0) {
 		struct sc_lexer save = ps->lx;
 		next(ps);
-		int is_name = ps->tok.kind == T_COLON || ps->tok.kind == T_COMMA;
+		int is_name = ps->tok.kind == T_COLON ||
+			      ps->tok.kind == T_COMMA || ps->tok.kind == T_AT;
 		ps->lx = save;
 		ps->tok = t;
 		if (!is_name) {

@@ -226,6 +226,9 @@ static void test_semantics(void)
 	sd.nr = -2;
 	CHECK_EQ_U64(verdict(p, prog, n, &sd, &bad),
 		     BPFTK_SECCOMP_RET_KILL_THREAD);
+	sd.nr = INT32_MIN; /* negative, bit 30 clear: still foreign */
+	CHECK_EQ_U64(verdict(p, prog, n, &sd, &bad),
+		     BPFTK_SECCOMP_RET_KILL_THREAD);
 	sd.nr = -1; /* no syscall: default */
 	CHECK_EQ_U64(verdict(p, prog, n, &sd, &bad),
 		     BPFTK_SECCOMP_RET_ERRNO | 1);
@@ -348,6 +351,8 @@ static void test_random(void)
 					memset(&sd, 0, sizeof(sd));
 					sd.arch = foreign[f];
 					sd.nr = nr;
+					if (nr == 618)
+						sd.nr = (int32_t)rnd();
 					if (nr == 619)
 						sd.nr = (int32_t)(BPFTK_X32_SYSCALL_BIT |
 								  (rnd() % 600));

@@ -349,7 +349,8 @@ static void both_check(struct both *b, struct totals *t, const char *label)
 				sd.arch = arches[f];
 				sd.nr = nr == 619 ? (int32_t)(BPFTK_X32_SYSCALL_BIT |
 							      (rnd() % 600))
-						  : nr;
+					: nr == 618 ? (int32_t)rnd()
+						    : nr;
 				for (int i = 0; i < 6; i++)
 					sd.args[i] = near(b->consts, b->nconst);
 				uint32_t x = run_filter(ours, n_ours, &sd);
