@@ -14,7 +14,8 @@
  *    (/proc/self/maps), the code is printable through bpftk_vm_jit_code;
  *    with constant blinding no constant of the program is in the code;
  *  - every allocation of a JIT load failing in turn: -ENOMEM, or success
- *    (with a fallback warning when the JIT's own allocation failed) and the
+ *    (with a fallback warning when the JIT's own allocation failed; none
+ *    when only its optional call analysis went without memory) and the
  *    right result either way, nothing leaked.
  */
 #include <dirent.h>
@@ -513,7 +514,7 @@ static void alloc_failures(void)
 	printf("allocation failures: %d -ENOMEM, %d fell back to the "
 	       "interpreter with a warning, %d clean\n",
 	       nomem, fell_back, clean);
-	CHECK(fell_back >= 1 && clean == 1);
+	CHECK(fell_back >= 1 && clean >= 1);
 }
 
 TEST_MAIN(conformance(); helpers_keep_args(); helper_exit_fail();

@@ -46,6 +46,9 @@ struct xc {
 	size_t pc;
 	size_t epilogue, fault_exit, zero_stub;
 	uint64_t seed, rng; /* blinding keys: the same sequence every pass */
+	/* per slot: for a local call's target, bit i set when the function
+	 * may write r(6+i) (so the call must save it); 0xf elsewhere */
+	uint8_t *clobbers;
 };
 
 #define REG(r) (bpftk_x86_reg[(r)])
@@ -310,20 +313,97 @@ static void gen_call_local(struct xc *x, size_t target)
 	size_t clean = fwd_jcc(x, CC_A);		 /* ja clean */
 	emit_call_rel(b, (int32_t)((long)x->zero_stub - (long)(b->len + 5))); /* call zero_stub */
 	fwd_here(x, clean);
-	emit_alu_imm(b, 1, 5, RSP, 8);			 /* sub rsp, 8 */
-	emit_push(b, RBX);				 /* push rbx (r6) */
-	emit_push(b, R13);				 /* push r13 (r7) */
-	emit_push(b, R14);				 /* push r14 (r8) */
-	emit_push(b, R15);				 /* push r15 (r9) */
+	/* r6..r9 the callee may write are kept on the native stack; with
+	 * the return address the pushes leave rsp 16-byte aligned */
+	static const int saved[4] = {RBX, R13, R14, R15};
+	unsigned mask = x->clobbers ? x->clobbers[target] : 0xf, nsave = 0;
+	for (int i = 0; i < 4; i++)
+		nsave += (mask >> i) & 1;
+	if (nsave % 2 == 0)
+		emit_alu_imm(b, 1, 5, RSP, 8);		 /* sub rsp, 8 */
+	for (int i = 0; i < 4; i++)
+		if (mask & (1u << i))
+			emit_push(b, saved[i]);		 /* push rbx/r13/r14/r15 */
 	emit_alu_imm(b, 1, 5, RBP, BPFTK_STACK_SIZE);	 /* sub rbp, 512 */
 	long to = x->prev ? (long)x->prev[target] : (long)b->len + 5;
 	emit_call_rel(b, (int32_t)(to - (long)(b->len + 5))); /* call target */
 	emit_alu_imm(b, 1, 0, RBP, BPFTK_STACK_SIZE);	 /* add rbp, 512 */
-	emit_pop(b, R15);				 /* pop r15 */
-	emit_pop(b, R14);				 /* pop r14 */
-	emit_pop(b, R13);				 /* pop r13 */
-	emit_pop(b, RBX);				 /* pop rbx */
-	emit_alu_imm(b, 1, 0, RSP, 8);			 /* add rsp, 8 */
+	for (int i = 3; i >= 0; i--)
+		if (mask & (1u << i))
+			emit_pop(b, saved[i]);		 /* pop r15/r14/r13/rbx */
+	if (nsave % 2 == 0)
+		emit_alu_imm(b, 1, 0, RSP, 8);		 /* add rsp, 8 */
+}
+
+/* Which of r6..r9 may the function entered at slot f write, not counting
+ * the functions it calls (their calls restore them)?  A walk over the
+ * slots reachable from f by falling through and jumping, to its exits.
+ * stack and seen are scratch arrays of n entries. */
+static unsigned clobbered(const struct bpftk_insn *insns, size_t n, size_t f,
+			  size_t *stack, uint8_t *seen)
+{
+	unsigned mask = 0;
+	size_t sp = 0;
+	memset(seen, 0, n);
+	stack[sp++] = f;
+	seen[f] = 1;
+	while (sp && mask != 0xf) {
+		size_t pc = stack[--sp];
+		enum bpftk_op op = bpftk_isa_lookup(&insns[pc]);
+		const struct bpftk_opinfo *r = bpftk_isa_info(op);
+		if (!r)
+			return 0xf;
+		unsigned uses = bpftk_isa_form_uses(r->form);
+		unsigned d = insns[pc].dst, s = insns[pc].src;
+		if ((uses & BPFTK_WRITES_DST) && d >= 6 && d <= 9)
+			mask |= 1u << (d - 6);
+		/* fetch atomics and xchg write their src register */
+		if (r->form == BPFTK_FORM_ATOMIC && s >= 6 && s <= 9 &&
+		    (insns[pc].imm & 1))
+			mask |= 1u << (s - 6);
+		size_t next[2];
+		int nn = 0;
+		if (op == BPFTK_OP_EXIT)
+			continue;
+		if (uses & BPFTK_IS_JUMP)
+			next[nn++] = (size_t)bpftk_isa_target(insns, pc);
+		if (op != BPFTK_OP_JA && op != BPFTK_OP_JA32)
+			next[nn++] = pc + (r->form == BPFTK_FORM_LDDW ? 2 : 1);
+		for (int i = 0; i < nn; i++) {
+			if (next[i] >= n)
+				continue; /* runs off the end: a fault */
+			if (!seen[next[i]]) {
+				seen[next[i]] = 1;
+				stack[sp++] = next[i];
+			}
+		}
+	}
+	return mask;
+}
+
+/* x->clobbers for every local call target; NULL (save all) when the
+ * analysis would cost too much or memory is short. */
+static uint8_t *analyse_calls(const struct bpftk_insn *insns, size_t n)
+{
+	uint8_t *c = bpftk_malloc(n + 1);
+	size_t *stack = bpftk_malloc((n + 1) * sizeof(*stack));
+	uint8_t *seen = bpftk_malloc(n + 1);
+	size_t work = 0;
+	if (c)
+		memset(c, 0xf, n + 1);
+	for (size_t pc = 0; c && stack && seen && pc < n; pc++) {
+		if (bpftk_isa_lookup(&insns[pc]) != BPFTK_OP_CALL_LOCAL)
+			continue;
+		size_t t = (size_t)bpftk_isa_target(insns, pc);
+		if (c[t] != 0xf || t >= n)
+			continue; /* done already (or all four, no matter) */
+		if ((work += n) > (size_t)64 << 20)
+			break; /* many functions in a huge program: save all */
+		c[t] = (uint8_t)clobbered(insns, n, t, stack, seen);
+	}
+	bpftk_free(stack);
+	bpftk_free(seen);
+	return c;
 }
 
 /* ---- arithmetic --------------------------------------------------------- */
@@ -974,9 +1054,10 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		return -ENOMEM;
 	}
 	struct xc x = {&img->code, insns, n, env, opts, NULL, a, 0, 0, 0, 0,
-		       0, 0};
+		       0, 0, NULL};
 	if (opts->blind)
 		x.seed = blind_seed(insns, n);
+	x.clobbers = analyse_calls(insns, n);
 	int err = 0;
 	for (int pass = 0;; pass++) {
 		if (pass == MAX_PASSES) {
@@ -996,6 +1077,7 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		x.cur = (uint32_t *)(x.prev ? x.prev : c);
 		x.prev = t;
 	}
+	bpftk_free(x.clobbers);
 	if (err) {
 		bpftk_free(a);
 		bpftk_free(c);
