@@ -3,7 +3,8 @@
  * shaped packets and truncations, and seccomp filters on random seccomp
  * data; aborts on any difference) run over a
  * fixed set of random inputs, so every build checks it, not only fuzzing
- * runs.  Also: the optimizer's errors on programs that are not valid, and
+ * runs.  Also: the optimizer's errors on programs that are not valid, every
+ * allocation failing in turn (-ENOMEM, program untouched, no leak), and
  * its emitter's `ja` trampolines for conditional targets beyond 255. */
 #include <errno.h>
 #include <stdint.h>
@@ -11,6 +12,7 @@
 #include "../../fuzz/fuzz_cbpf_opt.c"
 #include "cbpf/opt_int.h"
 #include "test.h"
+#include "test_alloc.h"
 
 static void random_programs(void)
 {
@@ -112,7 +114,53 @@ static void long_jumps(void)
 	bpftk_opt_release(&o);
 }
 
+/* Every allocation of an optimization failing in turn: -ENOMEM with the
+ * program untouched, or success; nothing leaks. */
+static void out_of_memory(void)
+{
+	pcap_t *pd = pcap_open_dead(DLT_EN10MB, 262144);
+	struct bpf_program bp;
+	CHECK(pd != NULL);
+	if (!pd || pcap_compile(pd, &bp, "tcp port 80 or udp port 53 or "
+				"ip6 host ::1", 0, PCAP_NETMASK_UNKNOWN) < 0) {
+		CHECK(0);
+		if (pd)
+			pcap_close(pd);
+		return;
+	}
+	size_t n0 = bp.bf_len, fails = 0;
+	struct bpftk_cbpf_insn *orig = malloc(n0 * sizeof(*orig));
+	struct bpftk_cbpf_insn *p = malloc(n0 * sizeof(*p));
+	CHECK(orig && p);
+	for (size_t i = 0; orig && i < n0; i++) {
+		orig[i].code = bp.bf_insns[i].code;
+		orig[i].jt = bp.bf_insns[i].jt;
+		orig[i].jf = bp.bf_insns[i].jf;
+		orig[i].k = bp.bf_insns[i].k;
+	}
+	for (fail_at = 1; orig && p && fail_at < 100000; fail_at++) {
+		size_t n = n0;
+		memcpy(p, orig, n0 * sizeof(*p));
+		calls = live = 0;
+		bpftk_set_allocator(t_malloc, t_realloc, t_free);
+		int err = bpftk_cbpf_optimize(&p, &n, BPFTK_CBPF_PCAP, NULL);
+		bpftk_set_allocator(NULL, NULL, NULL);
+		CHECK(live == 0);
+		if (err == 0 && calls < fail_at)
+			break; /* every allocation was tried */
+		fails++;
+		CHECK(err == -ENOMEM);
+		CHECK(n == n0 && !memcmp(p, orig, n0 * sizeof(*p)));
+	}
+	CHECK(fails > 10);
+	free(orig);
+	free(p);
+	pcap_freecode(&bp);
+	pcap_close(pd);
+}
+
 TEST_MAIN({
+	out_of_memory();
 	long_jumps();
 	invalid_programs();
 	random_programs();
