@@ -484,32 +484,24 @@ const struct map_ops maps_array_of_maps_ops = {
 	.update_ptr = fd_update_ptr,
 };
 
-const struct map_ops maps_perf_event_array_ops = {
-	.type = BPFTK_MAP_TYPE_PERF_EVENT_ARRAY,
-	.name = "perf_event_array",
-	.traits = MAPS_T_FD | MAPS_T_INNER_OK,
-	.check = fd_array_check,
-	.alloc = array_alloc,
-	.free = array_free,
-	.release_slots = fd_release_slots,
-	.sys_lookup = fd_sys_lookup,
-	.sys_update = fd_sys_update,
-	.delete = fd_delete,
-	.get_next_key = array_get_next_key,
-	.update_ptr = fd_update_ptr,
-};
+/* fd arrays holding what userspace cannot name here (see the top) */
+#define FOREIGN_FD_ARRAY(var, type_, name_)                                  \
+	const struct map_ops var = {                                         \
+		.type = type_,                                               \
+		.name = name_,                                               \
+		.traits = MAPS_T_FD | MAPS_T_INNER_OK,                        \
+		.check = fd_array_check,                                     \
+		.alloc = array_alloc,                                        \
+		.free = array_free,                                          \
+		.release_slots = fd_release_slots,                           \
+		.sys_lookup = fd_sys_lookup,                                 \
+		.sys_update = fd_sys_update,                                 \
+		.delete = fd_delete,                                         \
+		.get_next_key = array_get_next_key,                          \
+		.update_ptr = fd_update_ptr,                                 \
+	};
+FOREIGN_FD_ARRAY(maps_perf_event_array_ops, BPFTK_MAP_TYPE_PERF_EVENT_ARRAY,
+		 "perf_event_array")
+FOREIGN_FD_ARRAY(maps_cgroup_array_ops, BPFTK_MAP_TYPE_CGROUP_ARRAY,
+		 "cgroup_array")
 
-const struct map_ops maps_cgroup_array_ops = {
-	.type = BPFTK_MAP_TYPE_CGROUP_ARRAY,
-	.name = "cgroup_array",
-	.traits = MAPS_T_FD | MAPS_T_INNER_OK,
-	.check = fd_array_check,
-	.alloc = array_alloc,
-	.free = array_free,
-	.release_slots = fd_release_slots,
-	.sys_lookup = fd_sys_lookup,
-	.sys_update = fd_sys_update,
-	.delete = fd_delete,
-	.get_next_key = array_get_next_key,
-	.update_ptr = fd_update_ptr,
-};

@@ -41,6 +41,8 @@ int main(void)
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "test_helpers_kprog.h"
+
 static const char prog_src[] =
 	"#include <linux/bpf.h>\n"
 	"#include <linux/types.h>\n"
@@ -147,31 +149,10 @@ static void cmp(const char *what, int op, const char *pkt, long k, long b)
 
 static void run(void)
 {
-	char dir[] = "/tmp/bpftk_skbXXXXXX", src[64], obj[64], cmd[512];
-	if (system("clang --version >/dev/null 2>&1")) {
-		printf("skip: clang not found\n");
-		exit(77);
-	}
-	int probe = bpf_map_create(BPF_MAP_TYPE_ARRAY, NULL, 4, 4, 1, NULL);
-	if (probe < 0) {
-		printf("skip: bpf() not permitted (%s)\n", strerror(errno));
-		exit(77);
-	}
-	close(probe);
-	CHECK(mkdtemp(dir) != NULL);
-	snprintf(src, sizeof(src), "%s/skb.c", dir);
-	snprintf(obj, sizeof(obj), "%s/skb.o", dir);
-	FILE *f = fopen(src, "w");
-	CHECK(f != NULL);
-	if (!f)
+	struct kprog k;
+	if (kprog_build(&k, prog_src))
 		return;
-	fputs(prog_src, f);
-	fclose(f);
-	snprintf(cmd, sizeof(cmd),
-		 "clang -target bpf -O2 -g -Wall -Werror "
-		 "-I/usr/include/$(uname -m)-linux-gnu -c %s -o %s",
-		 src, obj);
-	CHECK(system(cmd) == 0);
+	const char *obj = k.obj;
 
 	/* kernel */
 	struct bpf_object *ko = bpf_object__open_file(obj, NULL);
@@ -191,6 +172,7 @@ static void run(void)
 		bpf_object__close(ko);
 		bpftk_object_close(o);
 		bpftk_diags_free(d);
+		kprog_clean(&k);
 		return;
 	}
 
@@ -260,9 +242,7 @@ static void run(void)
 	bpftk_object_close(o);
 	bpftk_diags_free(d);
 	bpf_object__close(ko);
-	unlink(src);
-	unlink(obj);
-	rmdir(dir);
+	kprog_clean(&k);
 }
 
 TEST_MAIN(run())
