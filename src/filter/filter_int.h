@@ -154,6 +154,8 @@ struct fl_state {
 	int pl_var, ll_var, pl_reg, ll_reg, need_pl, need_ll;
 	/* MAC addresses in the link header (Ethernet-like links), or -1 */
 	int mac_dst, mac_src;
+	/* SS7: where MTP2's length indicator (-1: none) and MTP3 start */
+	int mtp_li, mtp_sio;
 	int is_vlan_shifted;
 	int label_depth;	 /* MPLS labels seen */
 	uint32_t off_prevmpls;	 /* offset of the previous MPLS header */
@@ -215,6 +217,10 @@ struct fl_cond *fl_mcmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
 			uint32_t size, uint32_t v, uint32_t mask);
 struct fl_cond *fl_cmp_op(struct fl_state *st, enum fl_rel rel, uint32_t off,
 			  uint32_t size, uint16_t jop, uint32_t v);
+/* load, and #mask (unless all ones), jump op #v */
+struct fl_cond *fl_mcmp_op(struct fl_state *st, enum fl_rel rel, uint32_t off,
+			   uint32_t size, uint32_t mask, uint16_t jop,
+			   uint32_t v);
 struct fl_cond *fl_bcmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
 			const uint8_t *bytes, uint32_t n);
 struct fl_cond *fl_load_pkt_len(struct fl_state *st, uint16_t jop,
@@ -280,6 +286,15 @@ int fl_osiproto_by_name(const char *name, uint32_t *v);
 int fl_wlan_type_by_name(const char *name, uint32_t *v);
 int fl_wlan_subtype_by_name(uint32_t type, const char *name, uint32_t *v);
 int fl_wlan_any_subtype(const char *name, uint32_t *v);
+
+/* gen_mtp.c — SS7 MTP2/MTP3 */
+int fl_mtp_setup(struct fl_state *st, int dlt);
+/* the keyword's text ("fisu", "hmsu"); NULL if it is no MTP2 type */
+struct fl_cond *fl_mtp2_type(struct fl_state *st, const char *kw, int col);
+/* an MTP3 field ("sio", "hopc"...); -1 if kw is none */
+int fl_mtp3_field(const char *kw);
+struct fl_cond *fl_mtp3_cmp(struct fl_state *st, int field, uint16_t jop,
+			    uint32_t v, int col);
 
 /* gen_chain.c — protochain */
 struct fl_cond *fl_protochain(struct fl_state *st, uint32_t v, int proto,

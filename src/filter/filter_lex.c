@@ -84,7 +84,7 @@ static const struct kw keywords[] = {
 	{"subrulenum", T_OTHERKW, 0}, {"reason", T_OTHERKW, 0},
 	{"rset", T_OTHERKW, 0}, {"ruleset", T_OTHERKW, 0},
 	{"action", T_OTHERKW, 0}, {"fisu", T_OTHERKW, 0},
-	{"lssu", T_OTHERKW, 0}, {"msu", T_OTHERKW, 0},
+	{"lssu", T_OTHERKW, 0}, {"lsu", T_OTHERKW, 0}, {"msu", T_OTHERKW, 0},
 	{"hfisu", T_OTHERKW, 0}, {"hlssu", T_OTHERKW, 0},
 	{"hmsu", T_OTHERKW, 0}, {"sio", T_OTHERKW, 0},
 	{"opc", T_OTHERKW, 0}, {"dpc", T_OTHERKW, 0},

@@ -567,8 +567,55 @@ static struct fl_cond *p80211(struct fl_state *st)
 	return fl_p80211_type(st, type | sub, 0xfc, kw->col);
 }
 
+/* mtp3value: NUM | relop NUM | irelop NUM | '(' NUM (or NUM)* ')' */
+static struct fl_cond *mtp3value(struct fl_state *st, int field, int col)
+{
+	uint16_t jop = BPF_JEQ;
+	int neg = 0;
+
+	/* (libpcap 1.10 negates '<' and '<=' but not '!=') */
+	switch (tok(st)->t) {
+	case T_GT: case T_LE:
+		jop = BPF_JGT;
+		neg = tok(st)->t == T_LE;
+		next(st);
+		break;
+	case T_GE: case T_LT:
+		jop = BPF_JGE;
+		neg = tok(st)->t == T_LT;
+		next(st);
+		break;
+	case T_EQ: case T_NE: next(st); break;
+	case T_LPAREN: {
+		struct fl_cond *c = NULL;
+
+		next(st);
+		do {
+			if (c)
+				next(st);
+			if (tok(st)->t != T_NUM)
+				syntax(st, "a number");
+			struct fl_cond *one = fl_mtp3_cmp(st, field, BPF_JEQ,
+							  tok(st)->num, col);
+			c = c ? fl_or(st, c, one) : one;
+			next(st);
+		} while (tok(st)->t == T_OR);
+		expect(st, T_RPAREN, "')'");
+		return c;
+	}
+	default:
+		break;
+	}
+	if (tok(st)->t != T_NUM)
+		syntax(st, "a number");
+	uint32_t v = tok(st)->num;
+	next(st);
+	struct fl_cond *c = fl_mtp3_cmp(st, field, jop, v, col);
+	return neg ? fl_not(st, c) : c;
+}
+
 /* rterm: head id | '(' expr ')' | pname | arth relop arth
- *      | arth irelop arth | other */
+ *      | arth irelop arth | other | mtp2type | mtp3field mtp3value */
 static struct res rterm(struct fl_state *st, struct fl_qual q)
 {
 	const struct fl_token *t = tok(st);
@@ -613,10 +660,25 @@ static struct res rterm(struct fl_state *st, struct fl_qual q)
 	switch (t->t) {
 	case T_LESS: case T_GREATER: case T_BYTE: case T_INBOUND:
 	case T_OUTBOUND: case T_IFINDEX: case T_VLAN: case T_MPLS:
-	case T_PPPOED: case T_PPPOES: case T_GENEVE: case T_OTHERKW:
-	case T_LLC:
+	case T_PPPOED: case T_PPPOES: case T_GENEVE: case T_LLC:
 		r.c = other(st);
 		return r;
+	case T_OTHERKW: {
+		/* mtp2type | mtp3field mtp3value */
+		int field = fl_mtp3_field(t->text);
+
+		next(st);
+		if (field >= 0) {
+			r.c = mtp3value(st, field, t->col);
+			return r;
+		}
+		r.c = fl_mtp2_type(st, t->text, t->col);
+		if (r.c)
+			return r;
+		st->cur--;
+		r.c = other(st);
+		return r;
+	}
 	default:
 		syntax(st, "a filter primitive");
 	}

@@ -100,6 +100,14 @@ int fl_link_setup(struct fl_state *st, int dlt)
 	case DLT_IEEE802_11_RADIO:
 		fl_wlan_setup(st, dlt == DLT_IEEE802_11_RADIO);
 		return 0;
+	case DLT_MTP2:
+	case DLT_MTP2_WITH_PHDR:
+	case DLT_MTP3:
+		return fl_mtp_setup(st, dlt);
+	case DLT_SLIP: /* BSD SLIP: 16-byte direction + compressed header */
+		st->off_linktype = 0;
+		st->off_linkpl = 16;
+		return 0;
 	case DLT_PPP:
 	case DLT_C_HDLC:
 		st->off_linktype = 2;
@@ -256,10 +264,14 @@ static uint32_t ppp_type(uint32_t p)
 
 static struct fl_cond *raw_version(struct fl_state *st, uint32_t p)
 {
+	/* (libpcap 1.10 reads the version of SLIP packets at the start of
+	 * the SLIP header, not of the IP header) */
+	enum fl_rel rel = st->linktype == DLT_SLIP ? OR_LINKHDR : OR_LINKPL;
+
 	if (p == ET_IP)
-		return fl_mcmp(st, OR_LINKPL, 0, 1, 0x40, 0xf0);
+		return fl_mcmp(st, rel, 0, 1, 0x40, 0xf0);
 	if (p == ET_IPV6)
-		return fl_mcmp(st, OR_LINKPL, 0, 1, 0x60, 0xf0);
+		return fl_mcmp(st, rel, 0, 1, 0x60, 0xf0);
 	return fl_false(st);
 }
 
@@ -292,6 +304,7 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 	case DLT_LOOP:
 		return loop_linktype(st, p);
 	case DLT_RAW:
+	case DLT_SLIP:
 		return raw_version(st, p);
 	case DLT_IPV4:
 		return p == ET_IP ? fl_true(st) : fl_false(st);
@@ -392,6 +405,8 @@ struct fl_cond *fl_inbound(struct fl_state *st, int outbound, int col)
 		c = fl_cmp(st, OR_PACKET, 0, 2, 4 /* PACKET_OUTGOING */);
 	else if (st->linktype == DLT_LINUX_SLL2)
 		c = fl_cmp(st, OR_PACKET, 10, 1, 4);
+	else if (st->linktype == DLT_SLIP) /* direction byte: 0 in, 1 out */
+		c = fl_not(st, fl_cmp(st, OR_PACKET, 0, 1, 0));
 	else
 		fl_fail(st, col, "inbound/outbound not supported on DLT_%s when reading savefiles",
 			fl_dlt_name(st->linktype));

@@ -113,19 +113,25 @@ struct fl_cond *fl_cmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
 	return fl_cmp_op(st, rel, off, size, BPF_JEQ, v);
 }
 
-struct fl_cond *fl_mcmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
-			uint32_t size, uint32_t v, uint32_t mask)
+struct fl_cond *fl_mcmp_op(struct fl_state *st, enum fl_rel rel, uint32_t off,
+			   uint32_t size, uint32_t mask, uint16_t jop,
+			   uint32_t v)
 {
 	struct fl_stmts s = {0};
-
-	/* "x & 0 == v" is constant (see fl_and on folding) */
-	if (st->optimize && mask == 0)
-		return v == 0 ? fl_true(st) : fl_false(st);
 
 	fl_load(st, &s, rel, off, size);
 	if (mask != 0xffffffffu)
 		fl_emit(st, &s, BPF_ALU | BPF_AND | BPF_K, mask);
-	return fl_leaf(st, &s, BPF_JMP | BPF_JEQ | BPF_K, v);
+	return fl_leaf(st, &s, BPF_JMP | jop | BPF_K, v);
+}
+
+struct fl_cond *fl_mcmp(struct fl_state *st, enum fl_rel rel, uint32_t off,
+			uint32_t size, uint32_t v, uint32_t mask)
+{
+	/* "x & 0 == v" is constant (see fl_and on folding) */
+	if (st->optimize && mask == 0)
+		return v == 0 ? fl_true(st) : fl_false(st);
+	return fl_mcmp_op(st, rel, off, size, mask, BPF_JEQ, v);
 }
 
 /* Compares n bytes, last word first, as libpcap's gen_bcmp does (the

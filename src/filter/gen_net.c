@@ -155,8 +155,12 @@ static struct fl_cond *proto_iso(struct fl_state *st, uint32_t v)
 
 static struct fl_cond *proto_isis(struct fl_state *st, uint32_t v)
 {
+	/* the PDU type is 4 bytes after the NLPID; libpcap 1.10 reads it one
+	 * byte earlier on Cisco HDLC, and so do we */
+	uint32_t off = st->linktype == DLT_C_HDLC ? 3 : 4;
+
 	return fl_and(st, proto_iso(st, 0x83),
-		      fl_cmp(st, OR_LINKPL_NOSNAP, 4, 1, v));
+		      fl_cmp(st, OR_LINKPL_NOSNAP, off, 1, v));
 }
 
 static struct fl_cond *isis_any(struct fl_state *st, const uint8_t *types,
