@@ -4,7 +4,7 @@
  * as an unsigned interval and as a signed interval — because programs test
  * it all three ways (masks, `if r1 > 10`, `if r1 s< 0`).  Each view alone
  * loses what the others know (x & 7 is a tnum fact; 0 <= x <= 7 is a range
- * fact), so after every change bnd_sync lets each view tighten the others
+ * fact), so after every change vbnd_sync lets each view tighten the others
  * until they agree.  Everything here is a sound over-approximation: the
  * concrete set of a result is always inside its description; precision is
  * the only thing that may be lost.  An empty description means a path no
@@ -19,12 +19,12 @@
 
 static uint64_t umaxw(unsigned w)
 {
-	return tn_wmask(w);
+	return vtn_wmask(w);
 }
 
 static int64_t smaxw(unsigned w)
 {
-	return (int64_t)(tn_wmask(w) >> 1);
+	return (int64_t)(vtn_wmask(w) >> 1);
 }
 
 static int64_t sminw(unsigned w)
@@ -34,14 +34,14 @@ static int64_t sminw(unsigned w)
 
 static uint64_t u_of(unsigned w, int64_t s)
 {
-	return (uint64_t)s & tn_wmask(w);
+	return (uint64_t)s & vtn_wmask(w);
 }
 
-int64_t bnd_sext(unsigned w, uint64_t v)
+int64_t vbnd_sext(unsigned w, uint64_t v)
 {
-	v &= tn_wmask(w);
+	v &= vtn_wmask(w);
 	if (w < 64 && (v >> (w - 1) & 1))
-		v |= ~tn_wmask(w);
+		v |= ~vtn_wmask(w);
 	return (int64_t)v;
 }
 
@@ -50,38 +50,38 @@ static uint64_t umax2(uint64_t a, uint64_t b) { return a > b ? a : b; }
 static int64_t smin2(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t smax2(int64_t a, int64_t b) { return a > b ? a : b; }
 
-struct bounds bnd_unknown(unsigned w)
+struct bounds vbnd_unknown(unsigned w)
 {
-	struct bounds b = {0, umaxw(w), sminw(w), smaxw(w), tn_unknown(w)};
+	struct bounds b = {0, umaxw(w), sminw(w), smaxw(w), vtn_unknown(w)};
 	return b;
 }
 
-struct bounds bnd_const(unsigned w, uint64_t v)
+struct bounds vbnd_const(unsigned w, uint64_t v)
 {
-	v &= tn_wmask(w);
-	struct bounds b = {v, v, bnd_sext(w, v), bnd_sext(w, v),
-			   tn_const(w, v)};
+	v &= vtn_wmask(w);
+	struct bounds b = {v, v, vbnd_sext(w, v), vbnd_sext(w, v),
+			   vtn_const(w, v)};
 	return b;
 }
 
-int bnd_contains(unsigned w, const struct bounds *b, uint64_t v)
+int vbnd_contains(unsigned w, const struct bounds *b, uint64_t v)
 {
-	v &= tn_wmask(w);
-	int64_t s = bnd_sext(w, v);
+	v &= vtn_wmask(w);
+	int64_t s = vbnd_sext(w, v);
 	return v >= b->umin && v <= b->umax && s >= b->smin &&
-	       s <= b->smax && tn_contains(b->t, v);
+	       s <= b->smax && vtn_contains(b->t, v);
 }
 
-int bnd_is_const(const struct bounds *b)
+int vbnd_is_const(const struct bounds *b)
 {
-	return tn_is_const(b->t) && b->umin == b->umax;
+	return vtn_is_const(b->t) && b->umin == b->umax;
 }
 
-int bnd_subset(const struct bounds *a, const struct bounds *b)
+int vbnd_subset(const struct bounds *a, const struct bounds *b)
 {
 	return a->umin <= b->umin && b->umax <= a->umax &&
 	       a->smin <= b->smin && b->smax <= a->smax &&
-	       tn_subset(a->t, b->t);
+	       vtn_subset(a->t, b->t);
 }
 
 static int sync_once(unsigned w, struct bounds *b)
@@ -94,12 +94,12 @@ static int sync_once(unsigned w, struct bounds *b)
 	b->umax = umin2(b->umax, b->t.value | b->t.mask);
 	/* tnum -> signed: the sign bit decides which end is which */
 	if (b->t.mask & sign) {
-		b->smin = smax2(b->smin, bnd_sext(w, b->t.value | sign));
+		b->smin = smax2(b->smin, vbnd_sext(w, b->t.value | sign));
 		b->smax = smin2(b->smax,
-				bnd_sext(w, (b->t.value | b->t.mask) & ~sign));
+				vbnd_sext(w, (b->t.value | b->t.mask) & ~sign));
 	} else {
-		b->smin = smax2(b->smin, bnd_sext(w, b->t.value));
-		b->smax = smin2(b->smax, bnd_sext(w, b->t.value | b->t.mask));
+		b->smin = smax2(b->smin, vbnd_sext(w, b->t.value));
+		b->smax = smin2(b->smax, vbnd_sext(w, b->t.value | b->t.mask));
 	}
 	/* signed <-> unsigned, when the interval does not wrap in the
 	 * other reading */
@@ -108,17 +108,17 @@ static int sync_once(unsigned w, struct bounds *b)
 		b->umax = umin2(b->umax, u_of(w, b->smax));
 	}
 	if (b->umax <= (uint64_t)smaxw(w) || b->umin > (uint64_t)smaxw(w)) {
-		b->smin = smax2(b->smin, bnd_sext(w, b->umin));
-		b->smax = smin2(b->smax, bnd_sext(w, b->umax));
+		b->smin = smax2(b->smin, vbnd_sext(w, b->umin));
+		b->smax = smin2(b->smax, vbnd_sext(w, b->umax));
 	}
 	if (b->umin > b->umax || b->smin > b->smax)
 		return -1;
 	/* unsigned -> tnum */
-	b->t = tn_intersect(b->t, tn_range(w, b->umin, b->umax), &empty);
+	b->t = vtn_intersect(b->t, vtn_range(w, b->umin, b->umax), &empty);
 	return empty ? -1 : 0;
 }
 
-int bnd_sync(unsigned w, struct bounds *b)
+int vbnd_sync(unsigned w, struct bounds *b)
 {
 	for (int i = 0; i < 3; i++)
 		if (sync_once(w, b))
@@ -126,24 +126,24 @@ int bnd_sync(unsigned w, struct bounds *b)
 	return 0;
 }
 
-int bnd_meet(unsigned w, struct bounds *a, const struct bounds *b)
+int vbnd_meet(unsigned w, struct bounds *a, const struct bounds *b)
 {
 	int empty = 0;
 	a->umin = umax2(a->umin, b->umin);
 	a->umax = umin2(a->umax, b->umax);
 	a->smin = smax2(a->smin, b->smin);
 	a->smax = smin2(a->smax, b->smax);
-	a->t = tn_intersect(a->t, b->t, &empty);
+	a->t = vtn_intersect(a->t, b->t, &empty);
 	if (empty || a->umin > a->umax || a->smin > a->smax)
 		return -1;
-	return bnd_sync(w, a);
+	return vbnd_sync(w, a);
 }
 
-struct bounds bnd_join(const struct bounds *a, const struct bounds *b)
+struct bounds vbnd_join(const struct bounds *a, const struct bounds *b)
 {
 	struct bounds r = {umin2(a->umin, b->umin), umax2(a->umax, b->umax),
 			   smin2(a->smin, b->smin), smax2(a->smax, b->smax),
-			   tn_union(a->t, b->t)};
+			   vtn_union(a->t, b->t)};
 	return r;
 }
 
@@ -217,7 +217,7 @@ static int exec_const(unsigned w, enum bnd_op op, uint64_t x, uint64_t y,
 		      uint64_t *r)
 {
 	uint64_t m = umaxw(w);
-	int64_t sx = bnd_sext(w, x), sy = bnd_sext(w, y);
+	int64_t sx = vbnd_sext(w, x), sy = vbnd_sext(w, y);
 	switch (op) {
 	case BND_ADD: *r = x + y; break;
 	case BND_SUB: *r = x - y; break;
@@ -262,16 +262,16 @@ static int exec_const(unsigned w, enum bnd_op op, uint64_t x, uint64_t y,
 static struct bounds shift(unsigned w, enum bnd_op op, const struct bounds *a,
 			   const struct bounds *b)
 {
-	struct bounds r = bnd_unknown(w);
+	struct bounds r = vbnd_unknown(w);
 	if (b->umax >= w)
 		return r; /* the amount may reach the width: anything */
 	unsigned lo = (unsigned)b->umin, hi = (unsigned)b->umax;
 	struct tnum t = {0, 0};
 	for (unsigned k = lo; k <= hi; k++) {
-		struct tnum tk = op == BND_LSH	 ? tn_lsh(w, a->t, k)
-				 : op == BND_RSH ? tn_rsh(a->t, k)
-						 : tn_arsh(w, a->t, k);
-		t = k == lo ? tk : tn_union(t, tk);
+		struct tnum tk = op == BND_LSH	 ? vtn_lsh(w, a->t, k)
+				 : op == BND_RSH ? vtn_rsh(a->t, k)
+						 : vtn_arsh(w, a->t, k);
+		t = k == lo ? tk : vtn_union(t, tk);
 	}
 	r.t = t;
 	if (op == BND_LSH) {
@@ -289,22 +289,22 @@ static struct bounds shift(unsigned w, enum bnd_op op, const struct bounds *a,
 	return r;
 }
 
-struct bounds bnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
+struct bounds vbnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
 		      const struct bounds *b)
 {
-	struct bounds r = bnd_unknown(w);
+	struct bounds r = vbnd_unknown(w);
 	uint64_t lo, hi;
 	int64_t slo, shi;
 
-	if (bnd_is_const(a) && bnd_is_const(b)) {
+	if (vbnd_is_const(a) && vbnd_is_const(b)) {
 		uint64_t v;
 		if (!exec_const(w, op, a->umin, b->umin, &v))
-			return bnd_const(w, v);
+			return vbnd_const(w, v);
 		return r;
 	}
 	switch (op) {
 	case BND_ADD:
-		r.t = tn_add(w, a->t, b->t);
+		r.t = vtn_add(w, a->t, b->t);
 		if (!uadd_ovf(w, a->umin, b->umin, &lo) &&
 		    !uadd_ovf(w, a->umax, b->umax, &hi)) {
 			r.umin = lo;
@@ -317,7 +317,7 @@ struct bounds bnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
 		}
 		break;
 	case BND_SUB:
-		r.t = tn_sub(w, a->t, b->t);
+		r.t = vtn_sub(w, a->t, b->t);
 		if (a->umin >= b->umax) {
 			r.umin = a->umin - b->umax;
 			r.umax = a->umax - b->umin;
@@ -329,7 +329,7 @@ struct bounds bnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
 		}
 		break;
 	case BND_MUL: {
-		r.t = tn_mul(w, a->t, b->t);
+		r.t = vtn_mul(w, a->t, b->t);
 		if (!umul_ovf(w, a->umax, b->umax, &hi)) {
 			r.umin = a->umin * b->umin;
 			r.umax = hi;
@@ -363,7 +363,7 @@ struct bounds bnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
 	case BND_SMOD:
 		break;
 	case BND_AND:
-		r.t = tn_and(a->t, b->t);
+		r.t = vtn_and(a->t, b->t);
 		r.umax = umin2(a->umax, b->umax);
 		if (a->smin >= 0 || b->smin >= 0) {
 			r.smin = 0;
@@ -374,13 +374,13 @@ struct bounds bnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
 		}
 		break;
 	case BND_OR:
-		r.t = tn_or(a->t, b->t);
+		r.t = vtn_or(a->t, b->t);
 		r.umin = umax2(a->umin, b->umin);
 		if (a->smax < 0 || b->smax < 0)
 			r.smax = -1; /* a negative operand keeps its sign */
 		break;
 	case BND_XOR:
-		r.t = tn_xor(a->t, b->t);
+		r.t = vtn_xor(a->t, b->t);
 		break;
 	case BND_LSH:
 	case BND_RSH:
@@ -388,12 +388,12 @@ struct bounds bnd_alu(unsigned w, enum bnd_op op, const struct bounds *a,
 		r = shift(w, op, a, b);
 		break;
 	}
-	if (bnd_sync(w, &r))
-		return bnd_unknown(w); /* cannot happen for sound inputs */
+	if (vbnd_sync(w, &r))
+		return vbnd_unknown(w); /* cannot happen for sound inputs */
 	return r;
 }
 
-enum bnd_cmp bnd_negate(enum bnd_cmp op)
+enum bnd_cmp vbnd_negate(enum bnd_cmp op)
 {
 	static const enum bnd_cmp neg[] = {
 		[BND_EQ] = BND_NE,   [BND_NE] = BND_EQ,	  [BND_GT] = BND_LE,
@@ -407,7 +407,7 @@ enum bnd_cmp bnd_negate(enum bnd_cmp op)
 /* a != c for a constant c: only the ends of the intervals can move. */
 static void exclude(unsigned w, struct bounds *a, uint64_t c)
 {
-	int64_t sc = bnd_sext(w, c);
+	int64_t sc = vbnd_sext(w, c);
 	if (a->umin == c && a->umin < a->umax)
 		a->umin++;
 	else if (a->umax == c && a->umin < a->umax)
@@ -428,9 +428,9 @@ static int refine_set(unsigned w, struct bounds *a, const struct bounds *b,
 			return -1;
 		if (a->umin == 0)
 			a->umin = 1; /* a & b != 0 needs a != 0 */
-		if (bnd_is_const(b) && !(b->umin & (b->umin - 1)))
+		if (vbnd_is_const(b) && !(b->umin & (b->umin - 1)))
 			a->t.value |= b->umin, a->t.mask &= ~b->umin;
-	} else if (bnd_is_const(b)) {
+	} else if (vbnd_is_const(b)) {
 		uint64_t c = b->umin;
 		if (a->t.value & c)
 			return -1;
@@ -440,23 +440,23 @@ static int refine_set(unsigned w, struct bounds *a, const struct bounds *b,
 	return 0;
 }
 
-int bnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
+int vbnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
 	       struct bounds *b)
 {
 	uint64_t m = umaxw(w);
 	switch (op) {
 	case BND_EQ: {
-		if (bnd_meet(w, a, b))
+		if (vbnd_meet(w, a, b))
 			return -1;
 		*b = *a;
 		break;
 	}
 	case BND_NE:
-		if (bnd_is_const(a) && bnd_is_const(b) && a->umin == b->umin)
+		if (vbnd_is_const(a) && vbnd_is_const(b) && a->umin == b->umin)
 			return -1;
-		if (bnd_is_const(b))
+		if (vbnd_is_const(b))
 			exclude(w, a, b->umin);
-		if (bnd_is_const(a))
+		if (vbnd_is_const(a))
 			exclude(w, b, a->umin);
 		break;
 	case BND_GT:
@@ -470,9 +470,9 @@ int bnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
 		b->umax = umin2(b->umax, a->umax);
 		break;
 	case BND_LT:
-		return bnd_refine(w, BND_GT, b, a);
+		return vbnd_refine(w, BND_GT, b, a);
 	case BND_LE:
-		return bnd_refine(w, BND_GE, b, a);
+		return vbnd_refine(w, BND_GE, b, a);
 	case BND_SGT:
 		if (b->smin == smaxw(w) || a->smax == sminw(w))
 			return -1;
@@ -484,9 +484,9 @@ int bnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
 		b->smax = smin2(b->smax, a->smax);
 		break;
 	case BND_SLT:
-		return bnd_refine(w, BND_SGT, b, a);
+		return vbnd_refine(w, BND_SGT, b, a);
 	case BND_SLE:
-		return bnd_refine(w, BND_SGE, b, a);
+		return vbnd_refine(w, BND_SGE, b, a);
 	case BND_SET:
 	case BND_NSET:
 		if (refine_set(w, a, b, op == BND_SET) ||
@@ -497,17 +497,17 @@ int bnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
 	if (a->umin > a->umax || a->smin > a->smax || b->umin > b->umax ||
 	    b->smin > b->smax)
 		return -1;
-	if (bnd_sync(w, a) || bnd_sync(w, b))
+	if (vbnd_sync(w, a) || vbnd_sync(w, b))
 		return -1;
 	return 0;
 }
 
-struct bounds bnd_truncate(unsigned w, const struct bounds *a, unsigned n)
+struct bounds vbnd_truncate(unsigned w, const struct bounds *a, unsigned n)
 {
-	struct bounds r = bnd_unknown(n);
+	struct bounds r = vbnd_unknown(n);
 	uint64_t mn = umaxw(n);
 	(void)w;
-	r.t = tn_trunc(n, a->t);
+	r.t = vtn_trunc(n, a->t);
 	if (a->umax - a->umin <= mn && (a->umin >> n) == (a->umax >> n)) {
 		r.umin = a->umin & mn;
 		r.umax = a->umax & mn;
@@ -516,7 +516,7 @@ struct bounds bnd_truncate(unsigned w, const struct bounds *a, unsigned n)
 		r.smin = a->smin;
 		r.smax = a->smax;
 	}
-	if (bnd_sync(n, &r))
-		return bnd_unknown(n);
+	if (vbnd_sync(n, &r))
+		return vbnd_unknown(n);
 	return r;
 }

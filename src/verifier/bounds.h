@@ -27,37 +27,37 @@ enum bnd_cmp {
 	BND_SGT, BND_SGE, BND_SLT, BND_SLE, BND_SET, BND_NSET,
 };
 
-BPFTK_INTERNAL struct bounds bnd_unknown(unsigned w);
-BPFTK_INTERNAL struct bounds bnd_const(unsigned w, uint64_t v);
+BPFTK_INTERNAL struct bounds vbnd_unknown(unsigned w);
+BPFTK_INTERNAL struct bounds vbnd_const(unsigned w, uint64_t v);
 /* Signed reading of the w-bit value v. */
-BPFTK_INTERNAL int64_t bnd_sext(unsigned w, uint64_t v);
-BPFTK_INTERNAL int bnd_contains(unsigned w, const struct bounds *b,
+BPFTK_INTERNAL int64_t vbnd_sext(unsigned w, uint64_t v);
+BPFTK_INTERNAL int vbnd_contains(unsigned w, const struct bounds *b,
 				uint64_t v);
-BPFTK_INTERNAL int bnd_is_const(const struct bounds *b);
+BPFTK_INTERNAL int vbnd_is_const(const struct bounds *b);
 /* Every value of b is a value of a. */
-BPFTK_INTERNAL int bnd_subset(const struct bounds *a, const struct bounds *b);
+BPFTK_INTERNAL int vbnd_subset(const struct bounds *a, const struct bounds *b);
 /* Tightens each of the three views from the others; returns 0, or -1
  * when they contradict (no value fits: the path is impossible). */
-BPFTK_INTERNAL int bnd_sync(unsigned w, struct bounds *b);
+BPFTK_INTERNAL int vbnd_sync(unsigned w, struct bounds *b);
 /* Intersection; -1 when empty. */
-BPFTK_INTERNAL int bnd_meet(unsigned w, struct bounds *a,
+BPFTK_INTERNAL int vbnd_meet(unsigned w, struct bounds *a,
 			    const struct bounds *b);
 /* Union (for joins). */
-BPFTK_INTERNAL struct bounds bnd_join(const struct bounds *a,
+BPFTK_INTERNAL struct bounds vbnd_join(const struct bounds *a,
 				      const struct bounds *b);
 /* The bounds of a OP b with the ISA's semantics (division by zero gives
  * 0, modulo by zero gives a, shifts by w or more: unknown). */
-BPFTK_INTERNAL struct bounds bnd_alu(unsigned w, enum bnd_op op,
+BPFTK_INTERNAL struct bounds vbnd_alu(unsigned w, enum bnd_op op,
 				     const struct bounds *a,
 				     const struct bounds *b);
 /* Narrows a and b to the values that can make "a OP b" true; -1 when
  * none can (then a and b are unspecified). */
-BPFTK_INTERNAL int bnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
+BPFTK_INTERNAL int vbnd_refine(unsigned w, enum bnd_cmp op, struct bounds *a,
 			      struct bounds *b);
 /* The opposite comparison (what holds when "a OP b" is false). */
-BPFTK_INTERNAL enum bnd_cmp bnd_negate(enum bnd_cmp op);
+BPFTK_INTERNAL enum bnd_cmp vbnd_negate(enum bnd_cmp op);
 /* The low n bits of a w-bit value (n < w), zero-extended to n bits. */
-BPFTK_INTERNAL struct bounds bnd_truncate(unsigned w, const struct bounds *a,
+BPFTK_INTERNAL struct bounds vbnd_truncate(unsigned w, const struct bounds *a,
 					  unsigned n);
 
 #endif

@@ -1,4 +1,4 @@
-/* check_alu.c — ALU instructions and 64-bit constant loads: scalar
+/* vf_check_alu.c — ALU instructions and 64-bit constant loads: scalar
  * arithmetic through the bounds domain, and the rules of pointer
  * arithmetic (only + and - of a scalar, only on pointers that may move,
  * 64-bit only, offsets kept within +-2^29 so that no sum can wrap).
@@ -77,18 +77,18 @@ static struct scalar scalar_op(int bop, unsigned w, const struct scalar *d,
 {
 	struct scalar r;
 	if (w == 32) {
-		struct bounds b = bnd_alu(32, bop, &d->b32, &s->b32);
-		return sc_zext32(&b);
+		struct bounds b = vbnd_alu(32, bop, &d->b32, &s->b32);
+		return vsc_zext32(&b);
 	}
-	r.b64 = bnd_alu(64, bop, &d->b64, &s->b64);
+	r.b64 = vbnd_alu(64, bop, &d->b64, &s->b64);
 	/* the low half of these depends only on the low halves */
 	if (bop == BND_ADD || bop == BND_SUB || bop == BND_MUL ||
 	    bop == BND_AND || bop == BND_OR || bop == BND_XOR)
-		r.b32 = bnd_alu(32, bop, &d->b32, &s->b32);
+		r.b32 = vbnd_alu(32, bop, &d->b32, &s->b32);
 	else
-		r.b32 = bnd_unknown(32);
-	if (sc_sync(&r))
-		return sc_unknown();
+		r.b32 = vbnd_unknown(32);
+	if (vsc_sync(&r))
+		return vsc_unknown();
 	return r;
 }
 
@@ -113,23 +113,23 @@ static int ptr_scalar(struct env *e, int pc, int dregno, struct reg *dst,
 {
 	struct bpftk_buf b = {0};
 	if (dst->maybe_null || !may_move(dst)) {
-		describe_reg(&b, dregno, dst);
-		int err = reject(e, pc, -EACCES,
+		vf_describe_reg(&b, dregno, dst);
+		int err = vf_reject(e, pc, -EACCES,
 				 "arithmetic on a %s is not allowed: %s%s",
 				 dst->maybe_null ? "pointer that may be NULL"
-						 : vtype_name(dst->type),
+						 : vf_vtype_name(dst->type),
 				 b.data ? b.data : "",
 				 dst->maybe_null ? "; compare it with 0 first"
 						 : "");
 		bpftk_buf_free(&b);
 		return err;
 	}
-	if (sc_is_const(&s->v)) {
+	if (vsc_is_const(&s->v)) {
 		int64_t k = (int64_t)s->v.b64.umin;
 		int64_t off = dst->off + (bop == BND_SUB ? -k : k);
 		if (k >= MAX_VAR_OFF || k <= -MAX_VAR_OFF ||
 		    off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "pointer r%d moved by %lld: offsets "
 				      "beyond +-2^29 are not allowed",
 				      dregno, (long long)k);
@@ -137,14 +137,14 @@ static int ptr_scalar(struct env *e, int pc, int dregno, struct reg *dst,
 		return 0;
 	}
 	if (dst->type == T_CTX)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "variable offset added to the context pointer "
 			      "r%d: context fields are reached at constant "
 			      "offsets only",
 			      dregno);
 	if (s->v.b64.smin <= -MAX_VAR_OFF || s->v.b64.smin >= MAX_VAR_OFF) {
-		describe_reg(&b, -1, s);
-		int err = reject(e, pc, -EACCES,
+		vf_describe_reg(&b, -1, s);
+		int err = vf_reject(e, pc, -EACCES,
 				 "pointer arithmetic with a value whose lower "
 				 "bound is unknown or too large (%s); compare "
 				 "it with a bound first",
@@ -152,13 +152,13 @@ static int ptr_scalar(struct env *e, int pc, int dregno, struct reg *dst,
 		bpftk_buf_free(&b);
 		return err;
 	}
-	dst->v.b64 = bnd_alu(64, bop, &dst->v.b64, &s->v.b64);
-	dst->v.b32 = bnd_unknown(32);
-	if (sc_sync(&dst->v))
-		dst->v = sc_unknown();
+	dst->v.b64 = vbnd_alu(64, bop, &dst->v.b64, &s->v.b64);
+	dst->v.b32 = vbnd_unknown(32);
+	if (vsc_sync(&dst->v))
+		dst->v = vsc_unknown();
 	if (dst->type == T_PKT || dst->type == T_PKT_META) {
 		/* a new variable part: no packet bytes known for it yet */
-		dst->id = new_id(e);
+		dst->id = vf_new_id(e);
 		dst->range = 0;
 	}
 	return 0;
@@ -173,22 +173,22 @@ static int alu_pointer(struct env *e, int pc, const struct aluop *a,
 	 * privileged loaders may compute (the kernel's allow_ptr_leaks) */
 	if (a->w == 32 && a->bop == BND_SUB &&
 	    !(e->o.flags & BPFTK_VERIFY_UNPRIV)) {
-		reg_mark_unknown(dst);
-		dst->v = sc_unknown_bytes(4);
+		vf_reg_mark_unknown(dst);
+		dst->v = vsc_unknown_bytes(4);
 		return 0;
 	}
 	if (a->w == 32)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "32-bit arithmetic on a pointer (r%d is %s) is "
 			      "not allowed",
 			      dptr ? in->dst : in->src,
-			      vtype_name(dptr ? dst->type : src->type));
+			      vf_vtype_name(dptr ? dst->type : src->type));
 	if (a->bop != BND_ADD && a->bop != BND_SUB)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "operator %s on a pointer (r%d is %s) is not "
 			      "allowed: pointers may only move by + and -",
 			      op_word(a->bop), dptr ? in->dst : in->src,
-			      vtype_name(dptr ? dst->type : src->type));
+			      vf_vtype_name(dptr ? dst->type : src->type));
 	if (dptr && sptr) {
 		/* privileged loaders may take any distance (the kernel's
 		 * allow_ptr_leaks); otherwise only within one object */
@@ -196,21 +196,21 @@ static int alu_pointer(struct env *e, int pc, const struct aluop *a,
 		    (!(e->o.flags & BPFTK_VERIFY_UNPRIV) ||
 		     (dst->type == src->type && dst->type != T_MAP_PTR &&
 		      !dst->maybe_null && !src->maybe_null))) {
-			reg_mark_unknown(dst); /* a distance */
+			vf_reg_mark_unknown(dst); /* a distance */
 			return 0;
 		}
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d (%s) %s r%d (%s): only the difference of "
 			      "two pointers of the same kind is allowed",
-			      in->dst, vtype_name(dst->type), op_word(a->bop),
-			      in->src, vtype_name(src->type));
+			      in->dst, vf_vtype_name(dst->type), op_word(a->bop),
+			      in->src, vf_vtype_name(src->type));
 	}
 	if (!dptr) {
 		if (a->bop == BND_SUB)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "r%d (a scalar) - r%d (%s): a pointer "
 				      "cannot be subtracted from a number",
-				      in->dst, in->src, vtype_name(src->type));
+				      in->dst, in->src, vf_vtype_name(src->type));
 		struct reg scal = *dst;
 		*dst = *src;
 		return ptr_scalar(e, pc, in->dst, dst, &scal, BND_ADD);
@@ -226,42 +226,42 @@ static int end_op(struct env *e, int pc, const struct aluop *a,
 		/* on a little-endian machine: truncation to `bits` */
 		if (bits >= 64)
 			return 0;
-		struct bounds t = bnd_truncate(64, &dst->v.b64, bits);
-		struct bounds b32 = bnd_unknown(32);
+		struct bounds t = vbnd_truncate(64, &dst->v.b64, bits);
+		struct bounds b32 = vbnd_unknown(32);
 		b32.umin = t.umin;
 		b32.umax = t.umax;
 		b32.t = t.t;
-		if (bnd_sync(32, &b32))
-			b32 = bnd_unknown(32);
-		dst->v = sc_zext32(&b32);
+		if (vbnd_sync(32, &b32))
+			b32 = vbnd_unknown(32);
+		dst->v = vsc_zext32(&b32);
 		return 0;
 	}
-	if (sc_is_const(&dst->v)) {
-		reg_mark_const(dst, bswap(dst->v.b64.umin, bits));
+	if (vsc_is_const(&dst->v)) {
+		vf_reg_mark_const(dst, bswap(dst->v.b64.umin, bits));
 		return 0;
 	}
-	dst->v = sc_unknown_bytes(bits / 8);
+	dst->v = vsc_unknown_bytes(bits / 8);
 	return 0;
 }
 
 static int movsx(struct reg *dst, const struct reg *src, unsigned from,
 		 unsigned w)
 {
-	struct scalar r = sc_unknown();
-	struct bounds t = bnd_truncate(64, &src->v.b64, from);
+	struct scalar r = vsc_unknown();
+	struct bounds t = vbnd_truncate(64, &src->v.b64, from);
 	if (from == 64)
 		t = src->v.b64;
-	if (bnd_is_const(&t)) {
-		r = sc_const((uint64_t)bnd_sext(from, t.umin));
+	if (vbnd_is_const(&t)) {
+		r = vsc_const((uint64_t)vbnd_sext(from, t.umin));
 	} else {
 		r.b64.smin = t.smin;
 		r.b64.smax = t.smax;
-		if (sc_sync(&r))
-			r = sc_unknown();
+		if (vsc_sync(&r))
+			r = vsc_unknown();
 	}
 	if (w == 32) {
-		struct bounds lo = bnd_truncate(64, &r.b64, 32);
-		r = sc_zext32(&lo);
+		struct bounds lo = vbnd_truncate(64, &r.b64, 32);
+		r = vsc_zext32(&lo);
 	}
 	dst->type = T_SCALAR;
 	dst->v = r;
@@ -275,14 +275,14 @@ static int lddw(struct env *e, int pc, struct reg *dst)
 		     (uint64_t)(uint32_t)e->insns[pc + 1].imm << 32;
 	if (in->src != 0 && in->src != BPFTK_PSEUDO_MAP_VALUE &&
 	    in->src != BPFTK_PSEUDO_MAP_IDX_VALUE && e->insns[pc + 1].imm)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "64-bit load of kind %d with a nonzero second "
 			      "immediate (%d): only plain constants and map "
 			      "value loads use it",
 			      in->src, e->insns[pc + 1].imm);
 	switch (in->src) {
 	case 0:
-		reg_mark_const(dst, v);
+		vf_reg_mark_const(dst, v);
 		return 0;
 	case BPFTK_PSEUDO_MAP_FD:
 	case BPFTK_PSEUDO_MAP_IDX:
@@ -291,13 +291,13 @@ static int lddw(struct env *e, int pc, struct reg *dst)
 		int value = in->src == BPFTK_PSEUDO_MAP_VALUE ||
 			    in->src == BPFTK_PSEUDO_MAP_IDX_VALUE;
 		if (in->imm < 0 || (size_t)in->imm >= e->o.nmaps)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "the program refers to map %d but only "
 				      "%zu map%s given",
 				      in->imm, e->o.nmaps,
 				      e->o.nmaps == 1 ? " is" : "s are");
 		const struct bpftk_verify_map *m = &e->o.maps[in->imm];
-		reg_mark_not_init(dst);
+		vf_reg_mark_not_init(dst);
 		dst->map = in->imm;
 		if (!value) {
 			dst->type = T_MAP_PTR;
@@ -306,7 +306,7 @@ static int lddw(struct env *e, int pc, struct reg *dst)
 		uint32_t off = (uint32_t)e->insns[pc + 1].imm;
 		if (m->type != 2 /* array */ || m->max_entries != 1 ||
 		    off >= m->value_size)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "direct access to the value of map %d "
 				      "at offset %u: only single-element "
 				      "arrays can be reached this way, at "
@@ -314,29 +314,29 @@ static int lddw(struct env *e, int pc, struct reg *dst)
 				      in->imm, off, m->value_size);
 		dst->type = T_MAP_VALUE;
 		dst->off = (int32_t)off;
-		dst->v = sc_const(0);
+		dst->v = vsc_const(0);
 		return 0;
 	}
 	case BPFTK_PSEUDO_FUNC: {
 		long t = bpftk_isa_target(e->insns, (size_t)pc);
-		reg_mark_not_init(dst);
+		vf_reg_mark_not_init(dst);
 		dst->type = T_FUNC;
 		dst->map = (int32_t)t;
 		return 0;
 	}
 	default:
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "64-bit load of kind %d (BTF object ids) is not "
 			      "supported by bpftk",
 			      in->src);
 	}
 }
 
-int check_alu(struct env *e, int pc)
+int vf_check_alu(struct env *e, int pc)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
 	enum bpftk_op op = bpftk_isa_lookup(in);
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	struct reg *dst = &f->regs[in->dst];
 	struct reg srcv, *src = &srcv;
 	struct aluop a;
@@ -344,16 +344,16 @@ int check_alu(struct env *e, int pc)
 	if (op >= BPFTK_OP_LDDW && op <= BPFTK_OP_LDDW_MAP_IDX_VALUE)
 		return lddw(e, pc, dst);
 	if (classify(op, &a))
-		return internal_error(e, pc, "ALU instruction not classified");
+		return vf_internal_error(e, pc, "ALU instruction not classified");
 	if (a.x) {
 		src = &f->regs[in->src];
 		if (src->type == T_NOT_INIT)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "r%d is read before anything was written "
 				      "to it",
 				      in->src);
 	} else {
-		reg_mark_const(&srcv, a.w == 32 ? (uint64_t)(uint32_t)in->imm
+		vf_reg_mark_const(&srcv, a.w == 32 ? (uint64_t)(uint32_t)in->imm
 						: (uint64_t)(int64_t)in->imm);
 	}
 	if (a.bop == A_MOV) {
@@ -361,33 +361,33 @@ int check_alu(struct env *e, int pc)
 			*dst = *src;
 		} else if (src->type == T_SCALAR) {
 			struct bounds b = src->v.b32;
-			reg_mark_unknown(dst);
-			dst->v = sc_zext32(&b);
+			vf_reg_mark_unknown(dst);
+			dst->v = vsc_zext32(&b);
 		} else {
-			reg_mark_unknown(dst);
-			dst->v = sc_unknown_bytes(4);
+			vf_reg_mark_unknown(dst);
+			dst->v = vsc_unknown_bytes(4);
 		}
 		return 0;
 	}
 	if (dst->type == T_NOT_INIT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is read before anything was written to it",
 			      in->dst);
 	if (a.bop == A_MOVSX) {
 		if (src->type != T_SCALAR) {
-			reg_mark_unknown(dst);
+			vf_reg_mark_unknown(dst);
 			return 0;
 		}
 		return movsx(dst, src, (unsigned)in->off, (unsigned)a.w);
 	}
 	if (a.bop == A_NEG || a.bop == A_LE || a.bop == A_BE) {
 		if (dst->type != T_SCALAR)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "r%d holds a pointer (%s): negation and "
 				      "byte swaps apply to numbers only",
-				      in->dst, vtype_name(dst->type));
+				      in->dst, vf_vtype_name(dst->type));
 		if (a.bop == A_NEG) {
-			struct scalar z = sc_const(0);
+			struct scalar z = vsc_const(0);
 			dst->v = scalar_op(BND_SUB, (unsigned)a.w, &z, &dst->v);
 			return 0;
 		}
@@ -396,7 +396,7 @@ int check_alu(struct env *e, int pc)
 	if (dst->type != T_SCALAR || src->type != T_SCALAR)
 		return alu_pointer(e, pc, &a, dst, src);
 	struct scalar r = scalar_op(a.bop, (unsigned)a.w, &dst->v, &src->v);
-	reg_mark_unknown(dst);
+	vf_reg_mark_unknown(dst);
 	dst->v = r;
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* check_call.c — calls and exits: helpers against their descriptors
+/* vf_check_call.c — calls and exits: helpers against their descriptors
  * (helpers.h: argument kinds, sizes, return kinds, program types),
  * bpf-to-bpf calls (a new frame with its own stack and r1..r5 passed in;
  * at most BPFTK_MAX_CALL_DEPTH frames), tail calls, and what an exit
@@ -82,10 +82,10 @@ struct callmeta {
 static int bad_arg(struct env *e, int pc, int regno, const char *want)
 {
 	const char *name = e->call_name ? e->call_name : "?";
-	const struct reg *r = &cur_frame(e)->regs[regno];
+	const struct reg *r = &vf_cur_frame(e)->regs[regno];
 	struct bpftk_buf b = {0};
-	describe_reg(&b, regno, r);
-	int err = reject(e, pc, -EACCES,
+	vf_describe_reg(&b, regno, r);
+	int err = vf_reject(e, pc, -EACCES,
 			 "argument %d of bpf_%s must be %s, but %s", regno,
 			 name, want, b.data && !b.failed ? b.data : "");
 	bpftk_buf_free(&b);
@@ -95,13 +95,13 @@ static int bad_arg(struct env *e, int pc, int regno, const char *want)
 static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		     enum bpftk_arg_kind kind)
 {
-	struct reg *r = &cur_frame(e)->regs[regno];
+	struct reg *r = &vf_cur_frame(e)->regs[regno];
 	const struct bpftk_verify_map *map =
 		m->map >= 0 ? &e->o.maps[m->map] : NULL;
 	if (kind == BPFTK_ARG_NONE)
 		return 0;
 	if (r->type == T_NOT_INIT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "argument %d (r%d) of bpf_%s was never written",
 			      regno, regno, m->h->name);
 	switch (kind) {
@@ -111,13 +111,13 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		if (r->type != T_MAP_PTR || r->maybe_null)
 			return bad_arg(e, pc, regno, "a map");
 		if (r->map < 0)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "argument %d of bpf_%s is the inner map "
 				      "of a map of maps, whose definition "
 				      "bpftk was not given",
 				      regno, m->h->name);
 		if (!map_fits(m->h->id, e->o.maps[r->map].type))
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "bpf_%s cannot be used with map %d of "
 				      "type %u",
 				      m->h->name, r->map,
@@ -128,8 +128,8 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 	case BPFTK_ARG_PTR_TO_MAP_VALUE:
 	case BPFTK_ARG_PTR_TO_UNINIT_MAP_VALUE:
 		if (!map)
-			return internal_error(e, pc, "map argument missing");
-		return check_mem_region(e, pc, regno, r, 0,
+			return vf_internal_error(e, pc, "map argument missing");
+		return vf_check_mem_region(e, pc, regno, r, 0,
 					kind == BPFTK_ARG_PTR_TO_MAP_KEY
 						? map->key_size
 						: map->value_size,
@@ -154,12 +154,12 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 			return bad_arg(e, pc, regno,
 				       "a size with a known upper bound");
 		if (m->memreg < 0)
-			return internal_error(e, pc, "size without memory");
-		const struct reg *mem = &cur_frame(e)->regs[m->memreg];
+			return vf_internal_error(e, pc, "size without memory");
+		const struct reg *mem = &vf_cur_frame(e)->regs[m->memreg];
 		if (r->v.b64.umax == 0 && mem->type == T_SCALAR &&
-		    sc_is_const(&mem->v) && mem->v.b64.umin == 0)
+		    vsc_is_const(&mem->v) && mem->v.b64.umin == 0)
 			return 0; /* NULL, 0 */
-		return check_mem_region(e, pc, m->memreg, mem, 0,
+		return vf_check_mem_region(e, pc, m->memreg, mem, 0,
 					r->v.b64.umax, m->mem_write,
 					r->v.b64.umin == 0);
 	}
@@ -176,7 +176,7 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		return 0;
 	case BPFTK_ARG_PTR_TO_RINGBUF_MEM:
 		if (r->type != T_MEM || !r->ref || r->maybe_null || r->off ||
-		    !sc_is_const(&r->v) || r->v.b64.umin)
+		    !vsc_is_const(&r->v) || r->v.b64.umin)
 			return bad_arg(e, pc, regno,
 				       "a ring buffer sample as reserved (not "
 				       "NULL, not moved)");
@@ -188,7 +188,7 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		return 0;
 	case BPFTK_ARG_PTR_TO_STACK_OR_NULL:
 		if (r->type == T_STACK ||
-		    (r->type == T_SCALAR && sc_is_const(&r->v) &&
+		    (r->type == T_SCALAR && vsc_is_const(&r->v) &&
 		     r->v.b64.umin == 0))
 			return 0;
 		return bad_arg(e, pc, regno, "a stack pointer or NULL");
@@ -196,7 +196,7 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		const struct bpftk_verify_map *lm =
 			r->type == T_MAP_VALUE ? &e->o.maps[r->map] : NULL;
 		if (!lm || r->maybe_null || lm->spin_lock_off < 0 ||
-		    !sc_is_const(&r->v) ||
+		    !vsc_is_const(&r->v) ||
 		    r->off + (int64_t)r->v.b64.umin != lm->spin_lock_off)
 			return bad_arg(e, pc, regno,
 				       "a pointer to the bpf_spin_lock in a "
@@ -204,24 +204,24 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		return 0;
 	}
 	case BPFTK_ARG_CONST_ALLOC_SIZE_OR_ZERO:
-		if (r->type != T_SCALAR || !sc_is_const(&r->v))
+		if (r->type != T_SCALAR || !vsc_is_const(&r->v))
 			return bad_arg(e, pc, regno, "a constant size");
 		m->alloc = r->v.b64.umin;
 		return 0;
 	case BPFTK_ARG_PTR_TO_LONG:
-		return check_mem_region(e, pc, regno, r, 0, 8, 1, 0);
+		return vf_check_mem_region(e, pc, regno, r, 0, 8, 1, 0);
 	default:
-		return internal_error(e, pc, "argument kind not handled");
+		return vf_internal_error(e, pc, "argument kind not handled");
 	}
 }
 
 static int spin(struct env *e, int pc, uint32_t id)
 {
 	struct vstate *s = e->cur;
-	const struct reg *r = &cur_frame(e)->regs[1];
+	const struct reg *r = &vf_cur_frame(e)->regs[1];
 	if (id == BPFTK_FUNC_spin_lock) {
 		if (s->lock_map >= 0)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "bpf_spin_lock while already holding a "
 				      "lock (taken on map %d): deadlock",
 				      s->lock_map);
@@ -230,10 +230,10 @@ static int spin(struct env *e, int pc, uint32_t id)
 		return 0;
 	}
 	if (s->lock_map < 0)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "bpf_spin_unlock without a lock held");
 	if (s->lock_map != r->map || s->lock_id != r->id)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "bpf_spin_unlock of a different lock than the "
 			      "one held (map %d)",
 			      s->lock_map);
@@ -245,7 +245,7 @@ static int spin(struct env *e, int pc, uint32_t id)
 static int helper_call(struct env *e, int pc)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	struct callmeta m = {-1, -1, 0, 0, 0, NULL};
 	uint32_t id = (uint32_t)in->imm;
 	int err;
@@ -253,16 +253,16 @@ static int helper_call(struct env *e, int pc)
 	m.h = bpftk_helper_get(id);
 	e->call_name = m.h ? m.h->name : NULL;
 	if (!m.h)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "unknown helper function id %d (bpftk does not "
 			      "implement it)",
 			      in->imm);
 	if (!bpftk_progtype_helper_allowed(e->pt, id))
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "helper bpf_%s is not available to %s programs",
 			      m.h->name, e->pt->name);
 	if (e->cur->lock_map >= 0 && id != BPFTK_FUNC_spin_unlock)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "bpf_%s called while holding a spin lock: only "
 			      "bpf_spin_unlock is allowed there",
 			      m.h->name);
@@ -278,12 +278,12 @@ static int helper_call(struct env *e, int pc)
 	}
 	for (int i = 0; i < 5; i++)
 		if (m.h->args[i] == BPFTK_ARG_PTR_TO_FUNC)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "callbacks (bpf_%s) are not supported "
 				      "by bpftk's verifier yet",
 				      m.h->name);
 	if (id == BPFTK_FUNC_tail_call && (e->cur->nrefs || e->cur->nframes > 1))
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "bpf_tail_call while holding a reference or "
 			      "inside a function call is not allowed");
 	if (id == BPFTK_FUNC_spin_lock || id == BPFTK_FUNC_spin_unlock) {
@@ -292,26 +292,26 @@ static int helper_call(struct env *e, int pc)
 			return err;
 	}
 	if (m.release) {
-		err = ref_release(e, pc, m.release);
+		err = vf_ref_release(e, pc, m.release);
 		if (err)
 			return err;
 	}
 	if (changes_pkt(id))
-		invalidate_pkt(e);
-	f = cur_frame(e);
+		vf_invalidate_pkt(e);
+	f = vf_cur_frame(e);
 	for (int r = 1; r <= 5; r++)
-		reg_mark_not_init(&f->regs[r]);
+		vf_reg_mark_not_init(&f->regs[r]);
 	struct reg *r0 = &f->regs[0];
 	switch (m.h->ret) {
 	case BPFTK_RET_VOID:
-		reg_mark_not_init(r0);
+		vf_reg_mark_not_init(r0);
 		break;
 	case BPFTK_RET_PTR_TO_MAP_VALUE_OR_NULL: {
 		const struct bpftk_verify_map *mp = &e->o.maps[m.map];
-		reg_mark_not_init(r0);
+		vf_reg_mark_not_init(r0);
 		r0->maybe_null = 1;
-		r0->id = new_id(e);
-		r0->v = sc_const(0);
+		r0->id = vf_new_id(e);
+		r0->v = vsc_const(0);
 		if (mp->type == MT_ARRAY_OF_MAPS || mp->type == MT_HASH_OF_MAPS) {
 			/* an undescribed inner map (-1) is refused where
 			 * it is used */
@@ -327,18 +327,18 @@ static int helper_call(struct env *e, int pc)
 		break;
 	}
 	case BPFTK_RET_PTR_TO_RINGBUF_MEM_OR_NULL:
-		reg_mark_not_init(r0);
+		vf_reg_mark_not_init(r0);
 		r0->type = T_MEM;
 		r0->maybe_null = 1;
-		r0->id = new_id(e);
+		r0->id = vf_new_id(e);
 		r0->range = (uint32_t)m.alloc;
-		r0->v = sc_const(0);
-		err = ref_acquire(e, pc, &r0->ref);
+		r0->v = vsc_const(0);
+		err = vf_ref_acquire(e, pc, &r0->ref);
 		if (err)
 			return err;
 		break;
 	default:
-		reg_mark_unknown(r0);
+		vf_reg_mark_unknown(r0);
 	}
 	return 0;
 }
@@ -348,29 +348,29 @@ static int local_call(struct env *e, int pc, int *next)
 	struct vstate *s = e->cur;
 	int target = (int)bpftk_isa_target(e->insns, (size_t)pc);
 	if (s->nframes >= BPFTK_MAX_CALL_DEPTH)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "the call chain is too deep: at most %d nested "
 			      "functions",
 			      BPFTK_MAX_CALL_DEPTH);
 	if (s->lock_map >= 0)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "function calls are not allowed while holding "
 			      "a spin lock");
-	struct frame *caller = cur_frame(e);
-	struct frame *f = frame_new(pc, find_subprog(e, target));
+	struct frame *caller = vf_cur_frame(e);
+	struct frame *f = vf_frame_new(pc, vf_find_subprog(e, target));
 	if (!f)
 		return -ENOMEM;
 	for (int r = 1; r <= 5; r++)
 		f->regs[r] = caller->regs[r];
 	f->regs[BPFTK_REG_FP].type = T_STACK;
 	f->regs[BPFTK_REG_FP].frame = (uint8_t)s->nframes;
-	f->regs[BPFTK_REG_FP].v = sc_const(0);
+	f->regs[BPFTK_REG_FP].v = vsc_const(0);
 	s->frames[s->nframes++] = f;
 	*next = target;
 	return 0;
 }
 
-int check_call(struct env *e, int pc, int *next)
+int vf_check_call(struct env *e, int pc, int *next)
 {
 	switch (bpftk_isa_lookup(&e->insns[pc])) {
 	case BPFTK_OP_CALL:
@@ -379,11 +379,11 @@ int check_call(struct env *e, int pc, int *next)
 	case BPFTK_OP_CALL_LOCAL:
 		return local_call(e, pc, next);
 	case BPFTK_OP_CALL_KFUNC:
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "kernel function (kfunc) calls need the "
 			      "kernel's BTF; bpftk does not support them");
 	default:
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "indirect calls (callx) are not supported by "
 			      "bpftk's verifier");
 	}
@@ -399,10 +399,10 @@ static int check_return_value(struct env *e, int pc, const struct reg *r0)
 		return 0;
 	if (r0->type != T_SCALAR) {
 		if (e->o.flags & BPFTK_VERIFY_UNPRIV)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "the program returns a pointer (%s), "
 				      "which would leak its address",
-				      vtype_name(r0->type));
+				      vf_vtype_name(r0->type));
 		return 0;
 	}
 	const struct bounds *b = &r0->v.b32;
@@ -411,43 +411,43 @@ static int check_return_value(struct env *e, int pc, const struct reg *r0)
 			 : b->smin >= lo && b->smax <= hi;
 	if (ok)
 		return 0;
-	return reject(e, pc, -EACCES,
+	return vf_reject(e, pc, -EACCES,
 		      "the program may return a value outside [%lld, %lld] "
 		      "(%s): %s programs return %s",
 		      (long long)lo, (long long)hi,
-		      bnd_is_const(b) ? "a constant out of range"
+		      vbnd_is_const(b) ? "a constant out of range"
 				      : "r0's low 32 bits are not bounded",
 		      pt->name, pt->ret_meaning);
 }
 
-int check_exit(struct env *e, int pc, int *next, int *done)
+int vf_check_exit(struct env *e, int pc, int *next, int *done)
 {
 	struct vstate *s = e->cur;
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	const struct reg *r0 = &f->regs[0];
 	*done = 0;
 	/* a function may return nothing (the caller's r0 is then unset);
 	 * the program must return a value */
 	if (r0->type == T_NOT_INIT && s->nframes == 1)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "the program ends without setting r0 (the "
 			      "return value)");
 	if (s->nframes > 1) {
 		if (r0->type == T_STACK && r0->frame == s->nframes - 1)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "the function returns a pointer to its "
 				      "own stack, which is gone after the "
 				      "return");
 		struct frame *caller = s->frames[s->nframes - 2];
 		caller->regs[0] = *r0;
 		for (int r = 1; r <= 5; r++)
-			reg_mark_not_init(&caller->regs[r]);
+			vf_reg_mark_not_init(&caller->regs[r]);
 		*next = f->callsite + 1;
 		bpftk_free(f);
 		s->frames[--s->nframes] = NULL;
 		return 0;
 	}
-	int err = ref_check_exit(e, pc);
+	int err = vf_ref_check_exit(e, pc);
 	if (err)
 		return err;
 	err = check_return_value(e, pc, r0);

@@ -1,7 +1,7 @@
 /* check_jmp.c — conditional jumps: what each side of the branch learns.
  *
  * Both outcomes are computed as refinements of a copy of the state: scalar
- * comparisons narrow the bounds of both operands (bnd_refine), a pointer
+ * comparisons narrow the bounds of both operands (vbnd_refine), a pointer
  * that may be NULL compared with 0 becomes NULL on one side and a valid
  * pointer on the other (with every copy of it, found by id), and a packet
  * pointer compared with the packet end gives every packet pointer of its
@@ -67,7 +67,7 @@ static void mark_one(struct reg *r, void *arg)
 	    r->id != m->id)
 		return;
 	if (m->is_null) {
-		reg_mark_const(r, 0);
+		vf_reg_mark_const(r, 0);
 	} else {
 		r->maybe_null = 0;
 	}
@@ -86,7 +86,7 @@ static void mark_null(struct vstate *st, const struct reg *p, int is_null)
 				break;
 			}
 	}
-	st_for_each_reg(st, mark_one, &m);
+	vf_st_for_each_reg(st, mark_one, &m);
 }
 
 struct pktmark {
@@ -115,12 +115,12 @@ static void pkt_learn(struct vstate *st, const struct reg *a, enum bnd_cmp c)
 	default: return;
 	}
 	struct pktmark m = {a->type, a->id, (uint32_t)known};
-	st_for_each_reg(st, range_one, &m);
+	vf_st_for_each_reg(st, range_one, &m);
 }
 
 static int is_zero(const struct reg *r)
 {
-	return r->type == T_SCALAR && sc_is_const(&r->v) &&
+	return r->type == T_SCALAR && vsc_is_const(&r->v) &&
 	       r->v.b64.umin == 0;
 }
 
@@ -133,14 +133,14 @@ static int refine(struct vstate *st, const struct bpftk_insn *in,
 	if (x) {
 		b = &f->regs[in->src];
 	} else {
-		reg_mark_const(&kreg, w == 32 ? (uint64_t)(uint32_t)in->imm
+		vf_reg_mark_const(&kreg, w == 32 ? (uint64_t)(uint32_t)in->imm
 					      : (uint64_t)(int64_t)in->imm);
 	}
 	if (a->type == T_SCALAR && b->type == T_SCALAR) {
 		struct scalar A = a->v, B = b->v;
-		int empty = w == 64 ? bnd_refine(64, c, &A.b64, &B.b64)
-				    : bnd_refine(32, c, &A.b32, &B.b32);
-		if (empty || sc_sync(&A) || sc_sync(&B))
+		int empty = w == 64 ? vbnd_refine(64, c, &A.b64, &B.b64)
+				    : vbnd_refine(32, c, &A.b32, &B.b32);
+		if (empty || vsc_sync(&A) || vsc_sync(&B))
 			return 1;
 		a->v = A;
 		if (x && a != b)
@@ -175,21 +175,21 @@ static int refine(struct vstate *st, const struct bpftk_insn *in,
 	return 0;
 }
 
-int check_cond_jmp(struct env *e, int pc, int *next_pc)
+int vf_check_cond_jmp(struct env *e, int pc, int *next_pc)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	enum bnd_cmp c;
 	int w, x;
 	if (classify(bpftk_isa_lookup(in), &c, &w, &x))
-		return internal_error(e, pc, "jump not classified");
+		return vf_internal_error(e, pc, "jump not classified");
 	if (f->regs[in->dst].type == T_NOT_INIT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is compared before anything was written to "
 			      "it",
 			      in->dst);
 	if (x && f->regs[in->src].type == T_NOT_INIT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is compared before anything was written to "
 			      "it",
 			      in->src);
@@ -201,7 +201,7 @@ int check_cond_jmp(struct env *e, int pc, int *next_pc)
 	if (ra->type == T_SCALAR && (!rb || rb->type == T_SCALAR)) {
 		struct reg kreg;
 		if (!rb) {
-			reg_mark_const(&kreg, w == 32
+			vf_reg_mark_const(&kreg, w == 32
 						      ? (uint64_t)(uint32_t)in->imm
 						      : (uint64_t)(int64_t)in->imm);
 			rb = &kreg;
@@ -209,55 +209,55 @@ int check_cond_jmp(struct env *e, int pc, int *next_pc)
 		struct bounds A = w == 64 ? ra->v.b64 : ra->v.b32;
 		struct bounds B = w == 64 ? rb->v.b64 : rb->v.b32;
 		struct bounds A2 = A, B2 = B;
-		int can_take = !bnd_refine((unsigned)w, c, &A, &B);
-		int can_fall = !bnd_refine((unsigned)w, bnd_negate(c), &A2, &B2);
+		int can_take = !vbnd_refine((unsigned)w, c, &A, &B);
+		int can_fall = !vbnd_refine((unsigned)w, vbnd_negate(c), &A2, &B2);
 		if (can_take != can_fall) {
-			if (refine(e->cur, in, can_take ? c : bnd_negate(c), w,
+			if (refine(e->cur, in, can_take ? c : vbnd_negate(c), w,
 				   x)) {
 				*next_pc = -1; /* the 64-bit view disagrees */
 				return 0;
 			}
 			if (can_take)
-				hist_add(e, e->cur, pc, 1);
+				vf_hist_add(e, e->cur, pc, 1);
 			*next_pc = can_take ? target : pc + 1;
 			return 0;
 		}
 	}
-	struct vstate *taken = st_copy(e->cur);
+	struct vstate *taken = vf_st_copy(e->cur);
 	if (!taken)
 		return -ENOMEM;
 	int no_taken = refine(taken, in, c, w, x);
-	int no_fall = refine(e->cur, in, bnd_negate(c), w, x);
+	int no_fall = refine(e->cur, in, vbnd_negate(c), w, x);
 	if (no_taken && no_fall) {
 		/* the state itself cannot occur: the path ends here */
-		st_free(taken);
+		vf_st_free(taken);
 		*next_pc = -1;
 		return 0;
 	}
 	if (no_taken) {
-		st_free(taken);
+		vf_st_free(taken);
 		*next_pc = pc + 1;
 		return 0;
 	}
 	if (no_fall) {
 		taken->parent = e->cur->parent;
 		taken->branches = e->cur->branches;
-		st_free(e->cur);
+		vf_st_free(e->cur);
 		e->cur = taken;
-		hist_add(e, e->cur, pc, 1);
+		vf_hist_add(e, e->cur, pc, 1);
 		*next_pc = target;
 		return 0;
 	}
 	/* both: the taken side waits on the stack */
 	struct vstate *saved = e->cur;
 	e->cur = taken;
-	hist_add(e, taken, pc, 1);
-	struct vstate *q = push_branch(e, target);
+	vf_hist_add(e, taken, pc, 1);
+	struct vstate *q = vf_push_branch(e, target);
 	e->cur = saved;
-	st_free(taken);
+	vf_st_free(taken);
 	if (!q)
 		return -ENOMEM;
-	hist_add(e, e->cur, pc, 0);
+	vf_hist_add(e, e->cur, pc, 0);
 	*next_pc = pc + 1;
 	return 0;
 }

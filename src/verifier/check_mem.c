@@ -1,4 +1,4 @@
-/* check_mem.c — loads, stores and atomics: may this instruction touch
+/* vf_check_mem.c — loads, stores and atomics: may this instruction touch
  * these bytes, and what does it read?
  *
  * Per kind of base pointer:
@@ -25,7 +25,7 @@ static void describe(struct env *e, int regno, const struct reg *r)
 {
 	e->msg.len = 0;
 	e->msg.failed = 0;
-	describe_reg(&e->msg, regno, r);
+	vf_describe_reg(&e->msg, regno, r);
 }
 
 static const char *msgs(struct env *e)
@@ -49,7 +49,7 @@ static int stack_bounds(struct env *e, int pc, int regno, const struct reg *r,
 	struct frame *f = e->cur->frames[r->frame];
 	if (o < -BPFTK_STACK_SIZE || o + (int64_t)size > 0) {
 		describe(e, regno, r);
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "%s %llu bytes at fp%+lld, outside the stack "
 			      "(fp-512 .. fp-1): %s",
 			      write ? "writes" : "reads",
@@ -65,7 +65,7 @@ static int stack_bounds(struct env *e, int pc, int regno, const struct reg *r,
 		for (int i = 0; i < e->cur->nframes; i++)
 			total += (e->cur->frames[i]->depth + 31) & ~31;
 		if (total > BPFTK_STACK_SIZE)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "the call chain uses %d bytes of stack "
 				      "in all (each frame rounded up to 32), "
 				      "more than the %d allowed",
@@ -82,12 +82,12 @@ static void stack_mark(struct frame *f, int64_t o, uint64_t size, uint8_t k)
 		if (s->kind[0] == S_SPILL) {
 			/* a partial overwrite turns the spill into data */
 			uint8_t was = (s->spill.type == T_SCALAR &&
-				       sc_is_const(&s->spill.v) &&
+				       vsc_is_const(&s->spill.v) &&
 				       s->spill.v.b64.umin == 0)
 					      ? S_ZERO
 					      : S_MISC;
 			memset(s->kind, was, 8);
-			reg_mark_not_init(&s->spill);
+			vf_reg_mark_not_init(&s->spill);
 		}
 		s->kind[pos_of(o + (int64_t)i)] = k;
 	}
@@ -103,7 +103,7 @@ static int stack_var_access(struct env *e, int pc, int regno,
 	int64_t lo, hi;
 	if (e->o.flags & BPFTK_VERIFY_UNPRIV) {
 		describe(e, regno, r);
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "stack access through a pointer with a variable "
 			      "offset: %s",
 			      msgs(e));
@@ -111,7 +111,7 @@ static int stack_var_access(struct env *e, int pc, int regno,
 	if (r->v.b64.smin <= -BPFTK_STACK_SIZE ||
 	    r->v.b64.smax >= BPFTK_STACK_SIZE) {
 		describe(e, regno, r);
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "stack access at a variable offset that may "
 			      "leave the stack: %s; bound the offset first",
 			      msgs(e));
@@ -127,8 +127,8 @@ static int stack_var_access(struct env *e, int pc, int regno,
 		stack_mark(f, lo, (uint64_t)(hi - lo), S_MISC);
 		return 0;
 	}
-	reg_mark_unknown(dst);
-	dst->v = sc_unknown_bytes(size);
+	vf_reg_mark_unknown(dst);
+	dst->v = vsc_unknown_bytes(size);
 	return 0;
 }
 
@@ -136,7 +136,7 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 			int16_t off, unsigned size, int write,
 			const struct reg *val, struct reg *dst)
 {
-	if (!sc_is_const(&r->v))
+	if (!vsc_is_const(&r->v))
 		return stack_var_access(e, pc, regno, r, off, size, write,
 					dst);
 	int64_t o = (int64_t)r->off + off + (int64_t)r->v.b64.umin;
@@ -144,7 +144,7 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 	if (err)
 		return err;
 	if (!(e->o.flags & BPFTK_VERIFY_ANY_ALIGNMENT) && (o % (int)size))
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "misaligned stack access: %u bytes at fp%+lld "
 			      "(stack accesses must be aligned to their size)",
 			      size, (long long)o);
@@ -152,7 +152,7 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 	struct slot *s = &f->slots[spi_of(o)];
 	if (write && val && val->type == T_STACK &&
 	    r->frame != e->cur->nframes - 1)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "stores a stack pointer into the stack of a "
 			      "calling function (cannot spill pointers to "
 			      "stack into stack frame of the caller): it "
@@ -164,7 +164,7 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 			return 0;
 		}
 		int zero = val && val->type == T_SCALAR &&
-			   sc_is_const(&val->v) && val->v.b64.umin == 0;
+			   vsc_is_const(&val->v) && val->v.b64.umin == 0;
 		if (val && val->type != T_SCALAR && val->type != T_NOT_INIT)
 			zero = 0;
 		stack_mark(f, o, size, zero ? S_ZERO : S_MISC);
@@ -176,13 +176,13 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 			return 0;
 		}
 		if (s->spill.type != T_SCALAR)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "reads %u bytes of a pointer saved at "
 				      "fp%+lld: a saved pointer is read back "
 				      "whole (8 bytes) only",
 				      size, (long long)o);
-		reg_mark_unknown(dst);
-		dst->v = sc_unknown_bytes(size);
+		vf_reg_mark_unknown(dst);
+		dst->v = vsc_unknown_bytes(size);
 		return 0;
 	}
 	int all_zero = 1;
@@ -190,7 +190,7 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 		struct slot *t = &f->slots[spi_of(o + i)];
 		uint8_t k = t->kind[pos_of(o + i)];
 		if (k == S_INVALID && (e->o.flags & BPFTK_VERIFY_UNPRIV))
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "reads %u bytes at fp%+lld, but the byte "
 				      "at fp%+lld was never written on this "
 				      "path (uninitialized stack)",
@@ -199,10 +199,10 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 			all_zero = 0;
 	}
 	if (all_zero)
-		reg_mark_const(dst, 0);
+		vf_reg_mark_const(dst, 0);
 	else {
-		reg_mark_unknown(dst);
-		dst->v = sc_unknown_bytes(size);
+		vf_reg_mark_unknown(dst);
+		dst->v = vsc_unknown_bytes(size);
 	}
 	return 0;
 }
@@ -213,7 +213,7 @@ static int var_range(struct env *e, int pc, int regno, const struct reg *r,
 {
 	if (r->v.b64.smin <= -MAX_VAR_OFF || r->v.b64.smax >= MAX_VAR_OFF) {
 		describe(e, regno, r);
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "access through r%d whose offset has no known "
 			      "bounds: %s; compare the offset with a limit "
 			      "before adding it",
@@ -224,7 +224,7 @@ static int var_range(struct env *e, int pc, int regno, const struct reg *r,
 	return 0;
 }
 
-int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
+int vf_check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		     int32_t off, uint64_t size, int write, int zero_ok)
 {
 	int64_t lo = 0, hi = 0;
@@ -233,7 +233,7 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		return 0;
 	switch (r->type) {
 	case T_STACK: {
-		if (!sc_is_const(&r->v)) {
+		if (!vsc_is_const(&r->v)) {
 			struct reg ignored;
 			/* every byte the range may cover: from the lowest
 			 * start to the highest end */
@@ -243,10 +243,10 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 				return stack_var_access(e, pc, regno, r, 0,
 							1, write, &ignored);
 			wide.off = (int32_t)(r->off + off + r->v.b64.smin);
-			wide.v = sc_const(0);
+			wide.v = vsc_const(0);
 			uint64_t span = (uint64_t)(r->v.b64.smax -
 						   r->v.b64.smin) + size;
-			return check_mem_region(e, pc, regno, &wide, 0, span,
+			return vf_check_mem_region(e, pc, regno, &wide, 0, span,
 						write, zero_ok);
 		}
 		int64_t o = (int64_t)r->off + off + (int64_t)r->v.b64.umin;
@@ -262,7 +262,7 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 			struct slot *s = &f->slots[spi_of(o + (int64_t)i)];
 			if (s->kind[pos_of(o + (int64_t)i)] == S_INVALID &&
 			    (e->o.flags & BPFTK_VERIFY_UNPRIV))
-				return reject(e, pc, -EACCES,
+				return vf_reject(e, pc, -EACCES,
 					      "r%d points to %llu bytes at "
 					      "fp%+lld that the helper reads, "
 					      "but the byte at fp%+lld was "
@@ -296,7 +296,7 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 					 : r->range;
 		if (lo < 0 || hi > (int64_t)limit) {
 			describe(e, regno, r);
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "%s bytes %lld..%lld through r%d, but "
 				      "only %llu bytes are known to be there: "
 				      "%s",
@@ -306,7 +306,7 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		}
 		if (write && r->type == T_MAP_VALUE &&
 		    (e->o.maps[r->map].flags & BPFTK_MAP_F_RDONLY_PROG))
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "writes to map %d, which is read-only "
 				      "for programs",
 				      r->map);
@@ -316,7 +316,7 @@ int check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 		break;
 	}
 	describe(e, regno, r);
-	return reject(e, pc, -EACCES,
+	return vf_reject(e, pc, -EACCES,
 		      "r%d must point to %llu bytes of memory here, but it "
 		      "does not: %s",
 		      regno, (unsigned long long)size, msgs(e));
@@ -328,8 +328,8 @@ static int ctx_access(struct env *e, int pc, int regno, const struct reg *r,
 {
 	const struct bpftk_progtype *pt = e->pt;
 	const char *st = pt->ctx_struct ? pt->ctx_struct : "context";
-	if (r->off || !sc_is_const(&r->v) || r->v.b64.umin)
-		return reject(e, pc, -EACCES,
+	if (r->off || !vsc_is_const(&r->v) || r->v.b64.umin)
+		return vf_reject(e, pc, -EACCES,
 			      "dereference of modified ctx ptr r%d (offset "
 			      "%d): context fields are reached as the "
 			      "unmodified context pointer + constant offset",
@@ -358,29 +358,29 @@ static int ctx_access(struct env *e, int pc, int regno, const struct reg *r,
 		 (e->o.flags & BPFTK_VERIFY_UNPRIV))
 		why = "storing a pointer would leak it";
 	if (why)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "invalid bpf_context access off=%d size=%u "
 			      "(%s%s%s: %s)",
 			      off, size, st, f ? "." : "", f ? f->name : "",
 			      why);
 	if (write)
 		return 0;
-	reg_mark_unknown(dst);
+	vf_reg_mark_unknown(dst);
 	switch (f->kind) {
 	case BPFTK_CTX_PKT_DATA:
 		dst->type = T_PKT;
-		dst->v = sc_const(0);
+		dst->v = vsc_const(0);
 		break;
 	case BPFTK_CTX_PKT_END:
 		dst->type = T_PKT_END;
-		dst->v = sc_const(0);
+		dst->v = vsc_const(0);
 		break;
 	case BPFTK_CTX_PKT_META:
 		dst->type = T_PKT_META;
-		dst->v = sc_const(0);
+		dst->v = vsc_const(0);
 		break;
 	default:
-		dst->v = sc_unknown_bytes(size);
+		dst->v = vsc_unknown_bytes(size);
 	}
 	return 0;
 }
@@ -390,7 +390,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 		  unsigned size, int write, const struct reg *val,
 		  struct reg *dst)
 {
-	const struct reg *r = &cur_frame(e)->regs[regno];
+	const struct reg *r = &vf_cur_frame(e)->regs[regno];
 	struct reg tmp;
 	int err;
 	if (!dst)
@@ -401,7 +401,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 	if (r->type != T_NOT_INIT && r->type != T_SCALAR) {
 		uint8_t k = r->type == T_CTX ? 1 : 2;
 		if (e->base_kind[pc] && e->base_kind[pc] != k)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "this instruction accesses the context "
 				      "on one path and other memory through "
 				      "r%d on another (same insn cannot be "
@@ -411,13 +411,13 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 	}
 	switch (r->type) {
 	case T_NOT_INIT:
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is used as a pointer before anything was "
 			      "written to it",
 			      regno);
 	case T_SCALAR:
 		describe(e, regno, r);
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is a number, not a pointer, so it cannot "
 			      "be dereferenced: %s",
 			      regno, msgs(e));
@@ -432,7 +432,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 	case T_PKT_META:
 		if (r->maybe_null) {
 			describe(e, regno, r);
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "r%d may be NULL here: %s; compare it "
 				      "with 0 and use it only where it is "
 				      "not",
@@ -442,7 +442,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 		    e->pt->type != BPFTK_PROG_TYPE_XDP &&
 		    e->pt->type != BPFTK_PROG_TYPE_SCHED_CLS &&
 		    e->pt->type != BPFTK_PROG_TYPE_SCHED_ACT)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "%s programs may not write the packet",
 				      e->pt->name);
 		if (r->type == T_PKT || r->type == T_PKT_META) {
@@ -450,7 +450,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 			if (lo < 0 || lo + (int64_t)size > (int64_t)r->range ||
 			    r->v.b64.umax >= 0xffff) {
 				describe(e, regno, r);
-				return reject(e, pc, -EACCES,
+				return vf_reject(e, pc, -EACCES,
 					      "%s %u bytes at packet offset "
 					      "%lld but only %u bytes are "
 					      "known to be in the packet: %s; "
@@ -462,7 +462,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 					      (long long)(lo + size));
 			}
 		} else {
-			err = check_mem_region(e, pc, regno, r, off, size,
+			err = vf_check_mem_region(e, pc, regno, r, off, size,
 					       write, 0);
 			if (err)
 				return err;
@@ -474,7 +474,7 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 					     r->v.b64.smax + size;
 				int64_t l = e->o.maps[r->map].spin_lock_off;
 				if (lo < l + 4 && hi > l)
-					return reject(e, pc, -EACCES,
+					return vf_reject(e, pc, -EACCES,
 						      "direct access to the "
 						      "bpf_spin_lock of map "
 						      "%d; use bpf_spin_lock "
@@ -483,15 +483,15 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 			}
 		}
 		if (!write) {
-			reg_mark_unknown(dst);
-			dst->v = sc_unknown_bytes(size);
+			vf_reg_mark_unknown(dst);
+			dst->v = vsc_unknown_bytes(size);
 		}
 		return 0;
 	default:
 		describe(e, regno, r);
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is a %s, which cannot be %s through: %s",
-			      regno, vtype_name(r->type),
+			      regno, vf_vtype_name(r->type),
 			      write ? "written" : "read", msgs(e));
 	}
 }
@@ -499,42 +499,42 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 static int ld_abs(struct env *e, int pc)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	if (e->pt->type != BPFTK_PROG_TYPE_SOCKET_FILTER &&
 	    e->pt->type != BPFTK_PROG_TYPE_SCHED_CLS &&
 	    e->pt->type != BPFTK_PROG_TYPE_SCHED_ACT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "legacy packet loads (ld_abs/ld_ind) exist "
 			      "only for socket filters and tc programs, not "
 			      "%s",
 			      e->pt->name);
 	if (e->cur->nrefs || e->cur->lock_map >= 0)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "legacy packet loads may end the program, so "
 			      "they are not allowed while a reference or a "
 			      "lock is held");
 	if (f->regs[6].type != T_CTX || f->regs[6].off)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "legacy packet loads read the packet of the "
 			      "context in r6, but r6 is %s",
-			      vtype_name(f->regs[6].type));
+			      vf_vtype_name(f->regs[6].type));
 	if (bpftk_isa_info(bpftk_isa_lookup(in))->form == BPFTK_FORM_LDIND &&
 	    f->regs[in->src].type != T_SCALAR)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "the offset register r%d of ld_ind must hold a "
 			      "number",
 			      in->src);
 	for (int r = 1; r <= 5; r++)
-		reg_mark_not_init(&f->regs[r]);
-	reg_mark_unknown(&f->regs[0]);
-	f->regs[0].v = sc_unknown_bytes(BPFTK_MEM_BYTES(in->code));
+		vf_reg_mark_not_init(&f->regs[r]);
+	vf_reg_mark_unknown(&f->regs[0]);
+	f->regs[0].v = vsc_unknown_bytes(BPFTK_MEM_BYTES(in->code));
 	return 0;
 }
 
 static int atomic(struct env *e, int pc, enum bpftk_op op)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	unsigned size = BPFTK_MEM_BYTES(in->code);
 	const struct reg *base = &f->regs[in->dst];
 	struct reg *src = &f->regs[in->src];
@@ -544,34 +544,34 @@ static int atomic(struct env *e, int pc, enum bpftk_op op)
 	struct reg old;
 	int err;
 	if (src->type == T_NOT_INIT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "r%d is read before anything was written to it",
 			      in->src);
 	if (cmpxchg && f->regs[0].type == T_NOT_INIT)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "compare-and-exchange compares with r0, which "
 			      "was never written");
 	if ((e->o.flags & BPFTK_VERIFY_UNPRIV) &&
 	    (src->type != T_SCALAR ||
 	     (cmpxchg && f->regs[0].type != T_SCALAR)))
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "atomic operation with a pointer: it would leak "
 			      "the address into memory");
 	if (base->type != T_STACK && base->type != T_MAP_VALUE &&
 	    base->type != T_MEM)
-		return reject(e, pc, -EACCES,
+		return vf_reject(e, pc, -EACCES,
 			      "atomic operation on %s (r%d) is not allowed: "
 			      "only the stack and map values",
-			      vtype_name(base->type), in->dst);
+			      vf_vtype_name(base->type), in->dst);
 	err = access(e, pc, in->dst, in->off, size, 0, NULL, &old);
 	if (err)
 		return err;
 	if (size < 8) {
-		reg_mark_unknown(&old);
-		old.v = sc_unknown_bytes(size);
+		vf_reg_mark_unknown(&old);
+		old.v = vsc_unknown_bytes(size);
 	}
 	struct reg misc;
-	reg_mark_unknown(&misc);
+	vf_reg_mark_unknown(&misc);
 	err = access(e, pc, in->dst, in->off, size, 1,
 		     size == 8 ? &misc : NULL, NULL);
 	if (err)
@@ -584,12 +584,12 @@ static int atomic(struct env *e, int pc, enum bpftk_op op)
 	return 0;
 }
 
-int check_mem(struct env *e, int pc)
+int vf_check_mem(struct env *e, int pc)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
 	enum bpftk_op op = bpftk_isa_lookup(in);
 	const struct bpftk_opinfo *info = bpftk_isa_info(op);
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	unsigned size = BPFTK_MEM_BYTES(in->code);
 	int err;
 
@@ -607,33 +607,33 @@ int check_mem(struct env *e, int pc)
 		if (op == BPFTK_OP_LDXSW || op == BPFTK_OP_LDXSH ||
 		    op == BPFTK_OP_LDXSB) {
 			if (v.type != T_SCALAR)
-				return reject(e, pc, -EACCES,
+				return vf_reject(e, pc, -EACCES,
 					      "sign-extending load of a "
 					      "pointer");
-			struct bounds t = bnd_truncate(64, &v.v.b64, size * 8);
-			reg_mark_unknown(&v);
+			struct bounds t = vbnd_truncate(64, &v.v.b64, size * 8);
+			vf_reg_mark_unknown(&v);
 			v.v.b64.smin = t.smin;
 			v.v.b64.smax = t.smax;
-			if (sc_sync(&v.v))
-				v.v = sc_unknown();
+			if (vsc_sync(&v.v))
+				v.v = vsc_unknown();
 		}
 		f->regs[in->dst] = v;
 		return 0;
 	}
 	case BPFTK_FORM_ST: {
 		struct reg v;
-		reg_mark_const(&v, (uint64_t)(int64_t)in->imm);
+		vf_reg_mark_const(&v, (uint64_t)(int64_t)in->imm);
 		return access(e, pc, in->dst, in->off, size, 1, &v, NULL);
 	}
 	case BPFTK_FORM_STX: {
 		const struct reg *v = &f->regs[in->src];
 		if (v->type == T_NOT_INIT)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "stores r%d, which was never written",
 				      in->src);
 		return access(e, pc, in->dst, in->off, size, 1, v, NULL);
 	}
 	default:
-		return internal_error(e, pc, "memory form not handled");
+		return vf_internal_error(e, pc, "memory form not handled");
 	}
 }

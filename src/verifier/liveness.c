@@ -106,7 +106,7 @@ static int successors(const struct env *e, int pc, int succ[2])
 	}
 }
 
-int compute_liveness(struct env *e)
+int vf_compute_liveness(struct env *e)
 {
 	unsigned *use = bpftk_calloc((size_t)e->n, sizeof(unsigned));
 	unsigned *def = bpftk_calloc((size_t)e->n, sizeof(unsigned));

@@ -14,7 +14,7 @@
 
 #define PATH_MAX_SHOWN 12
 
-const char *vtype_name(int t)
+const char *vf_vtype_name(int t)
 {
 	static const char *const n[] = {
 		[T_NOT_INIT] = "unset register", [T_SCALAR] = "scalar",
@@ -30,7 +30,7 @@ const char *vtype_name(int t)
 static void range_words(struct bpftk_buf *b, const struct scalar *v)
 {
 	const struct bounds *x = &v->b64;
-	if (bnd_is_const(x)) {
+	if (vbnd_is_const(x)) {
 		bpftk_buf_printf(b, "%lld", (long long)x->smin);
 		return;
 	}
@@ -45,7 +45,7 @@ static void range_words(struct bpftk_buf *b, const struct scalar *v)
 				 x->t.mask);
 }
 
-void describe_reg(struct bpftk_buf *b, int regno, const struct reg *r)
+void vf_describe_reg(struct bpftk_buf *b, int regno, const struct reg *r)
 {
 	if (regno >= 0)
 		bpftk_buf_printf(b, "r%d = ", regno);
@@ -54,7 +54,7 @@ void describe_reg(struct bpftk_buf *b, int regno, const struct reg *r)
 		bpftk_buf_printf(b, "never written");
 		return;
 	case T_SCALAR:
-		if (bnd_is_const(&r->v.b64))
+		if (vbnd_is_const(&r->v.b64))
 			bpftk_buf_printf(b, "the number %lld",
 					 (long long)r->v.b64.smin);
 		else {
@@ -65,10 +65,10 @@ void describe_reg(struct bpftk_buf *b, int regno, const struct reg *r)
 	default:
 		break;
 	}
-	bpftk_buf_printf(b, "%s%s", vtype_name(r->type),
+	bpftk_buf_printf(b, "%s%s", vf_vtype_name(r->type),
 			 r->maybe_null ? " or NULL" : "");
 	bpftk_buf_printf(b, " (offset %d", r->off);
-	if (!bnd_is_const(&r->v.b64) || r->v.b64.umin) {
+	if (!vbnd_is_const(&r->v.b64) || r->v.b64.umin) {
 		bpftk_buf_printf(b, " + a variable ");
 		range_words(b, &r->v);
 	}
@@ -84,12 +84,12 @@ void describe_reg(struct bpftk_buf *b, int regno, const struct reg *r)
 }
 
 /* Kernel notation of one register. */
-void log_reg(struct bpftk_buf *b, const struct reg *r)
+void vf_log_reg(struct bpftk_buf *b, const struct reg *r)
 {
 	const struct bounds *x = &r->v.b64;
 	switch (r->type) {
 	case T_SCALAR:
-		if (bnd_is_const(x)) {
+		if (vbnd_is_const(x)) {
 			bpftk_buf_printf(b, "%lld", (long long)x->smin);
 			return;
 		}
@@ -142,11 +142,11 @@ static void insn_text(struct env *e, int pc, char *buf, size_t size)
 		snprintf(buf, size, "?");
 }
 
-void log_state(struct env *e, int pc)
+void vf_log_state(struct env *e, int pc)
 {
 	struct bpftk_buf b = {0};
 	char text[128];
-	struct frame *f = cur_frame(e);
+	struct frame *f = vf_cur_frame(e);
 	insn_text(e, pc, text, sizeof(text));
 	bpftk_buf_printf(&b, "%d: (%02x) %s ;", pc, e->insns[pc].code, text);
 	if (e->cur->nframes > 1)
@@ -155,7 +155,7 @@ void log_state(struct env *e, int pc)
 		if (f->regs[r].type == T_NOT_INIT)
 			continue;
 		bpftk_buf_printf(&b, " R%d=", r);
-		log_reg(&b, &f->regs[r]);
+		vf_log_reg(&b, &f->regs[r]);
 	}
 	for (int s = 0; s < NSLOTS; s++) {
 		const struct slot *sl = &f->slots[s];
@@ -164,7 +164,7 @@ void log_state(struct env *e, int pc)
 			continue;
 		bpftk_buf_printf(&b, " fp%d=", -8 * (s + 1));
 		if (sl->kind[0] == S_SPILL) {
-			log_reg(&b, &sl->spill);
+			vf_log_reg(&b, &sl->spill);
 			continue;
 		}
 		for (int i = 7; i >= 0; i--)
@@ -218,7 +218,7 @@ static void path_note(struct env *e, int pc)
 	bpftk_buf_free(&b);
 }
 
-int reject(struct env *e, int pc, int err, const char *fmt, ...)
+int vf_reject(struct env *e, int pc, int err, const char *fmt, ...)
 {
 	struct bpftk_buf b = {0};
 	char msg[1024];
@@ -240,7 +240,7 @@ int reject(struct env *e, int pc, int err, const char *fmt, ...)
 	return err;
 }
 
-int internal_error(struct env *e, int pc, const char *what)
+int vf_internal_error(struct env *e, int pc, const char *what)
 {
 	if (e->err)
 		return e->err;

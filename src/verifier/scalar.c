@@ -3,30 +3,30 @@
  *
  * Why two: 32-bit instructions (w registers, JMP32 comparisons) read and
  * refine the low half alone, and a program that tests `w1 < 10` has learnt
- * nothing about the upper half.  sc_sync passes what one view knows to the
+ * nothing about the upper half.  vsc_sync passes what one view knows to the
  * other: the low bits of the 64-bit tnum and, when the upper 32 bits are
  * the same for every value, the ranges in both directions.
  */
 #include "verifier_int.h"
 
-struct scalar sc_unknown(void)
+struct scalar vsc_unknown(void)
 {
-	struct scalar s = {bnd_unknown(64), bnd_unknown(32)};
+	struct scalar s = {vbnd_unknown(64), vbnd_unknown(32)};
 	return s;
 }
 
-struct scalar sc_const(uint64_t v)
+struct scalar vsc_const(uint64_t v)
 {
-	struct scalar s = {bnd_const(64, v), bnd_const(32, v)};
+	struct scalar s = {vbnd_const(64, v), vbnd_const(32, v)};
 	return s;
 }
 
-int sc_is_const(const struct scalar *s)
+int vsc_is_const(const struct scalar *s)
 {
-	return bnd_is_const(&s->b64);
+	return vbnd_is_const(&s->b64);
 }
 
-struct scalar sc_zext32(const struct bounds *b32)
+struct scalar vsc_zext32(const struct bounds *b32)
 {
 	struct scalar s;
 	s.b32 = *b32;
@@ -35,44 +35,44 @@ struct scalar sc_zext32(const struct bounds *b32)
 	s.b64.smin = (int64_t)b32->umin;
 	s.b64.smax = (int64_t)b32->umax;
 	s.b64.t = b32->t;
-	if (sc_sync(&s))
-		return sc_unknown_bytes(4);
+	if (vsc_sync(&s))
+		return vsc_unknown_bytes(4);
 	return s;
 }
 
-struct scalar sc_unknown_bytes(unsigned n)
+struct scalar vsc_unknown_bytes(unsigned n)
 {
-	struct scalar s = sc_unknown();
+	struct scalar s = vsc_unknown();
 	if (n >= 8)
 		return s;
-	uint64_t m = tn_wmask(8 * n);
+	uint64_t m = vtn_wmask(8 * n);
 	s.b64.umax = m;
 	s.b64.smin = 0;
 	s.b64.smax = (int64_t)m;
-	s.b64.t = tn_unknown(8 * n);
-	if (sc_sync(&s))
-		return sc_unknown();
+	s.b64.t = vtn_unknown(8 * n);
+	if (vsc_sync(&s))
+		return vsc_unknown();
 	return s;
 }
 
-int sc_sync(struct scalar *s)
+int vsc_sync(struct scalar *s)
 {
 	struct bounds *a = &s->b64, *l = &s->b32;
 	int empty = 0;
 	for (int i = 0; i < 2; i++) {
-		if (bnd_sync(64, a) || bnd_sync(32, l))
+		if (vbnd_sync(64, a) || vbnd_sync(32, l))
 			return -1;
 		/* tracked bits: the low half is the same bits */
-		struct tnum lo = tn_trunc(32, a->t);
-		lo = tn_intersect(lo, l->t, &empty);
+		struct tnum lo = vtn_trunc(32, a->t);
+		lo = vtn_intersect(lo, l->t, &empty);
 		if (empty)
 			return -1;
 		l->t = lo;
 		a->t.value = (a->t.value & ~0xffffffffULL) | lo.value;
 		a->t.mask = (a->t.mask & ~0xffffffffULL) | lo.mask;
 		/* 64-bit ranges -> low half */
-		struct bounds tr = bnd_truncate(64, a, 32);
-		if (bnd_meet(32, l, &tr))
+		struct bounds tr = vbnd_truncate(64, a, 32);
+		if (vbnd_meet(32, l, &tr))
 			return -1;
 		/* low half -> 64-bit ranges, when the upper half is fixed */
 		if ((a->umin >> 32) == (a->umax >> 32)) {
@@ -103,7 +103,7 @@ int sc_sync(struct scalar *s)
 	return 0;
 }
 
-int sc_subset(const struct scalar *a, const struct scalar *b)
+int vsc_subset(const struct scalar *a, const struct scalar *b)
 {
-	return bnd_subset(&a->b64, &b->b64) && bnd_subset(&a->b32, &b->b32);
+	return vbnd_subset(&a->b64, &b->b64) && vbnd_subset(&a->b32, &b->b32);
 }

@@ -1,7 +1,7 @@
 /* state.c — abstract machine states: creation, copies, and the two
  * comparisons the walk needs.
  *
- * Pruning (st_covers): a checkpoint `old` at an instruction was explored
+ * Pruning (vf_st_covers): a checkpoint `old` at an instruction was explored
  * to the end without a fault; a new state `cur` at the same instruction
  * may stop there when every concrete machine state `cur` describes is also
  * described by `old`.  Register by register and stack byte by byte: an
@@ -15,7 +15,7 @@
 
 #include "verifier_int.h"
 
-struct frame *frame_new(int callsite, int subprog)
+struct frame *vf_frame_new(int callsite, int subprog)
 {
 	struct frame *f = bpftk_calloc(1, sizeof(*f));
 	if (!f)
@@ -25,7 +25,7 @@ struct frame *frame_new(int callsite, int subprog)
 	return f;
 }
 
-struct vstate *st_new(void)
+struct vstate *vf_st_new(void)
 {
 	struct vstate *s = bpftk_calloc(1, sizeof(*s));
 	if (!s)
@@ -35,7 +35,7 @@ struct vstate *st_new(void)
 	return s;
 }
 
-void st_free(struct vstate *s)
+void vf_st_free(struct vstate *s)
 {
 	if (!s)
 		return;
@@ -44,7 +44,7 @@ void st_free(struct vstate *s)
 	bpftk_free(s);
 }
 
-struct vstate *st_copy(const struct vstate *s)
+struct vstate *vf_st_copy(const struct vstate *s)
 {
 	struct vstate *c = bpftk_malloc(sizeof(*c));
 	if (!c)
@@ -54,7 +54,7 @@ struct vstate *st_copy(const struct vstate *s)
 		c->frames[i] = bpftk_malloc(sizeof(struct frame));
 		if (!c->frames[i]) {
 			c->nframes = i;
-			st_free(c);
+			vf_st_free(c);
 			return NULL;
 		}
 		memcpy(c->frames[i], s->frames[i], sizeof(struct frame));
@@ -62,23 +62,23 @@ struct vstate *st_copy(const struct vstate *s)
 	return c;
 }
 
-void reg_mark_not_init(struct reg *r)
+void vf_reg_mark_not_init(struct reg *r)
 {
 	memset(r, 0, sizeof(*r));
 }
 
-void reg_mark_unknown(struct reg *r)
+void vf_reg_mark_unknown(struct reg *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->type = T_SCALAR;
-	r->v = sc_unknown();
+	r->v = vsc_unknown();
 }
 
-void reg_mark_const(struct reg *r, uint64_t v)
+void vf_reg_mark_const(struct reg *r, uint64_t v)
 {
 	memset(r, 0, sizeof(*r));
 	r->type = T_SCALAR;
-	r->v = sc_const(v);
+	r->v = vsc_const(v);
 }
 
 #define MAX_IDMAP 64
@@ -108,7 +108,7 @@ static int reg_covers(const struct reg *old, const struct reg *cur,
 	if (old->type != cur->type)
 		return 0;
 	if (old->type == T_SCALAR)
-		return sc_subset(&old->v, &cur->v);
+		return vsc_subset(&old->v, &cur->v);
 	if (old->maybe_null != cur->maybe_null || old->off != cur->off ||
 	    old->map != cur->map || old->frame != cur->frame)
 		return 0;
@@ -118,7 +118,7 @@ static int reg_covers(const struct reg *old, const struct reg *cur,
 	} else if (old->range != cur->range) {
 		return 0;
 	}
-	if (!sc_subset(&old->v, &cur->v))
+	if (!vsc_subset(&old->v, &cur->v))
 		return 0;
 	/* +1: packet pointers use id 0 as a real group */
 	if (!ids_match(ids, old->id + 1, cur->id + 1))
@@ -129,6 +129,13 @@ static int reg_covers(const struct reg *old, const struct reg *cur,
 static int slot_covers(const struct slot *old, const struct slot *cur,
 		       struct idmap *ids, struct idmap *refs)
 {
+	static const uint8_t unset[8];
+	/* the common cases first: nothing written in old, or the same
+	 * plain bytes in both */
+	if (!memcmp(old->kind, unset, 8))
+		return 1;
+	if (old->kind[0] != S_SPILL && !memcmp(old->kind, cur->kind, 8))
+		return 1;
 	int spill_old = old->kind[0] == S_SPILL, spill_cur = cur->kind[0] ==
 							      S_SPILL;
 	if (spill_old) {
@@ -146,7 +153,7 @@ static int slot_covers(const struct slot *old, const struct slot *cur,
 			if (cur->spill.type != T_SCALAR)
 				return 0;
 			if (k == S_ZERO &&
-			    !(sc_is_const(&cur->spill.v) &&
+			    !(vsc_is_const(&cur->spill.v) &&
 			      cur->spill.v.b64.umin == 0))
 				return 0;
 			continue;
@@ -160,7 +167,7 @@ static int slot_covers(const struct slot *old, const struct slot *cur,
 	return 1;
 }
 
-int st_covers(const struct vstate *old, const struct vstate *cur,
+int vf_st_covers(const struct vstate *old, const struct vstate *cur,
 	      const uint16_t *live)
 {
 	struct idmap ids, refs;
@@ -175,6 +182,7 @@ int st_covers(const struct vstate *old, const struct vstate *cur,
 	for (int i = 0; i < old->nrefs; i++)
 		if (!ids_match(&refs, old->refs[i], cur->refs[i]))
 			return 0;
+	/* registers of every frame first: they differ most often */
 	for (int i = 0; i < old->nframes; i++) {
 		const struct frame *fo = old->frames[i], *fc = cur->frames[i];
 		if (fo->callsite != fc->callsite || fo->callback != fc->callback)
@@ -185,7 +193,12 @@ int st_covers(const struct vstate *old, const struct vstate *cur,
 			if (!reg_covers(&fo->regs[r], &fc->regs[r], &ids, &refs))
 				return 0;
 		}
-		for (int sl = 0; sl < NSLOTS; sl++)
+	}
+	for (int i = 0; i < old->nframes; i++) {
+		const struct frame *fo = old->frames[i], *fc = cur->frames[i];
+		/* slots below old's deepest access were never written */
+		int used = (fo->depth + 7) / 8;
+		for (int sl = 0; sl < used && sl < NSLOTS; sl++)
 			if (!slot_covers(&fo->slots[sl], &fc->slots[sl], &ids,
 					 &refs))
 				return 0;
@@ -193,8 +206,8 @@ int st_covers(const struct vstate *old, const struct vstate *cur,
 	return 1;
 }
 
-int st_equal(const struct vstate *a, const struct vstate *b,
+int vf_st_equal(const struct vstate *a, const struct vstate *b,
 	     const uint16_t *live)
 {
-	return st_covers(a, b, live) && st_covers(b, a, live);
+	return vf_st_covers(a, b, live) && vf_st_covers(b, a, live);
 }

@@ -18,58 +18,58 @@
  */
 #include "tnum.h"
 
-uint64_t tn_wmask(unsigned w)
+uint64_t vtn_wmask(unsigned w)
 {
 	return w >= 64 ? ~0ULL : (1ULL << w) - 1;
 }
 
-struct tnum tn_const(unsigned w, uint64_t v)
+struct tnum vtn_const(unsigned w, uint64_t v)
 {
-	struct tnum t = {v & tn_wmask(w), 0};
+	struct tnum t = {v & vtn_wmask(w), 0};
 	return t;
 }
 
-struct tnum tn_unknown(unsigned w)
+struct tnum vtn_unknown(unsigned w)
 {
-	struct tnum t = {0, tn_wmask(w)};
+	struct tnum t = {0, vtn_wmask(w)};
 	return t;
 }
 
-struct tnum tn_trunc(unsigned w, struct tnum a)
+struct tnum vtn_trunc(unsigned w, struct tnum a)
 {
-	a.value &= tn_wmask(w);
-	a.mask &= tn_wmask(w);
+	a.value &= vtn_wmask(w);
+	a.mask &= vtn_wmask(w);
 	return a;
 }
 
 /* Bits above the highest bit where min and max differ are shared by every
  * value between them; the rest is unknown. */
-struct tnum tn_range(unsigned w, uint64_t min, uint64_t max)
+struct tnum vtn_range(unsigned w, uint64_t min, uint64_t max)
 {
 	uint64_t chi = min ^ max;
 	if (min > max)
-		return tn_unknown(w);
+		return vtn_unknown(w);
 	if (!chi)
-		return tn_const(w, min);
+		return vtn_const(w, min);
 	unsigned bits = 64;
 	while (bits > 0 && !(chi >> (bits - 1) & 1))
 		bits--;
 	uint64_t delta = bits >= 64 ? ~0ULL : (1ULL << bits) - 1;
 	struct tnum t = {min & ~delta, delta};
-	return tn_trunc(w, t);
+	return vtn_trunc(w, t);
 }
 
-int tn_is_const(struct tnum a)
+int vtn_is_const(struct tnum a)
 {
 	return a.mask == 0;
 }
 
-int tn_contains(struct tnum a, uint64_t v)
+int vtn_contains(struct tnum a, uint64_t v)
 {
 	return (v & ~a.mask) == a.value;
 }
 
-int tn_subset(struct tnum a, struct tnum b)
+int vtn_subset(struct tnum a, struct tnum b)
 {
 	/* b may not leave a bit open that a knows, and the bits a knows
 	 * must agree */
@@ -78,7 +78,7 @@ int tn_subset(struct tnum a, struct tnum b)
 	return (b.value & ~a.mask) == a.value;
 }
 
-struct tnum tn_intersect(struct tnum a, struct tnum b, int *empty)
+struct tnum vtn_intersect(struct tnum a, struct tnum b, int *empty)
 {
 	uint64_t both_known = ~a.mask & ~b.mask;
 	if ((a.value ^ b.value) & both_known) {
@@ -89,14 +89,14 @@ struct tnum tn_intersect(struct tnum a, struct tnum b, int *empty)
 	return t;
 }
 
-struct tnum tn_union(struct tnum a, struct tnum b)
+struct tnum vtn_union(struct tnum a, struct tnum b)
 {
 	uint64_t mask = a.mask | b.mask | (a.value ^ b.value);
 	struct tnum t = {a.value & ~mask, mask};
 	return t;
 }
 
-struct tnum tn_add(unsigned w, struct tnum a, struct tnum b)
+struct tnum vtn_add(unsigned w, struct tnum a, struct tnum b)
 {
 	uint64_t sm = a.mask + b.mask;
 	uint64_t sv = a.value + b.value;
@@ -104,10 +104,10 @@ struct tnum tn_add(unsigned w, struct tnum a, struct tnum b)
 	uint64_t chi = sigma ^ sv;
 	uint64_t mu = chi | a.mask | b.mask;
 	struct tnum t = {sv & ~mu, mu};
-	return tn_trunc(w, t);
+	return vtn_trunc(w, t);
 }
 
-struct tnum tn_sub(unsigned w, struct tnum a, struct tnum b)
+struct tnum vtn_sub(unsigned w, struct tnum a, struct tnum b)
 {
 	/* largest minus smallest and smallest minus largest bound the
 	 * borrow chains the same way the carries bound addition */
@@ -117,31 +117,31 @@ struct tnum tn_sub(unsigned w, struct tnum a, struct tnum b)
 	uint64_t chi = alpha ^ beta;
 	uint64_t mu = chi | a.mask | b.mask;
 	struct tnum t = {dv & ~mu, mu};
-	return tn_trunc(w, t);
+	return vtn_trunc(w, t);
 }
 
 /* Long multiplication: for each bit of a, add b shifted there when the bit
  * is known 1, or "b shifted there, or nothing" when it is unknown. */
-struct tnum tn_mul(unsigned w, struct tnum a, struct tnum b)
+struct tnum vtn_mul(unsigned w, struct tnum a, struct tnum b)
 {
-	struct tnum acc = tn_const(w, a.value * b.value);
-	struct tnum partial = tn_const(w, 0);
+	struct tnum acc = vtn_const(w, a.value * b.value);
+	struct tnum partial = vtn_const(w, 0);
 	for (unsigned i = 0; i < w; i++) {
 		uint64_t bit = 1ULL << i;
 		if (a.value & bit) {
 			/* known 1: b's unknown bits shifted here */
 			struct tnum p = {0, b.mask << i};
-			partial = tn_add(w, partial, tn_trunc(w, p));
+			partial = vtn_add(w, partial, vtn_trunc(w, p));
 		} else if (a.mask & bit) {
 			/* unknown: anything b (value or not) might add */
 			struct tnum p = {0, (b.value | b.mask) << i};
-			partial = tn_add(w, partial, tn_trunc(w, p));
+			partial = vtn_add(w, partial, vtn_trunc(w, p));
 		}
 	}
-	return tn_add(w, acc, partial);
+	return vtn_add(w, acc, partial);
 }
 
-struct tnum tn_and(struct tnum a, struct tnum b)
+struct tnum vtn_and(struct tnum a, struct tnum b)
 {
 	uint64_t alpha = a.value | a.mask; /* bits that may be 1 */
 	uint64_t beta = b.value | b.mask;
@@ -150,7 +150,7 @@ struct tnum tn_and(struct tnum a, struct tnum b)
 	return t;
 }
 
-struct tnum tn_or(struct tnum a, struct tnum b)
+struct tnum vtn_or(struct tnum a, struct tnum b)
 {
 	uint64_t v = a.value | b.value;
 	uint64_t mu = a.mask | b.mask;
@@ -158,7 +158,7 @@ struct tnum tn_or(struct tnum a, struct tnum b)
 	return t;
 }
 
-struct tnum tn_xor(struct tnum a, struct tnum b)
+struct tnum vtn_xor(struct tnum a, struct tnum b)
 {
 	uint64_t mu = a.mask | b.mask;
 	uint64_t v = (a.value ^ b.value) & ~mu;
@@ -166,13 +166,13 @@ struct tnum tn_xor(struct tnum a, struct tnum b)
 	return t;
 }
 
-struct tnum tn_lsh(unsigned w, struct tnum a, unsigned k)
+struct tnum vtn_lsh(unsigned w, struct tnum a, unsigned k)
 {
 	struct tnum t = {a.value << k, a.mask << k};
-	return tn_trunc(w, t);
+	return vtn_trunc(w, t);
 }
 
-struct tnum tn_rsh(struct tnum a, unsigned k)
+struct tnum vtn_rsh(struct tnum a, unsigned k)
 {
 	struct tnum t = {a.value >> k, a.mask >> k};
 	return t;
@@ -180,14 +180,14 @@ struct tnum tn_rsh(struct tnum a, unsigned k)
 
 /* Copies of the sign bit come in from the top: known when the sign bit is
  * known, unknown when it is not. */
-struct tnum tn_arsh(unsigned w, struct tnum a, unsigned k)
+struct tnum vtn_arsh(unsigned w, struct tnum a, unsigned k)
 {
 	uint64_t sign = 1ULL << (w - 1);
-	uint64_t fill = k ? tn_wmask(w) & ~(tn_wmask(w) >> k) : 0;
-	struct tnum t = tn_rsh(a, k);
+	uint64_t fill = k ? vtn_wmask(w) & ~(vtn_wmask(w) >> k) : 0;
+	struct tnum t = vtn_rsh(a, k);
 	if (a.mask & sign)
 		t.mask |= fill;
 	else if (a.value & sign)
 		t.value |= fill;
-	return tn_trunc(w, t);
+	return vtn_trunc(w, t);
 }

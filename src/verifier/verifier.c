@@ -8,9 +8,9 @@
  *
  * The walk is a depth-first search over abstract states.  A conditional
  * jump whose two sides are both possible continues with one side and
- * queues the other (push_branch).  At join points (jump targets, the
+ * queues the other (vf_push_branch).  At join points (jump targets, the
  * instructions after jumps and calls) the state is compared with the
- * checkpoints stored there: if a finished checkpoint covers it (st_covers),
+ * checkpoints stored there: if a finished checkpoint covers it (vf_st_covers),
  * the path stops — everything it could do was already proven safe.  A
  * checkpoint is finished when no path below it is still open; `branches`
  * counts the open ones and end_path gives them back up the parent chain.
@@ -26,17 +26,17 @@
 
 #define MAX_STATES 40000
 
-struct frame *cur_frame(struct env *e)
+struct frame *vf_cur_frame(struct env *e)
 {
 	return e->cur->frames[e->cur->nframes - 1];
 }
 
-uint32_t new_id(struct env *e)
+uint32_t vf_new_id(struct env *e)
 {
 	return ++e->next_id;
 }
 
-void hist_add(struct env *e, struct vstate *st, int pc, int taken)
+void vf_hist_add(struct env *e, struct vstate *st, int pc, int taken)
 {
 	if (e->nhist == e->caphist) {
 		int cap = e->caphist ? 2 * e->caphist : 256;
@@ -53,7 +53,7 @@ void hist_add(struct env *e, struct vstate *st, int pc, int taken)
 	st->hist = e->nhist++;
 }
 
-struct vstate *push_branch(struct env *e, int pc)
+struct vstate *vf_push_branch(struct env *e, int pc)
 {
 	if (e->nstack == e->capstack) {
 		int cap = e->capstack ? 2 * e->capstack : 64;
@@ -64,7 +64,7 @@ struct vstate *push_branch(struct env *e, int pc)
 		e->stack = s;
 		e->capstack = cap;
 	}
-	struct vstate *c = st_copy(e->cur);
+	struct vstate *c = vf_st_copy(e->cur);
 	if (!c)
 		return NULL;
 	c->pc = pc;
@@ -74,7 +74,7 @@ struct vstate *push_branch(struct env *e, int pc)
 	return c;
 }
 
-void st_for_each_reg(struct vstate *st, void (*fn)(struct reg *r, void *arg),
+void vf_st_for_each_reg(struct vstate *st, void (*fn)(struct reg *r, void *arg),
 		     void *arg)
 {
 	for (int i = 0; i < st->nframes; i++) {
@@ -87,7 +87,7 @@ void st_for_each_reg(struct vstate *st, void (*fn)(struct reg *r, void *arg),
 	}
 }
 
-int find_subprog(const struct env *e, int pc)
+int vf_find_subprog(const struct env *e, int pc)
 {
 	for (int i = 0; i < e->nsubs; i++)
 		if (e->subs[i].start <= pc && pc < e->subs[i].end)
@@ -164,7 +164,7 @@ static int check_cfg(struct env *e)
 		int f = form_of(&e->insns[last]);
 		if (f != BPFTK_FORM_EXIT && f != BPFTK_FORM_JA &&
 		    f != BPFTK_FORM_JA32) {
-			err = reject(e, last, -EACCES,
+			err = vf_reject(e, last, -EACCES,
 				     "the last instruction of function %d is "
 				     "not exit or goto: execution would run "
 				     "past its end",
@@ -212,8 +212,8 @@ static int check_cfg(struct env *e)
 		for (int i = 0; i < ns; i++) {
 			int s = succ[i];
 			if (s < 0 || s >= e->n ||
-			    find_subprog(e, s) != find_subprog(e, pc)) {
-				err = reject(e, pc, -EACCES,
+			    vf_find_subprog(e, s) != vf_find_subprog(e, pc)) {
+				err = vf_reject(e, pc, -EACCES,
 					     "jump to instruction %d leaves "
 					     "the function (or the program); "
 					     "functions are entered only by "
@@ -232,7 +232,7 @@ static int check_cfg(struct env *e)
 	for (int pc = 0; pc < e->n; pc++) {
 		if (!seen[pc] && !(pc > 0 && is_lddw(&e->insns[pc - 1]) &&
 				   seen[pc - 1])) {
-			err = reject(e, pc, -EACCES,
+			err = vf_reject(e, pc, -EACCES,
 				     "instruction %d can never be reached "
 				     "(unreachable code is not allowed)",
 				     pc);
@@ -252,7 +252,7 @@ static void end_path(struct env *e)
 	for (struct vstate *c = e->cur->parent; c; c = c->parent)
 		if (--c->branches > 0)
 			break;
-	st_free(e->cur);
+	vf_st_free(e->cur);
 	e->cur = NULL;
 }
 
@@ -261,7 +261,7 @@ static void end_path(struct env *e)
  * to it any more. */
 static void free_checkpoint(struct env *e, struct vstate *s)
 {
-	st_free(s);
+	vf_st_free(s);
 	e->nstates--;
 }
 
@@ -285,7 +285,7 @@ static int visit(struct env *e, int pc)
 				  : e->live[e->cur->frames[i + 1]->callsite + 1];
 	for (int i = 0; i < v->n; i++) {
 		struct vstate *s = v->v[i];
-		if (!st_covers(s, e->cur, live)) {
+		if (!vf_st_covers(s, e->cur, live)) {
 			/* finished checkpoints that keep missing cost
 			 * time and memory and are dropped (only pruning
 			 * is lost, never soundness) */
@@ -298,8 +298,8 @@ static int visit(struct env *e, int pc)
 		s->hits++;
 		if (s->branches == 0)
 			return 1;
-		if (is_ancestor(e->cur, s) && st_covers(e->cur, s, live))
-			return reject(e, pc, -EACCES,
+		if (is_ancestor(e->cur, s) && vf_st_covers(e->cur, s, live))
+			return vf_reject(e, pc, -EACCES,
 				      "infinite loop: the program comes back "
 				      "to instruction %d in the same state, "
 				      "so nothing bounds the loop; make the "
@@ -312,7 +312,7 @@ static int visit(struct env *e, int pc)
 	if (e->processed - e->last_store < 8 && e->last_store)
 		return 0;
 	if (e->nstates >= MAX_STATES)
-		return reject(e, pc, -E2BIG,
+		return vf_reject(e, pc, -E2BIG,
 			      "program too complex: more than %d states "
 			      "stored at branch points",
 			      MAX_STATES);
@@ -325,7 +325,7 @@ static int visit(struct env *e, int pc)
 		v->v = a;
 		v->cap = cap;
 	}
-	struct vstate *c = st_copy(e->cur);
+	struct vstate *c = vf_st_copy(e->cur);
 	if (!c)
 		return -ENOMEM;
 	c->parent = e->cur->parent;
@@ -350,8 +350,8 @@ static void note_facts(struct env *e, int pc)
 	if (!(uses & BPFTK_WRITES_DST) || cls == BPFTK_CLASS_ST ||
 	    cls == BPFTK_CLASS_STX || cls == BPFTK_CLASS_JMP)
 		return;
-	const struct reg *r = &cur_frame(e)->regs[in->dst];
-	int known = r->type == T_SCALAR && sc_is_const(&r->v);
+	const struct reg *r = &vf_cur_frame(e)->regs[in->dst];
+	int known = r->type == T_SCALAR && vsc_is_const(&r->v);
 	if (cls == BPFTK_CLASS_ALU ||
 	    (cls == BPFTK_CLASS_LDX && BPFTK_MEM_BYTES(in->code) < 8 &&
 	     (in->code & 0xe0) == 0x60))
@@ -369,25 +369,25 @@ static void note_facts(struct env *e, int pc)
 
 static int init_state(struct env *e)
 {
-	struct vstate *s = st_new();
+	struct vstate *s = vf_st_new();
 	if (!s)
 		return -ENOMEM;
-	s->frames[0] = frame_new(-1, 0);
+	s->frames[0] = vf_frame_new(-1, 0);
 	if (!s->frames[0]) {
-		st_free(s);
+		vf_st_free(s);
 		return -ENOMEM;
 	}
 	s->nframes = 1;
 	struct frame *f = s->frames[0];
 	f->regs[BPFTK_REG_FP].type = T_STACK;
-	f->regs[BPFTK_REG_FP].v = sc_const(0);
-	f->regs[1].v = sc_const(0);
+	f->regs[BPFTK_REG_FP].v = vsc_const(0);
+	f->regs[1].v = vsc_const(0);
 	if (e->pt->model == BPFTK_CTX_MODEL_CTX) {
 		f->regs[1].type = T_CTX;
 	} else {
 		f->regs[1].type = T_MEM;
 		f->regs[1].range = e->o.raw_mem_size;
-		reg_mark_const(&f->regs[2], e->o.raw_mem_size);
+		vf_reg_mark_const(&f->regs[2], e->o.raw_mem_size);
 	}
 	e->cur = s;
 	return 0;
@@ -401,38 +401,38 @@ static int step(struct env *e, int pc, int *next)
 	switch (f) {
 	case BPFTK_FORM_LDDW:
 		*next = pc + 2;
-		return check_alu(e, pc);
+		return vf_check_alu(e, pc);
 	case BPFTK_FORM_ALU_K:
 	case BPFTK_FORM_ALU_X:
 	case BPFTK_FORM_NEG:
 	case BPFTK_FORM_END:
-		return check_alu(e, pc);
+		return vf_check_alu(e, pc);
 	case BPFTK_FORM_LDABS:
 	case BPFTK_FORM_LDIND:
 	case BPFTK_FORM_LDX:
 	case BPFTK_FORM_ST:
 	case BPFTK_FORM_STX:
 	case BPFTK_FORM_ATOMIC:
-		return check_mem(e, pc);
+		return vf_check_mem(e, pc);
 	case BPFTK_FORM_JA:
 	case BPFTK_FORM_JA32:
 		*next = (int)bpftk_isa_target(e->insns, (size_t)pc);
 		return 0;
 	case BPFTK_FORM_JCC_K:
 	case BPFTK_FORM_JCC_X:
-		return check_cond_jmp(e, pc, next);
+		return vf_check_cond_jmp(e, pc, next);
 	case BPFTK_FORM_CALL:
 	case BPFTK_FORM_CALLX:
-		return check_call(e, pc, next);
+		return vf_check_call(e, pc, next);
 	case BPFTK_FORM_EXIT: {
 		int done = 0;
-		int err = check_exit(e, pc, next, &done);
+		int err = vf_check_exit(e, pc, next, &done);
 		if (!err && done)
 			*next = -1;
 		return err;
 	}
 	default:
-		return internal_error(e, pc, "instruction form not handled");
+		return vf_internal_error(e, pc, "instruction form not handled");
 	}
 }
 
@@ -461,7 +461,7 @@ static int walk(struct env *e)
 			}
 		}
 		if (++e->processed > limit)
-			return reject(e, pc, -E2BIG,
+			return vf_reject(e, pc, -E2BIG,
 				      "program too complex: the walk of all "
 				      "paths passed %llu instructions; loops "
 				      "with many iterations and many "
@@ -471,7 +471,7 @@ static int walk(struct env *e)
 		if (fa->reachable < 255)
 			fa->reachable++;
 		if (e->o.flags & BPFTK_VERIFY_LOG_STATES)
-			log_state(e, pc);
+			vf_log_state(e, pc);
 		int next;
 		err = step(e, pc, &next);
 		if (err)
@@ -491,7 +491,7 @@ static int check_call_chains(struct env *e, int sub, int frames, int stack)
 	int d = sp->max_depth > 0 ? sp->max_depth : 1;
 	stack += (d + 31) & ~31;
 	if (stack > BPFTK_STACK_SIZE)
-		return reject(e, sp->start, -EACCES,
+		return vf_reject(e, sp->start, -EACCES,
 			      "the call chain reaching this function uses %d "
 			      "bytes of stack in all (combined stack size of "
 			      "its frames, each rounded up to 32), more than "
@@ -500,12 +500,12 @@ static int check_call_chains(struct env *e, int sub, int frames, int stack)
 	for (int pc = sp->start; pc < sp->end; pc++) {
 		if (bpftk_isa_lookup(&e->insns[pc]) != BPFTK_OP_CALL_LOCAL)
 			continue;
-		int t = find_subprog(e, (int)bpftk_isa_target(e->insns,
+		int t = vf_find_subprog(e, (int)bpftk_isa_target(e->insns,
 							      (size_t)pc));
 		if (t < 0)
 			continue;
 		if (frames + 1 > BPFTK_MAX_CALL_DEPTH)
-			return reject(e, pc, -EACCES,
+			return vf_reject(e, pc, -EACCES,
 				      "this call makes a chain of %d nested "
 				      "functions (call stack too deep; at "
 				      "most %d), counting calls in code that "
@@ -546,14 +546,14 @@ static int check_type(struct env *e)
 static void cleanup(struct env *e)
 {
 	if (e->cur)
-		st_free(e->cur);
+		vf_st_free(e->cur);
 	for (int i = 0; i < e->nstack; i++)
-		st_free(e->stack[i]);
+		vf_st_free(e->stack[i]);
 	bpftk_free(e->stack);
 	if (e->seen)
 		for (int i = 0; i < e->n; i++) {
 			for (int j = 0; j < e->seen[i].n; j++)
-				st_free(e->seen[i].v[j]);
+				vf_st_free(e->seen[i].v[j]);
 			bpftk_free(e->seen[i].v);
 		}
 	bpftk_free(e->seen);
@@ -616,7 +616,7 @@ int bpftk_verify(const struct bpftk_insn *insns, size_t n,
 	err = check_cfg(e);
 	if (err)
 		goto out;
-	err = compute_liveness(e);
+	err = vf_compute_liveness(e);
 	if (err)
 		goto out;
 	err = walk(e);

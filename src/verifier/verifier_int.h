@@ -29,14 +29,14 @@ struct scalar {
 	struct bounds b32;
 };
 
-BPFTK_INTERNAL struct scalar sc_unknown(void);
-BPFTK_INTERNAL struct scalar sc_const(uint64_t v);
+BPFTK_INTERNAL struct scalar vsc_unknown(void);
+BPFTK_INTERNAL struct scalar vsc_const(uint64_t v);
 /* Unknown value of n bytes, zero-extended (a load of n < 8 bytes). */
-BPFTK_INTERNAL struct scalar sc_unknown_bytes(unsigned n);
-BPFTK_INTERNAL int sc_is_const(const struct scalar *s);
-BPFTK_INTERNAL int sc_sync(struct scalar *s);
-BPFTK_INTERNAL struct scalar sc_zext32(const struct bounds *b32);
-BPFTK_INTERNAL int sc_subset(const struct scalar *a, const struct scalar *b);
+BPFTK_INTERNAL struct scalar vsc_unknown_bytes(unsigned n);
+BPFTK_INTERNAL int vsc_is_const(const struct scalar *s);
+BPFTK_INTERNAL int vsc_sync(struct scalar *s);
+BPFTK_INTERNAL struct scalar vsc_zext32(const struct bounds *b32);
+BPFTK_INTERNAL int vsc_subset(const struct scalar *a, const struct scalar *b);
 
 /* Kinds of register contents. */
 enum vtype {
@@ -157,70 +157,70 @@ struct bpftk_verify_result {
 };
 
 /* state.c */
-BPFTK_INTERNAL struct vstate *st_new(void);
-BPFTK_INTERNAL struct vstate *st_copy(const struct vstate *s);
-BPFTK_INTERNAL void st_free(struct vstate *s);
-BPFTK_INTERNAL struct frame *frame_new(int callsite, int subprog);
-BPFTK_INTERNAL void reg_mark_unknown(struct reg *r);
-BPFTK_INTERNAL void reg_mark_const(struct reg *r, uint64_t v);
-BPFTK_INTERNAL void reg_mark_not_init(struct reg *r);
+BPFTK_INTERNAL struct vstate *vf_st_new(void);
+BPFTK_INTERNAL struct vstate *vf_st_copy(const struct vstate *s);
+BPFTK_INTERNAL void vf_st_free(struct vstate *s);
+BPFTK_INTERNAL struct frame *vf_frame_new(int callsite, int subprog);
+BPFTK_INTERNAL void vf_reg_mark_unknown(struct reg *r);
+BPFTK_INTERNAL void vf_reg_mark_const(struct reg *r, uint64_t v);
+BPFTK_INTERNAL void vf_reg_mark_not_init(struct reg *r);
 /* old covers cur: every execution from cur is one from old.  live[i]
  * (NULL: all) says which registers of frame i matter. */
-BPFTK_INTERNAL int st_covers(const struct vstate *old,
+BPFTK_INTERNAL int vf_st_covers(const struct vstate *old,
 			     const struct vstate *cur, const uint16_t *live);
-BPFTK_INTERNAL int st_equal(const struct vstate *a, const struct vstate *b,
+BPFTK_INTERNAL int vf_st_equal(const struct vstate *a, const struct vstate *b,
 			    const uint16_t *live);
 
 /* liveness.c: fills e->live */
-BPFTK_INTERNAL int compute_liveness(struct env *e);
+BPFTK_INTERNAL int vf_compute_liveness(struct env *e);
 
 /* log.c */
-BPFTK_INTERNAL const char *vtype_name(int t);
-BPFTK_INTERNAL void log_reg(struct bpftk_buf *b, const struct reg *r);
-BPFTK_INTERNAL void log_state(struct env *e, int pc);
-BPFTK_INTERNAL int reject(struct env *e, int pc, int err, const char *fmt,
+BPFTK_INTERNAL const char *vf_vtype_name(int t);
+BPFTK_INTERNAL void vf_log_reg(struct bpftk_buf *b, const struct reg *r);
+BPFTK_INTERNAL void vf_log_state(struct env *e, int pc);
+BPFTK_INTERNAL int vf_reject(struct env *e, int pc, int err, const char *fmt,
 			  ...) BPFTK_PRINTF(4, 5);
-BPFTK_INTERNAL int internal_error(struct env *e, int pc, const char *what);
+BPFTK_INTERNAL int vf_internal_error(struct env *e, int pc, const char *what);
 /* "r2 = packet pointer (offset 0, range 0)" into e->msg-style buffers */
-BPFTK_INTERNAL void describe_reg(struct bpftk_buf *b, int regno,
+BPFTK_INTERNAL void vf_describe_reg(struct bpftk_buf *b, int regno,
 				 const struct reg *r);
 
-/* check_alu.c */
-BPFTK_INTERNAL int check_alu(struct env *e, int pc);
+/* vf_check_alu.c */
+BPFTK_INTERNAL int vf_check_alu(struct env *e, int pc);
 /* check_jmp: conditional jumps; *next gets the fall-through state decision */
-BPFTK_INTERNAL int check_cond_jmp(struct env *e, int pc, int *next_pc);
+BPFTK_INTERNAL int vf_check_cond_jmp(struct env *e, int pc, int *next_pc);
 
-/* check_mem.c */
-BPFTK_INTERNAL int check_mem(struct env *e, int pc);
+/* vf_check_mem.c */
+BPFTK_INTERNAL int vf_check_mem(struct env *e, int pc);
 /* Checks `size` bytes at r + off (read or write) for helper arguments;
  * size_reg (may be NULL) gives a variable size. */
-BPFTK_INTERNAL int check_mem_region(struct env *e, int pc, int regno,
+BPFTK_INTERNAL int vf_check_mem_region(struct env *e, int pc, int regno,
 				    const struct reg *r, int32_t off,
 				    uint64_t size, int write, int zero_ok);
-BPFTK_INTERNAL struct frame *cur_frame(struct env *e);
+BPFTK_INTERNAL struct frame *vf_cur_frame(struct env *e);
 
-/* check_call.c */
-BPFTK_INTERNAL int check_call(struct env *e, int pc, int *next_pc);
-BPFTK_INTERNAL int check_exit(struct env *e, int pc, int *next_pc,
+/* vf_check_call.c */
+BPFTK_INTERNAL int vf_check_call(struct env *e, int pc, int *next_pc);
+BPFTK_INTERNAL int vf_check_exit(struct env *e, int pc, int *next_pc,
 			      int *done);
-BPFTK_INTERNAL int find_subprog(const struct env *e, int pc);
+BPFTK_INTERNAL int vf_find_subprog(const struct env *e, int pc);
 
 /* check_ref.c */
-BPFTK_INTERNAL int ref_acquire(struct env *e, int pc, uint32_t *id);
-BPFTK_INTERNAL int ref_release(struct env *e, int pc, uint32_t id);
-BPFTK_INTERNAL int ref_check_exit(struct env *e, int pc);
-BPFTK_INTERNAL void invalidate_pkt(struct env *e);
+BPFTK_INTERNAL int vf_ref_acquire(struct env *e, int pc, uint32_t *id);
+BPFTK_INTERNAL int vf_ref_release(struct env *e, int pc, uint32_t id);
+BPFTK_INTERNAL int vf_ref_check_exit(struct env *e, int pc);
+BPFTK_INTERNAL void vf_invalidate_pkt(struct env *e);
 
 /* verifier.c: the walk's bookkeeping */
-BPFTK_INTERNAL uint32_t new_id(struct env *e);
+BPFTK_INTERNAL uint32_t vf_new_id(struct env *e);
 /* A copy of the current state queued to continue at pc (NULL: -ENOMEM,
  * already reported). */
-BPFTK_INTERNAL struct vstate *push_branch(struct env *e, int pc);
+BPFTK_INTERNAL struct vstate *vf_push_branch(struct env *e, int pc);
 /* Records a branch decision in the path of st. */
-BPFTK_INTERNAL void hist_add(struct env *e, struct vstate *st, int pc,
+BPFTK_INTERNAL void vf_hist_add(struct env *e, struct vstate *st, int pc,
 			     int taken);
 /* Every register and spilled register of st, for passes over all. */
-BPFTK_INTERNAL void st_for_each_reg(struct vstate *st,
+BPFTK_INTERNAL void vf_st_for_each_reg(struct vstate *st,
 				    void (*fn)(struct reg *r, void *arg),
 				    void *arg);
 

@@ -50,14 +50,14 @@ static int tnum_members(struct tnum t, unsigned w, uint64_t *out)
 {
 	int n = 0;
 	for (uint64_t v = 0; v < (1ULL << w); v++)
-		if (tn_contains(t, v))
+		if (vtn_contains(t, v))
 			out[n++] = v;
 	return n;
 }
 
 static int64_t sx(unsigned w, uint64_t v)
 {
-	return bnd_sext(w, v);
+	return vbnd_sext(w, v);
 }
 
 enum { T_ADD, T_SUB, T_MUL, T_AND, T_OR, T_XOR, T_NOPS };
@@ -77,12 +77,12 @@ static uint64_t conc(int op, uint64_t x, uint64_t y)
 static struct tnum tabs(int op, unsigned w, struct tnum a, struct tnum b)
 {
 	switch (op) {
-	case T_ADD: return tn_add(w, a, b);
-	case T_SUB: return tn_sub(w, a, b);
-	case T_MUL: return tn_mul(w, a, b);
-	case T_AND: return tn_and(a, b);
-	case T_OR: return tn_or(a, b);
-	default: return tn_xor(a, b);
+	case T_ADD: return vtn_add(w, a, b);
+	case T_SUB: return vtn_sub(w, a, b);
+	case T_MUL: return vtn_mul(w, a, b);
+	case T_AND: return vtn_and(a, b);
+	case T_OR: return vtn_or(a, b);
+	default: return vtn_xor(a, b);
 	}
 }
 
@@ -107,53 +107,53 @@ static void test_tnum_exhaustive(void)
 								  ys[y]) &
 							     15;
 						checks++;
-						if (!tn_contains(r, v))
+						if (!vtn_contains(r, v))
 							bad++;
 					}
-				if (tn_is_const(a) && tn_is_const(b) &&
-				    !tn_is_const(r))
+				if (vtn_is_const(a) && vtn_is_const(b) &&
+				    !vtn_is_const(r))
 					consts_exact = 0;
 			}
 			/* union and intersection */
-			struct tnum u = tn_union(a, b);
+			struct tnum u = vtn_union(a, b);
 			int empty = 0;
-			struct tnum in = tn_intersect(a, b, &empty);
+			struct tnum in = vtn_intersect(a, b, &empty);
 			for (uint64_t v = 0; v < N4; v++) {
-				int ia = tn_contains(a, v), ib = tn_contains(b, v);
-				if ((ia || ib) && !tn_contains(u, v))
+				int ia = vtn_contains(a, v), ib = vtn_contains(b, v);
+				if ((ia || ib) && !vtn_contains(u, v))
 					bad++;
-				if (ia && ib && (empty || !tn_contains(in, v)))
+				if (ia && ib && (empty || !vtn_contains(in, v)))
 					bad++;
-				if (!empty && tn_contains(in, v) && !(ia && ib))
+				if (!empty && vtn_contains(in, v) && !(ia && ib))
 					bad++; /* intersection is exact */
 			}
 			/* subset agrees with the member sets */
 			int sub = 1;
 			for (int y = 0; y < nb; y++)
-				if (!tn_contains(a, ys[y]))
+				if (!vtn_contains(a, ys[y]))
 					sub = 0;
-			if (tn_subset(a, b) != sub)
+			if (vtn_subset(a, b) != sub)
 				bad++;
 		}
 		/* shifts by every amount */
 		for (unsigned k = 0; k < W4; k++) {
-			struct tnum l = tn_lsh(W4, a, k), r = tn_rsh(a, k),
-				    s = tn_arsh(W4, a, k);
+			struct tnum l = vtn_lsh(W4, a, k), r = vtn_rsh(a, k),
+				    s = vtn_arsh(W4, a, k);
 			for (int x = 0; x < na; x++) {
 				checks += 3;
-				bad += !tn_contains(l, (xs[x] << k) & 15);
-				bad += !tn_contains(r, xs[x] >> k);
-				bad += !tn_contains(
+				bad += !vtn_contains(l, (xs[x] << k) & 15);
+				bad += !vtn_contains(r, xs[x] >> k);
+				bad += !vtn_contains(
 					s, (uint64_t)(sx(W4, xs[x]) >> k) & 15);
 			}
 		}
 	}
-	/* tn_range holds its interval, for every interval */
+	/* vtn_range holds its interval, for every interval */
 	for (uint64_t lo = 0; lo < N4; lo++)
 		for (uint64_t hi = lo; hi < N4; hi++) {
-			struct tnum t = tn_range(W4, lo, hi);
+			struct tnum t = vtn_range(W4, lo, hi);
 			for (uint64_t v = lo; v <= hi; v++)
-				bad += !tn_contains(t, v);
+				bad += !vtn_contains(t, v);
 		}
 	printf("tnum: %ld concrete checks at 4 bits\n", checks);
 	CHECK(bad == 0);
@@ -166,7 +166,7 @@ static void test_tnum_samples(void)
 	long bad = 0;
 	for (int i = 0; i < 200000; i++) {
 		unsigned w = i & 1 ? 64 : 8;
-		uint64_t m = tn_wmask(w);
+		uint64_t m = vtn_wmask(w);
 		struct tnum a = {rnd() & m, rnd() & rnd() & m};
 		struct tnum b = {rnd() & m, rnd() & rnd() & rnd() & m};
 		a.value &= ~a.mask;
@@ -174,12 +174,12 @@ static void test_tnum_samples(void)
 		uint64_t x = (a.value | (rnd() & a.mask)) & m;
 		uint64_t y = (b.value | (rnd() & b.mask)) & m;
 		for (int op = 0; op < T_NOPS; op++)
-			bad += !tn_contains(tabs(op, w, a, b), conc(op, x, y) & m);
+			bad += !vtn_contains(tabs(op, w, a, b), conc(op, x, y) & m);
 	}
 	CHECK(bad == 0);
 	/* precision: (x & 0xf0) + 4 keeps the low nibble known */
-	struct tnum t = tn_add(64, tn_and(tn_unknown(64), tn_const(64, 0xf0)),
-			       tn_const(64, 4));
+	struct tnum t = vtn_add(64, vtn_and(vtn_unknown(64), vtn_const(64, 0xf0)),
+			       vtn_const(64, 4));
 	CHECK_EQ_U64(t.value, 4);
 	CHECK_EQ_U64(t.mask, 0xf0);
 }
@@ -191,7 +191,7 @@ static int nfamily;
 
 static void fam_add(unsigned w, struct bounds b)
 {
-	if (bnd_sync(w, &b))
+	if (vbnd_sync(w, &b))
 		return;
 	family[nfamily++] = b;
 }
@@ -204,23 +204,23 @@ static void build_family(unsigned w)
 	nfamily = 0;
 	for (uint64_t lo = 0; lo < n; lo++)
 		for (uint64_t hi = lo; hi < n; hi++) {
-			struct bounds b = bnd_unknown(w);
+			struct bounds b = vbnd_unknown(w);
 			b.umin = lo;
 			b.umax = hi;
 			fam_add(w, b);
-			b = bnd_unknown(w);
+			b = vbnd_unknown(w);
 			b.smin = sx(w, lo + n / 2) ;
 			b.smax = sx(w, hi + n / 2);
 			if (b.smin <= b.smax)
 				fam_add(w, b);
 		}
 	for (unsigned i = 0; i < 81; i++) {
-		struct bounds b = bnd_unknown(w);
+		struct bounds b = vbnd_unknown(w);
 		b.t = tnum_nth(w, i);
 		fam_add(w, b);
 		b.umin = 2; /* a range and bits together */
 		fam_add(w, b);
-		b = bnd_unknown(w);
+		b = vbnd_unknown(w);
 		b.t = tnum_nth(w, i);
 		b.smax = -1;
 		fam_add(w, b);
@@ -231,7 +231,7 @@ static int members(unsigned w, const struct bounds *b, uint64_t *out)
 {
 	int k = 0;
 	for (uint64_t v = 0; v < (1ULL << w); v++)
-		if (bnd_contains(w, b, v))
+		if (vbnd_contains(w, b, v))
 			out[k++] = v;
 	return k;
 }
@@ -240,7 +240,7 @@ static int members(unsigned w, const struct bounds *b, uint64_t *out)
  * particular (shift amounts of w or more). */
 static int conc_alu(unsigned w, int op, uint64_t x, uint64_t y, uint64_t *r)
 {
-	uint64_t m = tn_wmask(w);
+	uint64_t m = vtn_wmask(w);
 	int64_t a = sx(w, x), b = sx(w, y);
 	switch (op) {
 	case BND_ADD: *r = x + y; break;
@@ -311,7 +311,7 @@ static void test_bounds_exhaustive(unsigned w, int stride)
 			const struct bounds *a = &family[i], *b = &family[j];
 			int nb = members(w, b, ys);
 			for (int op = BND_ADD; op <= BND_ARSH; op++) {
-				struct bounds r = bnd_alu(w, op, a, b);
+				struct bounds r = vbnd_alu(w, op, a, b);
 				for (int x = 0; x < na; x++)
 					for (int y = 0; y < nb; y++) {
 						uint64_t v;
@@ -319,13 +319,13 @@ static void test_bounds_exhaustive(unsigned w, int stride)
 							     ys[y], &v))
 							continue;
 						checks++;
-						if (!bnd_contains(w, &r, v))
+						if (!vbnd_contains(w, &r, v))
 							bad_alu++;
 					}
 			}
 			for (int op = BND_EQ; op <= BND_NSET; op++) {
 				struct bounds A = *a, B = *b;
-				int empty = bnd_refine(w, op, &A, &B);
+				int empty = vbnd_refine(w, op, &A, &B);
 				int any = 0;
 				for (int x = 0; x < na; x++)
 					for (int y = 0; y < nb; y++) {
@@ -335,8 +335,8 @@ static void test_bounds_exhaustive(unsigned w, int stride)
 						any = 1;
 						checks++;
 						if (empty ||
-						    !bnd_contains(w, &A, xs[x]) ||
-						    !bnd_contains(w, &B, ys[y]))
+						    !vbnd_contains(w, &A, xs[x]) ||
+						    !vbnd_contains(w, &B, ys[y]))
 							bad_cmp++;
 					}
 				if (!any && empty)
@@ -358,30 +358,30 @@ static void test_bounds_exhaustive(unsigned w, int stride)
 static void test_bounds_precision(void)
 {
 	/* [0, 10] + [5, 5] = [5, 15] exactly */
-	struct bounds a = bnd_unknown(64), b = bnd_const(64, 5);
+	struct bounds a = vbnd_unknown(64), b = vbnd_const(64, 5);
 	a.umin = 0;
 	a.umax = 10;
-	CHECK(!bnd_sync(64, &a));
-	struct bounds r = bnd_alu(64, BND_ADD, &a, &b);
+	CHECK(!vbnd_sync(64, &a));
+	struct bounds r = vbnd_alu(64, BND_ADD, &a, &b);
 	CHECK_EQ_U64(r.umin, 5);
 	CHECK_EQ_U64(r.umax, 15);
 	CHECK(r.smin == 5 && r.smax == 15);
 	/* x & 0xff is in [0, 255] */
-	struct bounds u = bnd_unknown(64), k = bnd_const(64, 0xff);
-	r = bnd_alu(64, BND_AND, &u, &k);
+	struct bounds u = vbnd_unknown(64), k = vbnd_const(64, 0xff);
+	r = vbnd_alu(64, BND_AND, &u, &k);
 	CHECK_EQ_U64(r.umax, 0xff);
 	/* if x > 7 (unsigned) is false: x in [0, 7] */
-	struct bounds x = bnd_unknown(64), c = bnd_const(64, 7);
-	CHECK(!bnd_refine(64, BND_LE, &x, &c));
+	struct bounds x = vbnd_unknown(64), c = vbnd_const(64, 7);
+	CHECK(!vbnd_refine(64, BND_LE, &x, &c));
 	CHECK_EQ_U64(x.umax, 7);
 	CHECK(x.smin == 0);
 	/* [0, 7] > 7 cannot hold */
-	c = bnd_const(64, 7);
-	CHECK(bnd_refine(64, BND_GT, &x, &c) != 0);
+	c = vbnd_const(64, 7);
+	CHECK(vbnd_refine(64, BND_GT, &x, &c) != 0);
 	/* signed: x s< 0 makes the unsigned range the upper half */
-	x = bnd_unknown(64);
-	struct bounds z = bnd_const(64, 0);
-	CHECK(!bnd_refine(64, BND_SLT, &x, &z));
+	x = vbnd_unknown(64);
+	struct bounds z = vbnd_const(64, 0);
+	CHECK(!vbnd_refine(64, BND_SLT, &x, &z));
 	CHECK_EQ_U64(x.umin, 1ULL << 63);
 }
 
@@ -395,28 +395,28 @@ static void test_scalar_random(void)
 		if (i & 1)
 			v &= 0xffffffffULL;
 		uint64_t span = rnd() >> (rnd() % 64);
-		struct scalar s = sc_unknown();
+		struct scalar s = vsc_unknown();
 		s.b64.umin = v > span ? v - span : 0;
 		s.b64.umax = v + span < v ? UINT64_MAX : v + span;
 		if (i % 3 == 0) {
 			s.b32.umin = (uint32_t)v > 100 ? (uint32_t)v - 100 : 0;
 			s.b32.umax = (uint32_t)v;
 		}
-		if (sc_sync(&s)) {
+		if (vsc_sync(&s)) {
 			bad++;
 			continue;
 		}
-		if (!bnd_contains(64, &s.b64, v) ||
-		    !bnd_contains(32, &s.b32, v & 0xffffffffULL))
+		if (!vbnd_contains(64, &s.b64, v) ||
+		    !vbnd_contains(32, &s.b32, v & 0xffffffffULL))
 			bad++;
 		/* a 32-bit op's result is zero-extended */
-		struct scalar z = sc_zext32(&s.b32);
-		if (!bnd_contains(64, &z.b64, v & 0xffffffffULL) ||
+		struct scalar z = vsc_zext32(&s.b32);
+		if (!vbnd_contains(64, &z.b64, v & 0xffffffffULL) ||
 		    z.b64.umax > 0xffffffffULL)
 			bad++;
 	}
 	CHECK(bad == 0);
-	struct scalar b = sc_unknown_bytes(1);
+	struct scalar b = vsc_unknown_bytes(1);
 	CHECK_EQ_U64(b.b64.umax, 0xff);
 	CHECK_EQ_U64(b.b32.umax, 0xff);
 }
