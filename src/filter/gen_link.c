@@ -100,10 +100,6 @@ int fl_link_setup(struct fl_state *st, int dlt)
 	case DLT_IEEE802_11_RADIO:
 		fl_wlan_setup(st, dlt == DLT_IEEE802_11_RADIO);
 		return 0;
-	case DLT_MTP2:
-	case DLT_MTP2_WITH_PHDR:
-	case DLT_MTP3:
-		return fl_mtp_setup(st, dlt);
 	case DLT_SLIP: /* BSD SLIP: 16-byte direction + compressed header */
 		st->off_linktype = 0;
 		st->off_linkpl = 16;
@@ -116,7 +112,7 @@ int fl_link_setup(struct fl_state *st, int dlt)
 		st->off_nl_nosnap = dlt == DLT_C_HDLC ? 1 : 0;
 		return 0;
 	default:
-		return -1;
+		return fl_mtp_setup(st, dlt); /* SS7, or -1 */
 	}
 }
 
