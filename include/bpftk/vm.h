@@ -172,8 +172,7 @@ BPFTK_API void bpftk_vm_call_exit(struct bpftk_vm_call *call, uint64_t r0);
  * helper returns, as if it executed exit with r0 = r0: its caller goes on
  * (its r6-r9 restored); in the function a run or a callback started in,
  * the run or callback ends with r0.  (How a tail call made inside a
- * subprogram leaves it.)  Interpreter engines; a JIT run stops with
- * -EOPNOTSUPP instead. */
+ * subprogram leaves it.)  Every engine, the JIT included. */
 BPFTK_API void bpftk_vm_call_return(struct bpftk_vm_call *call, uint64_t r0);
 /* Inside a helper: the call depth of the calling function, 0 for the
  * program's main function (subprograms and callbacks are deeper). */

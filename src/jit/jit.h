@@ -17,7 +17,8 @@
  *  - helper calls fill the call record at ctx + off_call (id, insn,
  *    stack_lo, depth) exactly as the interpreter does, pass its address as
  *    the sixth argument, and stop with BPFTK_JIT_HELPER when the helper set
- *    the int at off_call_err;
+ *    the int at off_call_err (but for env.call_return, which leaves the
+ *    calling function as its exit would);
  *  - a local call refuses to go deeper when r10 is below the u64 at
  *    ctx + off_lim, and calls env.zero_frame(ctx, new r10) when r10 is not
  *    above the u64 at ctx + off_zero_fp (the frame below it was never
@@ -66,6 +67,10 @@ struct bpftk_jit_env {
 	int32_t off_call_stack_lo; /* u64 */
 	int32_t off_call_depth;	   /* unsigned */
 	int32_t off_call_err;	   /* int */
+	int32_t off_call_r0;	   /* u64: r0 of call_return */
+	/* call.err value meaning "leave the calling BPF function with r0 at
+	 * off_call_r0, as its exit would" (err reset to 0); 0: none */
+	int call_return;
 	/* helper table: nhelpers entries of helper_stride bytes, each
 	 * starting with the function pointer (NULL: not registered); it must
 	 * not move or change while the code exists */

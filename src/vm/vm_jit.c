@@ -56,6 +56,8 @@ void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 		.off_call_stack_lo = RUN_OFF(call.stack_lo),
 		.off_call_depth = RUN_OFF(call.depth),
 		.off_call_err = RUN_OFF(call.err),
+		.off_call_r0 = RUN_OFF(call.exit_r0),
+		.call_return = VM_CALL_RETURN,
 		.helpers = vm->helpers,
 		.helper_stride = sizeof(struct vm_helper),
 		.nhelpers = vm->nhelpers,
@@ -102,14 +104,6 @@ int bpftk_vm_exec_jit(struct vm_run *run)
 		if (run->call.err == VM_CALL_EXIT) {
 			run->r0 = run->call.exit_r0;
 			return 0;
-		}
-		if (run->call.err == VM_CALL_RETURN) {
-			/* leaving one frame from a helper: not in JIT code */
-			run->call.err = -EOPNOTSUPP;
-			snprintf(run->call.msg, sizeof(run->call.msg),
-				 "leaving a subprogram from a helper (a tail "
-				 "call inside a subprogram) is not supported "
-				 "by the JIT");
 		}
 		run->fault = VM_F_HELPER;
 		run->err = run->call.err;

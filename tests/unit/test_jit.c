@@ -5,7 +5,8 @@
  *  - run-time rules the suite does not reach, each checked against the
  *    value the rule implies and against the fast interpreter (same error,
  *    fault location, r0 and memory): r1..r5 kept across helper calls,
- *    bpftk_vm_call_exit / _fail, callbacks through bpftk_vm_call_sub
+ *    bpftk_vm_call_exit / _fail / _return, callbacks through
+ *    bpftk_vm_call_sub
  *    (nested, failing), callx to an unregistered id, the call depth limit,
  *    frames that read as zeros when first reached, LD_ABS/LD_IND out of
  *    the packet, running off the end, 32-bit shifts by a register that
@@ -77,6 +78,15 @@ static uint64_t h_sub(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
 	return r0 + 1;
 }
 
+/* 9: leaves the calling BPF function with r0 = a */
+static uint64_t h_return(uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+			 uint64_t e, struct bpftk_vm_call *call)
+{
+	(void)b, (void)c, (void)d, (void)e;
+	bpftk_vm_call_return(call, a);
+	return 0;
+}
+
 static struct jo run_mode(enum bpftk_vm_mode mode, const struct bpftk_insn *p,
 			  size_t n, void *mem, size_t len)
 {
@@ -91,6 +101,7 @@ static struct jo run_mode(enum bpftk_vm_mode mode, const struct bpftk_insn *p,
 	    bpftk_vm_register_helper(vm, 5, "first", h_first) ||
 	    bpftk_vm_register_helper(vm, 6, "exit", h_exit) ||
 	    bpftk_vm_register_helper(vm, 7, "fail", h_fail) ||
+	    bpftk_vm_register_helper(vm, 9, "return", h_return) ||
 	    (use_cb_helpers &&
 	     bpftk_vm_register_helper(vm, 8, "sub", h_sub))) {
 		o.load_err = -ENOMEM;
@@ -260,6 +271,26 @@ static void helper_exit_fail(void)
 	};
 	struct jo j = both("call_fail", fl, NINSN(fl), NULL, 0);
 	CHECK(j.err == -EPERM && j.insn == 3 && strstr(j.msg, "odd 3"));
+}
+
+/* bpftk_vm_call_return: the helper's caller returns at once */
+static void helper_return(void)
+{
+	struct bpftk_insn p[] = {
+		MOVK(6, 100), MOVK(1, 5),
+		I(CALL_LOCAL, 0, 0, 0, 3),	/* f(5) returns 5 via the helper */
+		I(ADD64_X, 0, 6, 0, 0),		/* r6 restored: 100 */
+		I(MUL64_K, 0, 0, 0, 3), EXIT(),
+		/* f */
+		MOVK(6, 7), I(CALL, 0, 0, 0, 9), MOVK(0, 1000), EXIT(),
+	};
+	CHECK_EQ_U64(both("call_return in a function", p, NINSN(p), NULL, 0).r0,
+		     315);
+	struct bpftk_insn q[] = {
+		MOVK(1, 42), I(CALL, 0, 0, 0, 9), MOVK(0, 1), EXIT(),
+	};
+	CHECK_EQ_U64(both("call_return at the top", q, NINSN(q), NULL, 0).r0,
+		     42);
 }
 
 static void callx_unregistered(void)
@@ -518,6 +549,7 @@ static void alloc_failures(void)
 }
 
 TEST_MAIN(conformance(); helpers_keep_args(); helper_exit_fail();
+	  helper_return();
 	  callx_unregistered(); call_depth(); frames_zeroed(); callbacks();
 	  packet_loads(); off_the_end(); shifts_by_zero(); code_pages();
 	  blinding(); alloc_failures())

@@ -256,7 +256,16 @@ static void gen_helper_call(struct xc *x, int fn_reg)
 	x86_mem(b, 0, 0x83, 7, X86_CTX, -1, e->off_call_err);	   /* cmp dword [call.err], 0 */
 	jit_byte(b, 0);
 	size_t ok = fwd_jcc(x, CC_E);				   /* je ok */
-	emit_mov_imm32(b, RAX, BPFTK_JIT_HELPER);		   /* mov eax, HELPER */
+	if (e->call_return) {
+		x86_mem(b, 0, 0x81, 7, X86_CTX, -1, e->off_call_err); /* cmp dword [call.err], RETURN */
+		jit_u32(b, (uint32_t)e->call_return);
+		size_t other = fwd_jcc(x, CC_NE);		   /* jne fail */
+		emit_ld_ctx(b, 1, RAX, e->off_call_r0);		   /* mov rax, [call.r0] */
+		emit_st_ctx_imm(b, 0, e->off_call_err, 0);	   /* mov dword [call.err], 0 */
+		emit_ret(b);					   /* ret (the function's exit) */
+		fwd_here(x, other);
+	}
+	emit_mov_imm32(b, RAX, BPFTK_JIT_HELPER);		   /* fail: mov eax, HELPER */
 	jump_back(x, -1, x->fault_exit);			   /* jmp fault_exit */
 	fwd_here(x, ok);
 }
