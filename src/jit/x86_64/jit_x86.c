@@ -21,6 +21,12 @@
  * shrink; the image is final when a pass reproduces the previous offsets
  * (then every displacement computed from them is exact).
  *
+ * Optional parts, each switched by struct bpftk_jit_opts and tested on and
+ * off: a peephole pass merging common sequences into one x86 instruction
+ * (gen_peephole; never across a slot that code can enter other than by
+ * falling through), and constant blinding (load_imm).  A local call saves
+ * only the r6..r9 its callee can write (analyse_calls).
+ *
  * Semantics are the interpreter's (vm_interp.h): division by zero and
  * INT_MIN / -1 are tested explicitly since x86 div/idiv trap on them;
  * shift counts are masked by the hardware as BPF masks them; 32-bit
