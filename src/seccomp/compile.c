@@ -14,35 +14,24 @@
  *     `ret` instructions or rule chains; a window whose syscalls take
  *     only a few tests in a row (jeq, or jge/jgt for a range) becomes
  *     that chain
- *   after all trees, per syscall with conditions: its rules in source
- *   order; each rule a chain of comparisons whose last success jumps to
- *   the rule's `ret` and whose failure goes to the next rule (after the
- *   last: default); chains equal on several architectures are emitted once
- *
- * 64-bit arguments are compared in 32-bit halves, high half first
- * (little-endian layout: low word at 16 + 8 * i, high word at + 4); on
- * 32-bit architectures only the low half exists (eval.c: same semantics).
+ *   after all trees, the argument tests of every syscall with
+ *   conditions, as one shared graph (dag.c): each rule a chain of 32-bit
+ *   comparisons whose last success jumps to the rule's shared `ret` and
+ *   whose failure goes to the next rule for the syscall (after the last:
+ *   default); equal tests with equal outcomes are emitted once
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sc_emit.h"
+#include "sc_dag.h"
 
 #define OFF_NR 0u
 #define OFF_ARCH 4u
-#define OFF_ARG(i) (16u + 8u * (unsigned)(i))
 
 struct leaf {
 	uint32_t lo; /* the interval is [lo, next leaf's lo) */
 	int target;  /* label */
-};
-
-/* A rule chain the search trees jump to, emitted after all of them. */
-struct pending {
-	int arch;
-	size_t first; /* its first rule */
-	int label;
 };
 
 struct cc {
@@ -51,133 +40,8 @@ struct cc {
 	int lbad, ldef;
 	struct leaf *leaves;
 	size_t nleaves;
-	struct pending *pend; /* room for every rule on every arch */
-	size_t npend;
+	struct sc_dag *dag;
 };
-
-static int const_cmp(uint16_t op, uint32_t a, uint32_t k)
-{
-	return op == CB_JEQ_K ? a == k : op == CB_JGT_K ? a > k : a >= k;
-}
-
-/* if ((word at off & m) op v) goto t else goto f — no instruction when the
- * answer does not depend on the word. */
-static void half(struct sc_emit *e, uint32_t off, uint32_t m, uint16_t op,
-		 uint32_t v, int t, int f)
-{
-	int known = -1; /* 0 / 1: the comparison's constant result */
-	if (m == 0)
-		known = const_cmp(op, 0, v);
-	else if (op == CB_JEQ_K && (v & ~m))
-		known = 0; /* bits the mask clears can never match */
-	else if (op == CB_JGT_K && v >= m)
-		known = 0; /* (x & m) <= m */
-	else if (op == CB_JGE_K && v == 0)
-		known = 1;
-	if (known >= 0) {
-		sc_ja(e, known ? t : f);
-		return;
-	}
-	sc_ld(e, off);
-	if (m != UINT32_MAX)
-		sc_and(e, m);
-	sc_jmp(e, op, v, t, f);
-}
-
-/* 1 / 0 when (x & m) op v is true / false for every x, else -1.  x & m
- * ranges over [0, m]. */
-static int known_cond(uint64_t m, enum sc_op op, uint64_t v)
-{
-	switch (op) {
-	case SC_EQ: return v & ~m ? 0 : -1;
-	case SC_NE: return v & ~m ? 1 : -1;
-	case SC_LT: return v > m ? 1 : v == 0 ? 0 : -1;
-	case SC_LE: return v >= m ? 1 : -1;
-	case SC_GT: return v >= m ? 0 : -1;
-	case SC_GE: return v == 0 ? 1 : v > m ? 0 : -1;
-	}
-	return -1;
-}
-
-/* if (cond) goto t else goto f — NE, LT, LE are EQ, GE, GT with the
- * targets swapped. */
-static void cond(struct sc_emit *e, const struct sc_cond *c, int is32, int t,
-		 int f)
-{
-	uint64_t width = is32 ? UINT32_MAX : UINT64_MAX;
-	int known = known_cond(c->mask & width, (enum sc_op)c->op,
-			       c->val & width);
-	if (known >= 0) {
-		sc_ja(e, known ? t : f);
-		return;
-	}
-	uint16_t op;
-	int tmp;
-	switch ((enum sc_op)c->op) {
-	case SC_NE: tmp = t, t = f, f = tmp; /* fallthrough */
-	case SC_EQ: op = CB_JEQ_K; break;
-	case SC_LT: tmp = t, t = f, f = tmp; /* fallthrough */
-	case SC_GE: op = CB_JGE_K; break;
-	case SC_LE: tmp = t, t = f, f = tmp; /* fallthrough */
-	default: op = CB_JGT_K; break;
-	}
-	uint32_t ml = (uint32_t)c->mask, vl = (uint32_t)c->val;
-	uint32_t mh = (uint32_t)(c->mask >> 32), vh = (uint32_t)(c->val >> 32);
-	if (is32) {
-		half(e, OFF_ARG(c->arg), ml, op, vl, t, f);
-		return;
-	}
-	int lo = sc_label(e);
-	if (op == CB_JEQ_K) {
-		/* hi == vh, then lo decides */
-		half(e, OFF_ARG(c->arg) + 4, mh, CB_JEQ_K, vh, lo, f);
-	} else if (mh == 0 || vh >= mh) {
-		/* hi > vh is impossible: hi == vh lets lo decide */
-		half(e, OFF_ARG(c->arg) + 4, mh, CB_JEQ_K, vh, lo, f);
-	} else if (vh == 0) {
-		/* hi > 0, else hi == 0 and lo decides */
-		half(e, OFF_ARG(c->arg) + 4, mh, CB_JGT_K, 0, t, lo);
-	} else {
-		int eq = sc_label(e);
-		half(e, OFF_ARG(c->arg) + 4, mh, CB_JGT_K, vh, t, eq);
-		sc_place(e, eq);
-		/* A <= vh here, so A >= vh means A == vh */
-		sc_jmp(e, CB_JGE_K, vh, lo, f);
-	}
-	sc_place(e, lo);
-	half(e, OFF_ARG(c->arg), ml, op, vl, t, f);
-}
-
-/* The rules of syscall nr on arch a, from rule index first on. */
-static void chain(struct cc *c, int a, size_t first)
-{
-	const struct bpftk_seccomp_policy *p = c->p;
-	int nr = p->rules[first].nr[a], is32 = sc_arch_is32(a);
-	for (size_t i = first; i < p->nrules; i++) {
-		const struct sc_rule *r = &p->rules[i];
-		if (r->nr[a] != nr)
-			continue;
-		int lret = sc_ret_label(c->e, r->action);
-		if (!r->ncond) {
-			sc_ja(c->e, lret);
-			return; /* later rules for nr are never reached */
-		}
-		size_t j;
-		int lnext = -1;
-		for (j = i + 1; j < p->nrules && p->rules[j].nr[a] != nr; j++)
-			;
-		lnext = j < p->nrules ? sc_label(c->e) : c->ldef;
-		for (size_t k = 0; k < r->ncond; k++) {
-			int t = k + 1 < r->ncond ? sc_label(c->e) : lret;
-			cond(c->e, &p->conds[r->cond0 + k], is32, t, lnext);
-			if (k + 1 < r->ncond)
-				sc_place(c->e, t);
-		}
-		if (lnext != c->ldef)
-			sc_place(c->e, lnext);
-	}
-	/* not reached: the last rule's failure went to ldef */
-}
 
 /* A window of the search whose non-default intervals cost at most this
  * many instructions as a chain (ascending: 1 for a single number, 2 for a
@@ -294,7 +158,7 @@ static int arch_block(struct cc *c, int a)
 		}
 	nfirst = u;
 
-	sc_ld(c->e, OFF_NR);
+	sc_ld(c->e, OFF_NR, UINT32_MAX);
 	if (a == BPFTK_SECCOMP_X86_64) {
 		/* x32 (and other numbers from 0x40000000 up) is a foreign
 		 * ABI; -1 is "no syscall" (a tracer's skip), no rule's */
@@ -308,15 +172,17 @@ static int arch_block(struct cc *c, int a)
 	for (size_t i = 0; i < nfirst; i++) {
 		const struct sc_rule *r = &p->rules[first[i][1]];
 		uint32_t nr = (uint32_t)first[i][0];
-		int t;
-		if (r->ncond) {
-			t = sc_label(c->e);
-			c->pend[c->npend].arch = a;
-			c->pend[c->npend].first = (size_t)first[i][1];
-			c->pend[c->npend++].label = t;
-		} else {
-			t = sc_ret_label(c->e, r->action);
+		int t, node = r->ncond ? sc_dag_rules(c->dag, a,
+						      (size_t)first[i][1])
+				       : -1;
+		if (r->ncond && node < 0) {
+			bpftk_free(first);
+			bpftk_free(c->leaves);
+			c->leaves = NULL;
+			return -ENOMEM;
 		}
+		t = r->ncond ? sc_dag_label(c->dag, c->e, node)
+			     : sc_ret_label(c->e, r->action);
 		if (c->nleaves == 1 && nr == 0)
 			c->nleaves = 0; /* syscall 0 replaces the first gap */
 		add_leaf(c, nr, t);
@@ -332,50 +198,6 @@ static int arch_block(struct cc *c, int a)
 	bpftk_free(c->leaves);
 	c->leaves = NULL;
 	return 0;
-}
-
-/* Whether the chains x and y are the same code: the same rules (from
- * their first on, for their syscall on their arch, up to an unconditional
- * one) compared on the same argument width. */
-static int same_chain(const struct cc *c, const struct pending *x,
-		      const struct pending *y)
-{
-	const struct bpftk_seccomp_policy *p = c->p;
-	int nx = p->rules[x->first].nr[x->arch];
-	int ny = p->rules[y->first].nr[y->arch];
-	size_t i = x->first, j = y->first;
-	if (sc_arch_is32(x->arch) != sc_arch_is32(y->arch))
-		return 0;
-	for (;;) {
-		while (i < p->nrules && p->rules[i].nr[x->arch] != nx)
-			i++;
-		while (j < p->nrules && p->rules[j].nr[y->arch] != ny)
-			j++;
-		if (i != j)
-			return 0;
-		if (i == p->nrules || !p->rules[i].ncond)
-			return 1;
-		i++;
-		j++;
-	}
-}
-
-/* The rule chains, each distinct one once: the trees of several
- * architectures often jump to the same rules. */
-static void chains(struct cc *c)
-{
-	for (size_t i = 0; i < c->npend; i++) {
-		if (c->pend[i].label < 0)
-			continue; /* emitted with an equal one */
-		sc_place(c->e, c->pend[i].label);
-		for (size_t j = i + 1; j < c->npend; j++)
-			if (c->pend[j].label >= 0 &&
-			    same_chain(c, &c->pend[i], &c->pend[j])) {
-				sc_place(c->e, c->pend[j].label);
-				c->pend[j].label = -1;
-			}
-		chain(c, c->pend[i].arch, c->pend[i].first);
-	}
 }
 
 int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
@@ -397,10 +219,10 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	c.e = sc_emit_new();
-	c.pend = bpftk_calloc((size_t)narch * p->nrules + 1, sizeof(*c.pend));
-	if (!c.e || !c.pend) {
+	c.dag = sc_dag_new(p);
+	if (!c.e || !c.dag) {
 		sc_emit_free(c.e);
-		bpftk_free(c.pend);
+		sc_dag_free(c.dag);
 		return -ENOMEM;
 	}
 	c.lbad = sc_ret_label(c.e, p->badarch_action);
@@ -408,7 +230,7 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 	for (int i = 0; i < narch; i++)
 		blocks[i] = sc_label(c.e);
 	/* the first architecture's block follows its check directly */
-	sc_ld(c.e, OFF_ARCH);
+	sc_ld(c.e, OFF_ARCH, UINT32_MAX);
 	for (int i = narch - 1; i >= 0; i--) {
 		int next = i ? sc_label(c.e) : c.lbad;
 		sc_jmp(c.e, CB_JEQ_K,
@@ -422,7 +244,7 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 		err = arch_block(&c, arches[i]);
 	}
 	if (!err) {
-		chains(&c);
+		sc_dag_emit(c.dag, c.e);
 		err = sc_emit_finish(c.e, out, n);
 	}
 	if (err == -E2BIG)
@@ -434,7 +256,7 @@ int bpftk_seccomp_compile(const struct bpftk_seccomp_policy *p,
 				"internal error in the seccomp compiler "
 				"(a jump to a label never placed)");
 	sc_emit_free(c.e);
-	bpftk_free(c.pend);
+	sc_dag_free(c.dag);
 	return err;
 }
 

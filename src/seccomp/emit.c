@@ -21,7 +21,10 @@
 
 #include "sc_emit.h"
 
+/* What A holds: a seccomp_data word ANDed with a mask, as
+ * (mask << 8 | offset), or one of these. */
 enum { ACC_DEAD = -2, ACC_UNKNOWN = -1 };
+typedef long long acc_t;
 
 struct sym {
 	uint16_t code;
@@ -38,15 +41,15 @@ struct sc_emit {
 	struct sym *v;
 	size_t n, cap;
 	long *pos;    /* per label: index of the instruction it precedes, -1 */
-	int *in_acc;  /* per label: accumulator state on incoming jumps */
+	acc_t *in_acc; /* per label: accumulator state on incoming jumps */
 	size_t nlab, labcap;
 	struct retlab *rets;
 	size_t nrets, retcap;
-	int acc;    /* offset of the word A holds, or ACC_* */
+	acc_t acc;  /* what A holds */
 	int failed; /* -ENOMEM or -EINVAL, sticky */
 };
 
-static int merge(int a, int b)
+static acc_t merge(acc_t a, acc_t b)
 {
 	if (a == ACC_DEAD)
 		return b;
@@ -150,18 +153,16 @@ static void put(struct sc_emit *e, uint16_t code, uint32_t k, int lt, int lf)
 	e->v[e->n++] = (struct sym){code, k, lt, lf};
 }
 
-void sc_ld(struct sc_emit *e, uint32_t off)
+void sc_ld(struct sc_emit *e, uint32_t off, uint32_t mask)
 {
-	if (e->acc == (int)off)
+	acc_t want = (acc_t)mask << 8 | off;
+	if (e->acc == want)
 		return;
-	put(e, CB_LD_W_ABS, off, -1, -1);
-	e->acc = (int)off;
-}
-
-void sc_and(struct sc_emit *e, uint32_t k)
-{
-	put(e, CB_ALU_AND_K, k, -1, -1);
-	e->acc = ACC_UNKNOWN;
+	if (e->acc != ((acc_t)UINT32_MAX << 8 | off))
+		put(e, CB_LD_W_ABS, off, -1, -1);
+	if (mask != UINT32_MAX)
+		put(e, CB_ALU_AND_K, mask, -1, -1);
+	e->acc = want;
 }
 
 void sc_ja(struct sc_emit *e, int l)

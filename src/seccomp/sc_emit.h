@@ -28,9 +28,9 @@ BPFTK_INTERNAL int sc_label(struct sc_emit *e);
 /* The label of a `ret k` shared by every jump to it (placed by finish). */
 BPFTK_INTERNAL int sc_ret_label(struct sc_emit *e, uint32_t k);
 BPFTK_INTERNAL void sc_place(struct sc_emit *e, int label);
-/* A = 32-bit word at off of struct seccomp_data (omitted when A holds it). */
-BPFTK_INTERNAL void sc_ld(struct sc_emit *e, uint32_t off);
-BPFTK_INTERNAL void sc_and(struct sc_emit *e, uint32_t k);
+/* A = (32-bit word at off of struct seccomp_data) & mask: nothing when A
+ * holds that already, only the `and` when A holds the whole word. */
+BPFTK_INTERNAL void sc_ld(struct sc_emit *e, uint32_t off, uint32_t mask);
 /* if (A op k) goto lt else goto lf;  op is CB_JEQ_K, CB_JGT_K or CB_JGE_K */
 BPFTK_INTERNAL void sc_jmp(struct sc_emit *e, uint16_t op, uint32_t k, int lt,
 			   int lf);
