@@ -235,6 +235,8 @@ struct fl_cond *fl_llc_kind(struct fl_state *st, const char *name, int col);
 struct fl_cond *fl_llc_linktype(struct fl_state *st, uint32_t ll_proto);
 struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
 			      int dir, int col);
+struct fl_cond *fl_arcnet_host(struct fl_state *st, uint32_t a, int dir,
+			       int col);
 struct fl_cond *fl_broadcast(struct fl_state *st, int proto, int col);
 struct fl_cond *fl_multicast(struct fl_state *st, int proto, int col);
 struct fl_cond *fl_inbound(struct fl_state *st, int outbound, int col);

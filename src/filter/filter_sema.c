@@ -348,6 +348,11 @@ struct fl_cond *fl_sema_aid(struct fl_state *st, const char *text,
 	if (q.proto != P_LINK && q.proto != P_DEFAULT)
 		fl_fail(st, col, "'link' is the only valid proto qualifier for 'host %s'",
 			text);
-	st->errcol = col;
-	fl_unsupported(st, "ARCnet addresses are not supported by this compiler");
+	if (q.addr != A_HOST && q.addr != A_DEFAULT)
+		fl_fail(st, col, "ARCnet address used in non-arc expression");
+	/* "$XX": one hex byte */
+	unsigned long a = strtoul(text + 1, NULL, 16);
+	if (strlen(text) > 3)
+		fl_fail(st, col, "invalid ARCnet address '%s'", text);
+	return fl_arcnet_host(st, (uint32_t)a, q.dir, col);
 }

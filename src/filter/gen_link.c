@@ -100,6 +100,14 @@ int fl_link_setup(struct fl_state *st, int dlt)
 	case DLT_IEEE802_11_RADIO:
 		fl_wlan_setup(st, dlt == DLT_IEEE802_11_RADIO);
 		return 0;
+	case DLT_ARCNET: /* src, dst, protocol id */
+		st->off_linktype = 2;
+		st->off_linkpl = 6;
+		return 0;
+	case DLT_ARCNET_LINUX: /* src, dst, offset (2), protocol id */
+		st->off_linktype = 4;
+		st->off_linkpl = 8;
+		return 0;
 	case DLT_SLIP: /* BSD SLIP: 16-byte direction + compressed header */
 		st->off_linktype = 0;
 		st->off_linkpl = 16;
@@ -243,6 +251,53 @@ static struct fl_cond *loop_linktype(struct fl_state *st, uint32_t p)
 	}
 }
 
+/* ARCnet protocol ids (RFC 1201 and the older RFC 1051 ones) */
+static struct fl_cond *arcnet_linktype(struct fl_state *st, uint32_t p)
+{
+	static const struct {
+		uint32_t et, id, old;
+	} ids[] = {
+		{ET_IP, 212, 240}, {0x0806, 213, 241}, {0x8035, 214, 242},
+		{ET_IPV6, 196, 0}, {ET_ATALK, 221, 0},
+	};
+
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		if (ids[i].et != p)
+			continue;
+		struct fl_cond *c = fl_cmp(st, OR_LINKTYPE, 0, 1, ids[i].id);
+
+		if (ids[i].old)
+			c = fl_or(st, c, fl_cmp(st, OR_LINKTYPE, 0, 1, ids[i].old));
+		return c;
+	}
+	return fl_false(st);
+}
+
+/* ARCnet hosts are one byte: source at 0, destination at 1 (0 is the
+ * broadcast address). */
+struct fl_cond *fl_arcnet_host(struct fl_state *st, uint32_t a, int dir,
+			       int col)
+{
+	if (st->linktype != DLT_ARCNET && st->linktype != DLT_ARCNET_LINUX)
+		fl_fail(st, col, "aid supported only on ARCnet");
+	switch (dir) {
+	case D_SRC:
+		return fl_cmp(st, OR_LINKHDR, 0, 1, a);
+	case D_DST:
+		return fl_cmp(st, OR_LINKHDR, 1, 1, a);
+	case D_AND:
+		return fl_and(st, fl_cmp(st, OR_LINKHDR, 0, 1, a),
+			      fl_cmp(st, OR_LINKHDR, 1, 1, a));
+	case D_DEFAULT:
+	case D_OR:
+		return fl_or(st, fl_cmp(st, OR_LINKHDR, 0, 1, a),
+			     fl_cmp(st, OR_LINKHDR, 1, 1, a));
+	default:
+		fl_fail(st, col, "'%s' is valid for 802.11 syntax only",
+			fl_dir_name(dir));
+	}
+}
+
 static uint32_t ppp_type(uint32_t p)
 {
 	switch (p) {
@@ -302,6 +357,9 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 	case DLT_RAW:
 	case DLT_SLIP:
 		return raw_version(st, p);
+	case DLT_ARCNET:
+	case DLT_ARCNET_LINUX:
+		return arcnet_linktype(st, p);
 	case DLT_IPV4:
 		return p == ET_IP ? fl_true(st) : fl_false(st);
 	case DLT_IPV6:
@@ -356,6 +414,8 @@ struct fl_cond *fl_broadcast(struct fl_state *st, int proto, int col)
 	if (proto == P_DEFAULT || proto == P_LINK) {
 		if (fl_is_wlan(st))
 			return fl_wlan_broadcast(st);
+		if (st->linktype == DLT_ARCNET || st->linktype == DLT_ARCNET_LINUX)
+			return fl_cmp(st, OR_LINKHDR, 1, 1, 0);
 		if (!is_ether_like(st))
 			fl_fail(st, col, "'broadcast' not supported on DLT_%s",
 				fl_dlt_name(st->linktype));
@@ -378,6 +438,9 @@ struct fl_cond *fl_multicast(struct fl_state *st, int proto, int col)
 	if (proto == P_DEFAULT || proto == P_LINK) {
 		if (fl_is_wlan(st))
 			return fl_wlan_multicast(st);
+		/* ARCnet has only the broadcast group */
+		if (st->linktype == DLT_ARCNET || st->linktype == DLT_ARCNET_LINUX)
+			return fl_cmp(st, OR_LINKHDR, 1, 1, 0);
 		if (!is_ether_like(st))
 			fl_fail(st, col, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
 		struct fl_stmts s = {0};
