@@ -156,8 +156,11 @@ static int refine(struct vstate *st, const struct bpftk_insn *in,
 				return 0;
 			}
 			/* pointers the kernel also knows are never NULL
-			 * (its reg_not_null); others: both sides */
-			if (p->type == T_MAP_VALUE || p->type == T_MEM)
+			 * (its reg_not_null): map values and checked ring
+			 * buffer samples; others, and a raw program's
+			 * memory (NULL when it is given none): both sides */
+			if (p->type == T_MAP_VALUE ||
+			    (p->type == T_MEM && p->ref))
 				return c == BND_EQ;
 			return 0;
 		}

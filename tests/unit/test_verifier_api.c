@@ -156,6 +156,15 @@ static const struct vcase cases[] = {
 	 "r0 += 1\n"
 	 "exit\n",
 	 0, NULL},
+	/* found by fuzz_verifier: a raw program's memory pointer is NULL
+	 * when it gets no memory, so the NULL side must be walked */
+	{"raw memory pointer may be NULL", BPFTK_PROG_TYPE_UNSPEC,
+	 "r0 = 0\n"
+	 "r9 = 0\n"
+	 "if r1 != 0 goto +1\n"
+	 "r0 = *(u32 *)(r9 + 0)\n"
+	 "exit\n",
+	 -EACCES, "insn 3|r9 is a number"},
 	{"type bpftk lacks", BPFTK_PROG_TYPE_CGROUP_SKB, "r0 = 0\nexit\n",
 	 -EOPNOTSUPP, "not supported"},
 };
