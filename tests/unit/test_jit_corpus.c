@@ -30,7 +30,7 @@
 
 #define MAX_CAPS 256
 
-static char caps[MAX_CAPS][256];
+static char caps[MAX_CAPS][1300];
 static int cap_eth[MAX_CAPS];
 static int ncaps;
 
@@ -38,7 +38,8 @@ static int ncaps;
 static void read_index(const char *dir)
 {
 	char path[1024], line[4096];
-	snprintf(path, sizeof(path), "%s/INDEX.tsv", dir);
+	if (snprintf(path, sizeof(path), "%s/INDEX.tsv", dir) >= (int)sizeof(path))
+		return;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return;
@@ -47,7 +48,9 @@ static void read_index(const char *dir)
 		int dlt;
 		if (sscanf(line, "%255[^\t]\t%255[^\t]\t%d", name, type, &dlt) != 3)
 			continue;
-		snprintf(caps[ncaps], sizeof(caps[0]), "%s/%s", dir, name);
+		if (snprintf(caps[ncaps], sizeof(caps[0]), "%s/%s", dir, name) >=
+		    (int)sizeof(caps[0]))
+			continue;
 		cap_eth[ncaps++] = dlt == 1;
 	}
 	fclose(f);
@@ -63,7 +66,9 @@ static int objects(const char *dir, char (*out)[1024], int max, int n)
 		if (e->d_name[0] == '.')
 			continue;
 		char path[1024];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >=
+		    (int)sizeof(path))
+			continue;
 		struct stat st;
 		if (stat(path, &st))
 			continue;
@@ -71,7 +76,7 @@ static int objects(const char *dir, char (*out)[1024], int max, int n)
 		if (S_ISDIR(st.st_mode))
 			n = objects(path, out, max, n);
 		else if (l > 2 && !strcmp(e->d_name + l - 2, ".o"))
-			snprintf(out[n++], 1024, "%s", path);
+			memcpy(out[n++], path, sizeof(path));
 	}
 	closedir(dp);
 	return n;
