@@ -116,10 +116,10 @@ static int fill_bpftk(struct bpftk_run *r)
 
 static void run(void)
 {
-	struct kprog k;
-	if (kprog_build(&k, prog_src))
+	struct kprog kp;
+	if (kprog_build(&kp, prog_src))
 		return;
-	const char *obj = k.obj;
+	const char *obj = kp.obj;
 
 	struct bpf_object *ko = bpf_object__open_file(obj, NULL);
 	int kfd = -1;
@@ -194,7 +194,7 @@ out:
 	bpftk_object_close(o);
 	bpftk_diags_free(d);
 	bpf_object__close(ko);
-	kprog_clean(&k);
+	kprog_clean(&kp);
 }
 
 TEST_MAIN(run())

@@ -149,10 +149,10 @@ static void cmp(const char *what, int op, const char *pkt, long k, long b)
 
 static void run(void)
 {
-	struct kprog k;
-	if (kprog_build(&k, prog_src))
+	struct kprog kp;
+	if (kprog_build(&kp, prog_src))
 		return;
-	const char *obj = k.obj;
+	const char *obj = kp.obj;
 
 	/* kernel */
 	struct bpf_object *ko = bpf_object__open_file(obj, NULL);
@@ -172,7 +172,7 @@ static void run(void)
 		bpf_object__close(ko);
 		bpftk_object_close(o);
 		bpftk_diags_free(d);
-		kprog_clean(&k);
+		kprog_clean(&kp);
 		return;
 	}
 
@@ -242,7 +242,7 @@ static void run(void)
 	bpftk_object_close(o);
 	bpftk_diags_free(d);
 	bpf_object__close(ko);
-	kprog_clean(&k);
+	kprog_clean(&kp);
 }
 
 TEST_MAIN(run())
