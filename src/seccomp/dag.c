@@ -105,14 +105,8 @@ static int make(struct sc_dag *g, const struct node *x)
 	for (; g->hash[s] >= 0; s = (s + 1) & (g->hcap - 1))
 		if (same(&g->v[g->hash[s]], x))
 			return g->hash[s];
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 64;
-		struct node *v = bpftk_realloc(g->v, cap * sizeof(*v));
-		if (!v)
-			goto oom;
-		g->v = v;
-		g->cap = cap;
-	}
+	if (sc_grow(&g->v, &g->cap, g->n + 1, sizeof(*g->v)))
+		goto oom;
 	g->v[g->n] = *x;
 	g->v[g->n].label = -1;
 	g->hash[s] = (int)g->n;

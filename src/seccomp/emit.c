@@ -58,20 +58,13 @@ static acc_t merge(acc_t a, acc_t b)
 	return ACC_UNKNOWN;
 }
 
-static int grow(struct sc_emit *e, void **v, size_t *cap, size_t need,
+static int grow(struct sc_emit *e, void *pp, size_t *cap, size_t need,
 		size_t elem)
 {
-	if (need <= *cap)
+	if (sc_grow(pp, cap, need, elem) == 0)
 		return 0;
-	size_t ncap = *cap ? *cap * 2 : 64;
-	void *nv = bpftk_realloc(*v, ncap * elem);
-	if (!nv) {
-		e->failed = -ENOMEM;
-		return -1;
-	}
-	*v = nv;
-	*cap = ncap;
-	return 0;
+	e->failed = -ENOMEM;
+	return -1;
 }
 
 struct sc_emit *sc_emit_new(void)
@@ -97,8 +90,8 @@ int sc_label(struct sc_emit *e)
 {
 	size_t cap = e->labcap;
 	if (e->failed ||
-	    grow(e, (void **)&e->pos, &cap, e->nlab + 1, sizeof(*e->pos)) ||
-	    grow(e, (void **)&e->in_acc, &e->labcap, e->nlab + 1,
+	    grow(e, &e->pos, &cap, e->nlab + 1, sizeof(*e->pos)) ||
+	    grow(e, &e->in_acc, &e->labcap, e->nlab + 1,
 		 sizeof(*e->in_acc)))
 		return 0; /* any valid id: the failure is sticky */
 	e->pos[e->nlab] = -1;
@@ -112,7 +105,7 @@ int sc_ret_label(struct sc_emit *e, uint32_t k)
 		if (e->rets[i].k == k)
 			return e->rets[i].label;
 	int l = sc_label(e);
-	if (e->failed || grow(e, (void **)&e->rets, &e->retcap, e->nrets + 1,
+	if (e->failed || grow(e, &e->rets, &e->retcap, e->nrets + 1,
 			      sizeof(*e->rets)))
 		return 0;
 	e->rets[e->nrets].k = k;
@@ -148,7 +141,7 @@ void sc_place(struct sc_emit *e, int l)
 static void put(struct sc_emit *e, uint16_t code, uint32_t k, int lt, int lf)
 {
 	if (e->failed ||
-	    grow(e, (void **)&e->v, &e->cap, e->n + 1, sizeof(*e->v)))
+	    grow(e, &e->v, &e->cap, e->n + 1, sizeof(*e->v)))
 		return;
 	e->v[e->n++] = (struct sym){code, k, lt, lf};
 }
@@ -194,7 +187,7 @@ static int is_cond(uint16_t code)
 static int shift(struct sc_emit *e, size_t j, int insert)
 {
 	if (insert) {
-		if (grow(e, (void **)&e->v, &e->cap, e->n + 1, sizeof(*e->v)))
+		if (grow(e, &e->v, &e->cap, e->n + 1, sizeof(*e->v)))
 			return -1;
 		memmove(&e->v[j + 1], &e->v[j], (e->n - j) * sizeof(*e->v));
 		e->n++;

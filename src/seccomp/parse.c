@@ -20,7 +20,7 @@ struct parser {
 	struct bpftk_diags *d;
 	int errors, oom;
 	struct bpftk_seccomp_policy *p;
-	size_t rules_cap, conds_cap;
+	size_t rules_cap, conds_cap, only_cap;
 	int have_default, have_badarch, have_arch;
 	/* per rule: the architecture a name@arch restricts it to, or -1 */
 	int *only;
@@ -174,22 +174,13 @@ static int cond(struct parser *ps, struct sc_cond *c, int *nc)
 	return expected(ps, "a comparison (==, !=, <, <=, >, >=) or 'in'");
 }
 
-static int grow(struct parser *ps, void **v, size_t *cap, size_t need,
+static int grow(struct parser *ps, void *pp, size_t *cap, size_t need,
 		size_t elem)
 {
-	if (need <= *cap)
+	if (sc_grow(pp, cap, need, elem) == 0)
 		return 0;
-	size_t ncap = *cap ? *cap * 2 : 16;
-	while (ncap < need)
-		ncap *= 2;
-	void *nv = bpftk_realloc(*v, ncap * elem);
-	if (!nv) {
-		ps->oom = 1;
-		return -1;
-	}
-	*v = nv;
-	*cap = ncap;
-	return 0;
+	ps->oom = 1;
+	return -1;
 }
 
 /* conds := cond { ( 'and' | '&&' ) cond } — appended to the policy's
@@ -203,12 +194,9 @@ static int conds(struct parser *ps, size_t *first, size_t *n)
 		int nc;
 		if (cond(ps, c, &nc) < 0)
 			return -1;
-		size_t old = ps->conds_cap;
-		if (grow(ps, (void **)&p->conds, &ps->conds_cap,
-			 p->nconds + (size_t)nc, sizeof(*p->conds)) < 0) {
-			ps->conds_cap = old;
+		if (grow(ps, &p->conds, &ps->conds_cap,
+			 p->nconds + (size_t)nc, sizeof(*p->conds)) < 0)
 			return -1;
-		}
 		memcpy(&p->conds[p->nconds], c, (size_t)nc * sizeof(*c));
 		p->nconds += (size_t)nc;
 	} while (accept(ps, T_ANDAND) ||
@@ -284,14 +272,11 @@ static int syscall(struct parser *ps)
 	} else {
 		return expected(ps, "a syscall name or number");
 	}
-	size_t cap = ps->rules_cap;
-	if (grow(ps, (void **)&p->rules, &cap, p->nrules + 1,
-		 sizeof(*p->rules)) < 0)
-		return -1;
-	if (grow(ps, (void **)&ps->only, &ps->rules_cap, p->nrules + 1,
+	if (grow(ps, &p->rules, &ps->rules_cap, p->nrules + 1,
+		 sizeof(*p->rules)) < 0 ||
+	    grow(ps, &ps->only, &ps->only_cap, p->nrules + 1,
 		 sizeof(*ps->only)) < 0)
 		return -1;
-	ps->rules_cap = cap;
 	ps->only[p->nrules] = only;
 	p->rules[p->nrules++] = r;
 	return 0;

@@ -10,6 +10,8 @@
 #ifndef BPFTK_SECCOMP_INT_H
 #define BPFTK_SECCOMP_INT_H
 
+#include <string.h>
+
 #include <bpftk/seccomp.h>
 
 #include "../util/util_int.h"
@@ -40,6 +42,26 @@ struct bpftk_seccomp_policy {
 	struct sc_cond *conds;
 	size_t nconds;
 };
+
+/* Makes the array *pp (whose element is elem bytes) hold at least need
+ * elements, doubling *cap; pp points to the array pointer.  Returns 0, or
+ * -1 with the array unchanged when out of memory. */
+static inline int sc_grow(void *pp, size_t *cap, size_t need, size_t elem)
+{
+	void *v;
+	size_t ncap = *cap ? *cap : 16;
+	if (need <= *cap)
+		return 0;
+	while (ncap < need)
+		ncap *= 2;
+	memcpy(&v, pp, sizeof(v));
+	v = bpftk_realloc(v, ncap * elem);
+	if (!v)
+		return -1;
+	memcpy(pp, &v, sizeof(v));
+	*cap = ncap;
+	return 0;
+}
 
 /* Whether a 32-bit architecture (arguments compared on their low half). */
 BPFTK_INTERNAL int sc_arch_is32(enum bpftk_seccomp_arch a);
