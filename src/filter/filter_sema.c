@@ -139,28 +139,21 @@ struct fl_cond *fl_sema_name(struct fl_state *st, const char *name,
 	}
 	case A_PROTO: {
 		uint32_t v;
+		int found = q.proto == P_LINK ? fl_ethertype_by_name(name, &v)
+			    : q.proto == P_ISO ? fl_osiproto_by_name(name, &v)
+					       : fl_ipproto_by_name(name, &v);
 
-		if (q.proto == P_LINK) {
-			if (fl_ethertype_by_name(name, &v) < 0)
-				fl_fail(st, col, "unknown ether proto '%s'", name);
-		} else if (q.proto == P_DEFAULT || q.proto == P_IP ||
-			   q.proto == P_IPV6) {
-			if (fl_ipproto_by_name(name, &v) < 0)
-				fl_fail(st, col, "unknown ip proto '%s'", name);
-		} else if (q.proto == P_ISO) {
-			if (fl_osiproto_by_name(name, &v) < 0)
-				fl_fail(st, col, "unknown osi proto '%s'", name);
-		} else {
-			fl_fail(st, col, "'%s' is not a valid qualifier for 'proto'",
-				fl_proto_name(q.proto));
-		}
+		if (found < 0)
+			fl_fail(st, col, "unknown '%s%sproto' value '%s'",
+				fl_proto_name(q.proto), q.proto ? " " : "", name);
 		return fl_proto(st, v, q.proto, q.dir, col);
 	}
 	case A_PROTOCHAIN: {
 		uint32_t v;
 
 		if (fl_ipproto_by_name(name, &v) < 0)
-			fl_fail(st, col, "unknown ip proto '%s'", name);
+			fl_fail(st, col, "unknown '%s%sprotochain' value '%s'",
+				fl_proto_name(q.proto), q.proto ? " " : "", name);
 		return fl_protochain(st, v, q.proto, col);
 	}
 	default:
@@ -169,8 +162,10 @@ struct fl_cond *fl_sema_name(struct fl_state *st, const char *name,
 }
 
 /* Dotted IPv4 with 1-4 parts; returns the number of bits given. */
-static int parse_v4(struct fl_state *st, const char *s, uint32_t *out, int col)
+static int parse_v4(struct fl_state *st, const char *text, uint32_t *out,
+		    int col)
 {
+	const char *s = text;
 	uint32_t v = 0;
 	int bits = 0;
 
@@ -179,7 +174,7 @@ static int parse_v4(struct fl_state *st, const char *s, uint32_t *out, int col)
 		unsigned long part = strtoul(s, &end, 10);
 
 		if (part > 255 || end == s)
-			fl_fail(st, col, "invalid IPv4 address '%s'", s);
+			fl_fail(st, col, "invalid IPv4 address '%s'", text);
 		v = v << 8 | (uint32_t)part;
 		bits += 8;
 		s = *end == '.' ? end + 1 : end;
@@ -346,10 +341,16 @@ struct fl_cond *fl_sema_aid(struct fl_state *st, const char *text,
 			    struct fl_qual q, int col)
 {
 	if (q.proto != P_LINK && q.proto != P_DEFAULT)
-		fl_fail(st, col, "'link' is the only valid proto qualifier for 'host %s'",
+		fl_fail(st, col, "'link' is the only valid proto qualifier for 'host $XX' (%s)",
 			text);
-	if (q.addr != A_HOST && q.addr != A_DEFAULT)
-		fl_fail(st, col, "ARCnet address used in non-arc expression");
+	if (q.addr != A_HOST && q.addr != A_DEFAULT) {
+		static const char *const kinds[] = {
+			"", "host", "net", "port", "portrange", "gateway",
+			"proto", "protochain", "",
+		};
+		fl_fail(st, col, "'%s' is not a valid qualifier for '$XX'",
+			kinds[q.addr]);
+	}
 	/* "$XX": one hex byte */
 	unsigned long a = strtoul(text + 1, NULL, 16);
 	if (strlen(text) > 3)

@@ -21,8 +21,8 @@ struct fl_cond *fl_vlan(struct fl_state *st, uint32_t vid, int has_vid,
 	if (st->label_depth > 0)
 		fl_fail(st, col, "no VLAN match after MPLS");
 	if (!vlan_capable(st->linktype))
-		fl_fail(st, col, "no VLAN support for data link type %d",
-			st->linktype);
+		fl_fail(st, col, "'vlan' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	if (has_vid && vid > 4095)
 		fl_fail(st, col, "VLAN tag %u greater than maximum 4095", vid);
 	struct fl_cond *c = fl_or(st, fl_linktype(st, 0x8100),
@@ -51,8 +51,8 @@ struct fl_cond *fl_mpls(struct fl_state *st, uint32_t label, int has_label,
 		   st->linktype == DLT_PPP) {
 		c = fl_linktype(st, 0x8847);
 	} else {
-		fl_fail(st, col, "no MPLS support for data link type %d",
-			st->linktype);
+		fl_fail(st, col, "'mpls' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	}
 	if (has_label)
 		c = fl_and(st, c, fl_mcmp(st, OR_LINKPL, 0, 4, label << 12,

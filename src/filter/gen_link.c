@@ -279,7 +279,8 @@ struct fl_cond *fl_arcnet_host(struct fl_state *st, uint32_t a, int dir,
 			       int col)
 {
 	if (st->linktype != DLT_ARCNET && st->linktype != DLT_ARCNET_LINUX)
-		fl_fail(st, col, "aid supported only on ARCnet");
+		fl_fail(st, col, "'link host $XX' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	switch (dir) {
 	case D_SRC:
 		return fl_cmp(st, OR_LINKHDR, 0, 1, a);
@@ -385,7 +386,8 @@ struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
 	if (fl_is_wlan(st))
 		return fl_wlan_host(st, mac, dir, col);
 	if (!is_ether_like(st))
-		fl_fail(st, col, "ethernet addresses supported only on ethernet/FDDI/token ring/802.11/ATM LANE/Fibre Channel");
+		fl_fail(st, col, "'link host XX:XX:XX:XX:XX:XX' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	uint32_t src = (uint32_t)st->mac_src, dst = (uint32_t)st->mac_dst;
 
 	switch (dir) {
@@ -442,7 +444,8 @@ struct fl_cond *fl_multicast(struct fl_state *st, int proto, int col)
 		if (st->linktype == DLT_ARCNET || st->linktype == DLT_ARCNET_LINUX)
 			return fl_cmp(st, OR_LINKHDR, 1, 1, 0);
 		if (!is_ether_like(st))
-			fl_fail(st, col, "link-layer multicast filters supported only on ethernet/FDDI/token ring/ARCNET/802.11/ATM LANE/Fibre Channel");
+			fl_fail(st, col, "'multicast' not supported on DLT_%s",
+				fl_dlt_name(st->linktype));
 		struct fl_stmts s = {0};
 		fl_load(st, &s, OR_LINKHDR, (uint32_t)st->mac_dst, 1);
 		return fl_leaf(st, &s, BPF_JMP | BPF_JSET | BPF_K, 1);
@@ -467,7 +470,8 @@ struct fl_cond *fl_inbound(struct fl_state *st, int outbound, int col)
 	else if (st->linktype == DLT_SLIP) /* direction byte: 0 in, 1 out */
 		c = fl_not(st, fl_cmp(st, OR_PACKET, 0, 1, 0));
 	else
-		fl_fail(st, col, "inbound/outbound not supported on DLT_%s when reading savefiles",
+		fl_fail(st, col, "not a live capture, '%s' not supported on DLT_%s",
+			outbound ? "outbound" : "inbound",
 			fl_dlt_name(st->linktype));
 	return outbound ? c : fl_not(st, c);
 }
@@ -475,7 +479,7 @@ struct fl_cond *fl_inbound(struct fl_state *st, int outbound, int col)
 struct fl_cond *fl_ifindex(struct fl_state *st, uint32_t idx, int col)
 {
 	if (st->linktype != DLT_LINUX_SLL2)
-		fl_fail(st, col, "ifindex not supported on DLT_%s when reading savefiles",
+		fl_fail(st, col, "not a live capture, 'ifindex' not supported on DLT_%s",
 			fl_dlt_name(st->linktype));
 	return fl_cmp(st, OR_PACKET, 4, 4, idx);
 }
@@ -499,8 +503,8 @@ struct fl_cond *fl_llc(struct fl_state *st, int col)
 	case DLT_IEEE802:
 		return fl_true(st);
 	default:
-		fl_fail(st, col, "'llc' not supported for linktype %d",
-			st->linktype);
+		fl_fail(st, col, "'llc' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	}
 }
 

@@ -65,7 +65,7 @@ struct fl_cond *fl_mtp2_type(struct fl_state *st, const char *kw, int col)
 	if (t < 0)
 		return NULL;
 	if (st->linktype != DLT_MTP2 && st->linktype != DLT_MTP2_WITH_PHDR)
-		fl_fail(st, col, "'%s' supported only on MTP2", kw);
+		fl_fail(st, col, "'%s' supported only on SS7 (MTP2)", kw);
 	int high = t >= 3;
 	uint32_t off = (uint32_t)st->mtp_li + (high ? 2 : 0);
 	uint32_t size = high ? 2 : 1, mask = high ? 0xff80 : 0x3f;

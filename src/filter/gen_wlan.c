@@ -259,13 +259,15 @@ struct fl_cond *fl_p80211_type(struct fl_state *st, uint32_t v, uint32_t mask,
 			       int col)
 {
 	if (!fl_is_wlan(st))
-		fl_fail(st, col, "802.11 link-layer types supported only on 802.11");
+		fl_fail(st, col, "'type/subtype' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	return fl_mcmp(st, OR_LINKHDR, 0, 1, v, mask);
 }
 
 struct fl_cond *fl_p80211_dir(struct fl_state *st, uint32_t dir, int col)
 {
 	if (!fl_is_wlan(st))
-		fl_fail(st, col, "802.11 link-layer types supported only on 802.11");
+		fl_fail(st, col, "'dir' not supported on DLT_%s",
+			fl_dlt_name(st->linktype));
 	return fl_mcmp(st, OR_LINKHDR, 1, 1, dir, 3);
 }
