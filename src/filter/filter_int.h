@@ -117,6 +117,9 @@ struct fl_cond {
 	uint16_t jcode;
 	uint32_t k;
 	struct fl_raw *raw; /* C_RAW */
+	/* this tree runs statements whose effects outlive it (a constant
+	 * with statements somewhere below): folding must keep it */
+	int effects;
 };
 
 /* Arithmetic value (libpcap's struct arth): code leaving the value in A,
@@ -189,6 +192,8 @@ struct fl_cond *fl_or(struct fl_state *st, struct fl_cond *a,
 		      struct fl_cond *b);
 struct fl_cond *fl_not(struct fl_state *st, struct fl_cond *a);
 struct fl_cond *fl_true(struct fl_state *st);
+/* TRUE that first runs s (for effects: offsets into scratch memory) */
+struct fl_cond *fl_stmts_true(struct fl_state *st, const struct fl_stmts *s);
 struct fl_cond *fl_false(struct fl_state *st);
 int fl_alloc_reg(struct fl_state *st);
 void fl_free_reg(struct fl_state *st, int r);

@@ -151,6 +151,7 @@ static struct fl_cond *node(struct fl_state *st, enum fl_ckind kind,
 	c->kind = kind;
 	c->l = a;
 	c->r = b;
+	c->effects = (a && a->effects) || (b && b->effects);
 	return c;
 }
 
@@ -182,7 +183,8 @@ static struct fl_cond *fold(struct fl_state *st, struct fl_cond *a,
 		return a;
 	if (kb == identity)
 		return a;
-	if (kb >= 0)
+	/* b absorbs: a, which would run first, may only go without effects */
+	if (kb >= 0 && !a->effects)
 		return b;
 	return NULL;
 }
@@ -218,6 +220,15 @@ struct fl_cond *fl_not(struct fl_state *st, struct fl_cond *a)
 struct fl_cond *fl_true(struct fl_state *st)
 {
 	return node(st, C_TRUE, NULL, NULL);
+}
+
+struct fl_cond *fl_stmts_true(struct fl_state *st, const struct fl_stmts *s)
+{
+	struct fl_cond *c = fl_true(st);
+
+	c->s = *s;
+	c->effects = s->n > 0;
+	return c;
 }
 
 struct fl_cond *fl_false(struct fl_state *st)

@@ -58,14 +58,6 @@ static struct fl_cond *fc_jset(struct fl_state *st, uint32_t byte, uint32_t bit)
 	return jset_leaf(st, &s, bit);
 }
 
-static struct fl_cond *stmts_true(struct fl_state *st, struct fl_stmts *s)
-{
-	struct fl_cond *c = fl_true(st);
-
-	c->s = *s;
-	return c;
-}
-
 /* Absolute-offset byte test "ld{b,} [off]; jset #bit". */
 static struct fl_cond *abs_jset(struct fl_state *st, uint16_t size,
 				uint32_t off, uint32_t bit)
@@ -95,7 +87,7 @@ struct fl_cond *fl_wlan_prologue(struct fl_state *st)
 		fl_emit(st, &init, BPF_LDX | BPF_IMM, 0);
 	}
 	if (!st->need_pl)
-		return stmts_true(st, &init);
+		return fl_stmts_true(st, &init);
 	fl_emit(st, &init, BPF_MISC | BPF_TXA, 0);
 	fl_emit(st, &init, BPF_ALU | BPF_ADD | BPF_K, 24);
 	fl_emit(st, &init, BPF_ST, (uint32_t)st->pl_reg);
@@ -109,7 +101,7 @@ struct fl_cond *fl_wlan_prologue(struct fl_state *st)
 	fl_emit(st, &add, BPF_ALU | BPF_ADD | BPF_K, 2);
 	fl_emit(st, &add, BPF_ST, (uint32_t)st->pl_reg);
 	struct fl_cond *qos = fl_or(st, fl_and(st, jset_leaf(st, NULL, 0x80),
-					       stmts_true(st, &add)),
+					       fl_stmts_true(st, &add)),
 				    fl_true(st));
 	struct fl_cond *body = qos;
 
@@ -131,9 +123,9 @@ struct fl_cond *fl_wlan_prologue(struct fl_state *st)
 		struct fl_cond *flags = fl_and(st, abs_jset(st, BPF_W, 4, 0x2000000),
 					       fl_not(st, jset_leaf(st, NULL, 0x80)));
 		body = fl_and(st, qos, fl_and(st, fl_and(st, flags, pad),
-					       stmts_true(st, &round)));
+					       fl_stmts_true(st, &round)));
 	}
-	return fl_and(st, stmts_true(st, &init),
+	return fl_and(st, fl_stmts_true(st, &init),
 		      fl_and(st, data, fl_and(st, notctl, body)));
 }
 
