@@ -360,6 +360,7 @@ static int local_call(struct env *e, int pc, int *next)
 	struct frame *f = vf_frame_new(pc, vf_find_subprog(e, target));
 	if (!f)
 		return -ENOMEM;
+	f->inv = ++e->next_inv;
 	for (int r = 1; r <= 5; r++)
 		f->regs[r] = caller->regs[r];
 	f->regs[BPFTK_REG_FP].type = T_STACK;

@@ -74,9 +74,33 @@ static int stack_bounds(struct env *e, int pc, int regno, const struct reg *r,
 	return 0;
 }
 
-/* Marks bytes [o, o+size) of frame f written with kind k. */
-static void stack_mark(struct frame *f, int64_t o, uint64_t size, uint8_t k)
+/* Slots holding any byte of [o, o+size) (o < 0). */
+static uint64_t slots_touched(int64_t o, uint64_t size)
 {
+	uint64_t bits = 0;
+	for (int s = spi_of(o + (int64_t)size - 1); s <= spi_of(o); s++)
+		bits |= 1ULL << s;
+	return bits;
+}
+
+/* Slots wholly inside [o, o+size). */
+static uint64_t slots_covered(int64_t o, uint64_t size)
+{
+	uint64_t bits = 0;
+	for (int64_t b = o; b + 8 <= o + (int64_t)size; b++)
+		if (((b + BPFTK_STACK_SIZE) & 7) == 0)
+			bits |= 1ULL << spi_of(b);
+	return bits;
+}
+
+/* Marks bytes [o, o+size) of frame fi written with kind k. */
+static void stack_mark(struct env *e, int fi, int64_t o, uint64_t size,
+		       uint8_t k)
+{
+	struct frame *f = e->cur->frames[fi];
+	/* afterwards the wholly written slots do not depend on what they
+	 * held before */
+	vf_stack_written(e, fi, slots_covered(o, size));
 	for (uint64_t i = 0; i < size; i++) {
 		struct slot *s = &f->slots[spi_of(o + (int64_t)i)];
 		if (s->kind[0] == S_SPILL) {
@@ -122,11 +146,11 @@ static int stack_var_access(struct env *e, int pc, int regno,
 			       write);
 	if (err)
 		return err;
-	struct frame *f = e->cur->frames[r->frame];
 	if (write) {
-		stack_mark(f, lo, (uint64_t)(hi - lo), S_MISC);
+		stack_mark(e, r->frame, lo, (uint64_t)(hi - lo), S_MISC);
 		return 0;
 	}
+	vf_stack_read(e, r->frame, slots_touched(lo, (uint64_t)(hi - lo)));
 	vf_reg_mark_unknown(dst);
 	dst->v = vsc_unknown_bytes(size);
 	return 0;
@@ -161,17 +185,21 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 		if (size == 8 && val && o % 8 == 0) {
 			memset(s->kind, S_SPILL, 8);
 			s->spill = *val;
+			vf_stack_written(e, r->frame, 1ULL << spi_of(o));
 			return 0;
 		}
 		int zero = val && val->type == T_SCALAR &&
 			   vsc_is_const(&val->v) && val->v.b64.umin == 0;
 		if (val && val->type != T_SCALAR && val->type != T_NOT_INIT)
 			zero = 0;
-		stack_mark(f, o, size, zero ? S_ZERO : S_MISC);
+		stack_mark(e, r->frame, o, size, zero ? S_ZERO : S_MISC);
 		return 0;
 	}
+	vf_stack_read(e, r->frame, slots_touched(o, size));
 	if (s->kind[0] == S_SPILL) {
-		if (size == 8) {
+		/* a register comes back whole from where it was saved; any
+		 * other read of its bytes is a number (not a pointer) */
+		if (size == 8 && o % 8 == 0) {
 			*dst = s->spill;
 			return 0;
 		}
@@ -255,9 +283,10 @@ int vf_check_mem_region(struct env *e, int pc, int regno, const struct reg *r,
 			return err;
 		struct frame *f = e->cur->frames[r->frame];
 		if (write) {
-			stack_mark(f, o, size, S_MISC);
+			stack_mark(e, r->frame, o, size, S_MISC);
 			return 0;
 		}
+		vf_stack_read(e, r->frame, slots_touched(o, size));
 		for (uint64_t i = 0; i < size; i++) {
 			struct slot *s = &f->slots[spi_of(o + (int64_t)i)];
 			if (s->kind[pos_of(o + (int64_t)i)] == S_INVALID &&

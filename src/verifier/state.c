@@ -168,7 +168,7 @@ static int slot_covers(const struct slot *old, const struct slot *cur,
 }
 
 int vf_st_covers(const struct vstate *old, const struct vstate *cur,
-	      const uint16_t *live)
+		 const uint16_t *live, int use_read)
 {
 	struct idmap ids, refs;
 	ids.n = refs.n = 0;
@@ -198,16 +198,19 @@ int vf_st_covers(const struct vstate *old, const struct vstate *cur,
 		const struct frame *fo = old->frames[i], *fc = cur->frames[i];
 		/* slots below old's deepest access were never written */
 		int used = (fo->depth + 7) / 8;
-		for (int sl = 0; sl < used && sl < NSLOTS; sl++)
+		for (int sl = 0; sl < used && sl < NSLOTS; sl++) {
+			if (use_read && !(fo->read >> sl & 1))
+				continue; /* old's walk never read it */
 			if (!slot_covers(&fo->slots[sl], &fc->slots[sl], &ids,
 					 &refs))
 				return 0;
+		}
 	}
 	return 1;
 }
 
 int vf_st_equal(const struct vstate *a, const struct vstate *b,
-	     const uint16_t *live)
+		const uint16_t *live)
 {
-	return vf_st_covers(a, b, live) && vf_st_covers(b, a, live);
+	return vf_st_covers(a, b, live, 0) && vf_st_covers(b, a, live, 0);
 }

@@ -256,6 +256,27 @@ static void end_path(struct env *e)
 	e->cur = NULL;
 }
 
+void vf_stack_read(struct env *e, int fi, uint64_t bits)
+{
+	const struct frame *f = e->cur->frames[fi];
+	uint32_t inv = f->inv;
+	bits &= ~f->written; /* written on this path since the checkpoint */
+	for (struct vstate *p = e->cur->parent; p && bits; p = p->parent) {
+		if (p->nframes <= fi || p->frames[fi]->inv != inv)
+			break; /* the frame did not exist there yet */
+		struct frame *pf = p->frames[fi];
+		if ((pf->read & bits) == bits)
+			break; /* marked before, and above it too */
+		pf->read |= bits;
+		bits &= ~pf->written;
+	}
+}
+
+void vf_stack_written(struct env *e, int fi, uint64_t bits)
+{
+	e->cur->frames[fi]->written |= bits;
+}
+
 /* A finished checkpoint is on no open path's parent chain (an open path
  * keeps every checkpoint above it open), so nothing will follow a pointer
  * to it any more. */
@@ -285,7 +306,10 @@ static int visit(struct env *e, int pc)
 				  : e->live[e->cur->frames[i + 1]->callsite + 1];
 	for (int i = 0; i < v->n; i++) {
 		struct vstate *s = v->v[i];
-		if (!vf_st_covers(s, e->cur, live)) {
+		/* only a finished checkpoint knows which slots its walk
+		 * read */
+		int fin = s->branches == 0;
+		if (!vf_st_covers(s, e->cur, live, fin)) {
 			/* finished checkpoints that keep missing cost
 			 * time and memory and are dropped (only pruning
 			 * is lost, never soundness) */
@@ -296,9 +320,15 @@ static int visit(struct env *e, int pc)
 			continue;
 		}
 		s->hits++;
-		if (s->branches == 0)
+		if (fin) {
+			/* what the walk below s read, the walk below the
+			 * pruned state would have read too */
+			for (int f = 0; f < e->cur->nframes; f++)
+				vf_stack_read(e, f, s->frames[f]->read);
 			return 1;
-		if (is_ancestor(e->cur, s) && vf_st_covers(e->cur, s, live))
+		}
+		if (is_ancestor(e->cur, s) &&
+		    vf_st_covers(e->cur, s, live, 0))
 			return vf_reject(e, pc, -EACCES,
 				      "infinite loop: the program comes back "
 				      "to instruction %d in the same state, "
@@ -332,6 +362,10 @@ static int visit(struct env *e, int pc)
 	c->branches = 1;
 	c->pc = pc;
 	c->hits = c->misses = 0;
+	for (int f = 0; f < c->nframes; f++) {
+		c->frames[f]->read = 0;
+		e->cur->frames[f]->written = 0; /* a new segment starts */
+	}
 	v->v[v->n++] = c;
 	e->cur->parent = c;
 	e->last_store = e->processed;
@@ -377,6 +411,7 @@ static int init_state(struct env *e)
 		vf_st_free(s);
 		return -ENOMEM;
 	}
+	s->frames[0]->inv = ++e->next_inv;
 	s->nframes = 1;
 	struct frame *f = s->frames[0];
 	f->regs[BPFTK_REG_FP].type = T_STACK;

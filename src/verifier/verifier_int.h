@@ -84,6 +84,12 @@ struct frame {
 	int subprog;  /* index of the function */
 	int callback; /* entered as a helper's callback */
 	int depth;    /* bytes of stack used so far */
+	/* stack liveness, one bit per slot: in the walking state, slots
+	 * wholly written since the last checkpoint; in a checkpoint, those
+	 * written between its parent and it (written), and those that some
+	 * path below it read before writing them (read) */
+	uint32_t inv; /* this invocation of the function (unique) */
+	uint64_t written, read;
 };
 
 #define MAX_REFS 16
@@ -144,6 +150,7 @@ struct env {
 	uint64_t processed;
 	uint64_t last_store; /* e->processed when a checkpoint was stored */
 	uint64_t nstates;    /* checkpoints stored now */
+	uint32_t next_inv;   /* invocation numbers of frames */
 	int err; /* first error of the walk */
 	struct bpftk_verify_result *res;
 	struct bpftk_buf msg; /* scratch for the message being built */
@@ -165,14 +172,20 @@ BPFTK_INTERNAL void vf_reg_mark_unknown(struct reg *r);
 BPFTK_INTERNAL void vf_reg_mark_const(struct reg *r, uint64_t v);
 BPFTK_INTERNAL void vf_reg_mark_not_init(struct reg *r);
 /* old covers cur: every execution from cur is one from old.  live[i]
- * (NULL: all) says which registers of frame i matter. */
+ * (NULL: all) says which registers of frame i matter; with use_read,
+ * only the stack slots old's finished walk read are compared. */
 BPFTK_INTERNAL int vf_st_covers(const struct vstate *old,
-			     const struct vstate *cur, const uint16_t *live);
+				const struct vstate *cur, const uint16_t *live,
+				int use_read);
 BPFTK_INTERNAL int vf_st_equal(const struct vstate *a, const struct vstate *b,
 			    const uint16_t *live);
 
 /* liveness.c: fills e->live */
 BPFTK_INTERNAL int vf_compute_liveness(struct env *e);
+/* Stack slots `bits` of frame fi are read (or wholly written) by the
+ * current state: recorded on the checkpoints above it. */
+BPFTK_INTERNAL void vf_stack_read(struct env *e, int fi, uint64_t bits);
+BPFTK_INTERNAL void vf_stack_written(struct env *e, int fi, uint64_t bits);
 
 /* log.c */
 BPFTK_INTERNAL const char *vf_vtype_name(int t);
