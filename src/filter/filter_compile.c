@@ -38,8 +38,10 @@ static int compile(struct fl_state *st, int dlt,
 	}
 	fl_lex(st);
 	struct fl_cond *root = fl_parse(st);
-	struct fl_cond *prologue = st->pl_var || st->ll_var ? fl_wlan_prologue(st)
-							      : NULL;
+	struct fl_cond *prologue = st->dlt == DLT_IEEE802_11 ||
+					   st->dlt == DLT_IEEE802_11_RADIO
+				   ? fl_wlan_prologue(st)
+				   : NULL;
 	return fl_emit_program(st, prologue, root, out, n);
 }
 

@@ -155,6 +155,8 @@ struct fl_state {
 	 * loads then go through X.  need_*: a load used it, so the prologue
 	 * must run first. */
 	int pl_var, ll_var, pl_reg, ll_reg, need_pl, need_ll;
+	/* after 'geneve' the link-layer type field moves too (M[lt_reg]) */
+	int lt_var, lt_reg, geneve;
 	/* MAC addresses in the link header (Ethernet-like links), or -1 */
 	int mac_dst, mac_src;
 	/* SS7: where MTP2's length indicator (-1: none) and MTP3 start */
@@ -260,6 +262,9 @@ struct fl_cond *fl_proto(struct fl_state *st, uint32_t v, int proto,
 struct fl_cond *fl_port(struct fl_state *st, uint32_t lo, uint32_t hi,
 			int ipproto, int dir, int col, int range);
 struct fl_cond *fl_ipfrag(struct fl_state *st);
+/* UDP/TCP/SCTP port test on IPv4 (v6 = 0) or IPv6 only */
+struct fl_cond *fl_port_one(struct fl_state *st, int v6, uint32_t port,
+			    int ipproto, int dir);
 struct fl_cond *fl_dnhost(struct fl_state *st, uint32_t addr, int dir,
 			  int col);
 
@@ -283,6 +288,8 @@ struct fl_cond *fl_mpls(struct fl_state *st, uint32_t label, int has_label,
 			int col);
 struct fl_cond *fl_pppoed(struct fl_state *st, int col);
 struct fl_cond *fl_pppoes(struct fl_state *st, uint32_t sess, int has_sess,
+			  int col);
+struct fl_cond *fl_geneve(struct fl_state *st, uint32_t vni, int has_vni,
 			  int col);
 
 /* filter_names.c — ports, protocols, ethertypes by name */

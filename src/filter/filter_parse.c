@@ -485,8 +485,7 @@ static struct fl_cond *other(struct fl_state *st)
 			return fl_mpls(st, v, has, col);
 		if (t->t == T_PPPOES)
 			return fl_pppoes(st, v, has, col);
-		st->errcol = col;
-		fl_unsupported(st, "'geneve' is not supported by this compiler yet");
+		return fl_geneve(st, v, has, col);
 	}
 	case T_PPPOED:
 		return fl_pppoed(st, col);

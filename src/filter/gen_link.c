@@ -377,7 +377,7 @@ struct fl_cond *fl_linktype(struct fl_state *st, uint32_t p)
 
 static int is_ether_like(struct fl_state *st)
 {
-	return st->mac_dst >= 0 && st->linktype == st->dlt;
+	return st->mac_dst >= 0;
 }
 
 struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
@@ -390,6 +390,19 @@ struct fl_cond *fl_ether_host(struct fl_state *st, const uint8_t mac[6],
 			fl_dlt_name(st->linktype));
 	uint32_t src = (uint32_t)st->mac_src, dst = (uint32_t)st->mac_dst;
 
+	if (st->geneve) {
+		/* only when Geneve carries an Ethernet frame (then the link
+		 * header and the payload start at different places) */
+		struct fl_stmts s = {0};
+
+		fl_emit(st, &s, BPF_LD | BPF_MEM, (uint32_t)st->ll_reg);
+		fl_emit(st, &s, BPF_LDX | BPF_MEM, (uint32_t)st->pl_reg);
+		struct fl_cond *eth = fl_not(st, fl_leaf(st, &s, BPF_JMP | BPF_JEQ | BPF_X, 0));
+		st->geneve = 0;
+		struct fl_cond *h = fl_ether_host(st, mac, dir, col);
+		st->geneve = 1;
+		return fl_and(st, eth, h);
+	}
 	switch (dir) {
 	case D_SRC:
 		return fl_bcmp(st, OR_LINKHDR, src, mac, 6);

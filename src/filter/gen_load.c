@@ -26,7 +26,9 @@ static uint32_t rel_base(struct fl_state *st, enum fl_rel rel, int *var)
 	*var = 0;
 	switch (rel) {
 	case OR_LINKHDR: *var = st->ll_var; return st->off_linkhdr;
-	case OR_LINKTYPE: *var = pl; return st->off_linktype;
+	case OR_LINKTYPE:
+		*var = st->lt_var ? 3 : pl;
+		return st->off_linktype;
 	case OR_LINKPL: *var = pl; return nl;
 	case OR_LLC: *var = pl; return st->off_linkpl;
 	case OR_LINKPL_NOSNAP:
@@ -52,7 +54,8 @@ static int load_x(struct fl_state *st, struct fl_stmts *s, enum fl_rel rel)
 		st->need_pl = 1;
 	if (var)
 		fl_emit(st, s, BPF_LDX | BPF_MEM,
-			(uint32_t)(var == 1 ? st->ll_reg : st->pl_reg));
+			(uint32_t)(var == 1 ? st->ll_reg
+				   : var == 2 ? st->pl_reg : st->lt_reg));
 	if (rel != OR_TRAN_IPV4)
 		return var != 0;
 	if (var) {

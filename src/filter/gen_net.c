@@ -328,6 +328,12 @@ static struct fl_cond *ports_for(struct fl_state *st, int v6, uint32_t lo,
 	return fl_and(st, fl_linktype(st, v6 ? ET_IPV6 : ET_IP), c);
 }
 
+struct fl_cond *fl_port_one(struct fl_state *st, int v6, uint32_t port,
+			    int ipproto, int dir)
+{
+	return ports_for(st, v6, port, port, ipproto, dir, 0);
+}
+
 struct fl_cond *fl_port(struct fl_state *st, uint32_t lo, uint32_t hi,
 			int ipproto, int dir, int col, int range)
 {
