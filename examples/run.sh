@@ -18,8 +18,10 @@ echo "== assemble $EX/csum.s"
 "$B/bpftk" asm -o "$OUT/csum.bin" "$EX/csum.s"
 echo "== disassemble"
 "$B/bpftk" disasm "$OUT/csum.bin"
-echo "== run over $EX/header.bin (checked mode)"
-"$B/bpftk" run --mem "$EX/header.bin" --repeat 100000 "$OUT/csum.bin" | tee "$OUT/result.txt"
+# The verifier cannot bound the carry-folding loop (its trip count depends on
+# the data), so the program runs unverified, with every access checked.
+echo "== run over $EX/header.bin (checked mode, unverified)"
+"$B/bpftk" run --checked --no-verify --mem "$EX/header.bin" --repeat 100000 "$OUT/csum.bin" | tee "$OUT/result.txt"
 grep -q '0xb861' "$OUT/result.txt" || { echo "example: expected checksum 0xb861" >&2; exit 1; }
 echo "== example ok: checksum 0xb861 matches the header as sent"
 

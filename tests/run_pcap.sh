@@ -58,7 +58,8 @@ while off < len(d):
 print(n)
 PY
 )
-"$BPFTK" run "$T/fault.o" --pcap "$T/ex.pcap" >"$T/out" 2>"$T/err"
+# unsafe (no bounds check): only unverified, in checked mode
+"$BPFTK" run --checked --no-verify "$T/fault.o" --pcap "$T/ex.pcap" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc = 3 ] || bad "faulting program: exit $rc, expected 3"
 got=$(sed -n 's/.* \([0-9]*\) faults$/\1/p' "$T/out")
@@ -66,7 +67,7 @@ got=$(sed -n 's/.* \([0-9]*\) faults$/\1/p' "$T/out")
 	bad "faults '$got', expected $short (packets of <= 100 bytes)"
 grep -q "first runtime fault at packet" "$T/err" || bad "first fault not shown"
 
-"$BPFTK" run "$T/fault.o" --pcap "$S/pcaps/LINKTYPE_RAW_ipv4.pcap" >"$T/out" 2>"$T/err"
+"$BPFTK" run --checked --no-verify "$T/fault.o" --pcap "$S/pcaps/LINKTYPE_RAW_ipv4.pcap" >"$T/out" 2>"$T/err"
 rc=$?
 [ $rc = 1 ] && grep -q "is not Ethernet" "$T/err" &&
 	echo "ok: XDP over a raw-IP capture refused: $(cat "$T/err")" ||

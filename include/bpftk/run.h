@@ -12,7 +12,10 @@
  * What bpftk_run_new does, as libbpf + the kernel would: creates every map
  * of the object in a fresh map set (global data initialised from the
  * object, maps of maps and prog arrays filled from their BTF `values`),
- * binds the relocations (a map load gets the struct bpftk_map *, a global
+ * verifies each program with the object's maps (verifier.h; a rejected
+ * program is not loaded: the one asked for fails the run with -EACCES and
+ * the verifier's diagnostics, others are left out of prog arrays), binds
+ * the relocations (a map load gets the struct bpftk_map *, a global
  * data load the address of its value + offset, a callback load
  * BPFTK_HELPER_FUNC_TAG | slot), rewrites context accesses for the
  * program's type (progtype.h) and loads every program of a type bpftk runs
@@ -53,20 +56,39 @@ extern "C" {
 
 struct bpftk_run;
 
+/* Flags of struct bpftk_run_opts. */
+enum {
+	/* Load programs without verifying them.  They then run only in
+	 * BPFTK_VM_CHECKED mode (mode FAST or JIT is -EINVAL). */
+	BPFTK_RUN_NO_VERIFY = 1u << 0,
+	/* Keep the checks of BPFTK_VM_CHECKED on verified programs too. */
+	BPFTK_RUN_CHECKED = 1u << 1,
+};
+
 struct bpftk_run_opts {
 	size_t sz;	       /* sizeof(struct bpftk_run_opts) */
 	const char *prog_name; /* function name; NULL = the first program */
-	enum bpftk_vm_mode mode; /* BPFTK_VM_CHECKED (default) */
+	/* Engine.  The default (0, BPFTK_VM_CHECKED) means: BPFTK_VM_FAST
+	 * for verified programs, BPFTK_VM_CHECKED for programs loaded with
+	 * BPFTK_RUN_NO_VERIFY; BPFTK_RUN_CHECKED forces checks.
+	 * BPFTK_VM_FAST and BPFTK_VM_JIT need verified programs. */
+	enum bpftk_vm_mode mode;
 	uint64_t budget;	 /* per vm run, as in bpftk_vm_opts */
 	unsigned ncpus;		 /* of per-CPU maps; 0 = possible CPUs */
 	/* Program type for programs whose section implies none (or to run
 	 * an object's program as another type); 0 = from the section. */
 	enum bpftk_prog_type type;
+	unsigned flags; /* BPFTK_RUN_* */
+	/* Raw programs (r1 = memory, r2 = its length): the length they are
+	 * verified for; each test run of a verified raw program must then
+	 * give exactly this many bytes (else -EINVAL). */
+	uint32_t raw_mem_size;
 };
 
 /* Creates maps, loads programs.  obj must outlive the run.  On failure
  * *out is NULL and d says why (naming the program, map and instruction).
- * Errors: -EINVAL, -ENOENT (no such program), -ENOMEM. */
+ * Errors: -EACCES (the verifier rejected the program; -E2BIG when it hit
+ * a complexity limit), -EINVAL, -ENOENT (no such program), -ENOMEM. */
 BPFTK_API int bpftk_run_new(const struct bpftk_object *obj,
 			    const struct bpftk_run_opts *opts,
 			    struct bpftk_run **out, struct bpftk_diags *d);

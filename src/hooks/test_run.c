@@ -2,13 +2,16 @@
  * created and initialised, its programs bound and loaded, and runs on a
  * packet or context with the kernel's test-run conventions.
  *
- * The pipeline of bpftk_run_new reads in order: maps, then programs (bind
- * relocations, rewrite context accesses, load into a vm with the type's
- * helpers), then the slots of prog arrays and maps of maps, then the
- * helper environment.  One cleanup path frees whatever was built.
+ * The pipeline of bpftk_run_new reads in order: maps, then programs
+ * (verify, bind relocations, rewrite context accesses, load into a vm with
+ * the type's helpers), then the slots of prog arrays and maps of maps,
+ * then the helper environment.  One cleanup path frees whatever was built.
  *
- * Invariants: every program pointer stored in a prog array is a struct
- * rprog of this run with a loaded vm; the environment knows every map of
+ * Invariants: a program runs in an unchecked engine (FAST, JIT) only when
+ * bpftk_verify accepted it in this run, as the object gave it (unbound,
+ * unrewritten, with the object's maps), for the type it is loaded as;
+ * every program pointer stored in a prog array is a struct rprog of this
+ * run with a loaded vm; the environment knows every map of
  * the set and the global-data values; packet buffers live in the run and
  * are rebuilt by each bpftk_run_test.
  */
@@ -17,6 +20,7 @@
 #include <time.h>
 
 #include <bpftk/run.h>
+#include <bpftk/verifier.h>
 
 #include "../util/util_int.h"
 
@@ -29,6 +33,7 @@
 
 struct rprog {
 	const struct bpftk_object_prog *p;
+	enum bpftk_prog_type type; /* as loaded (and verified) */
 	const struct bpftk_progtype *pt;
 	struct bpftk_vm *vm;
 	uint32_t id;
@@ -278,17 +283,46 @@ static int check_calls(const struct rprog *rp, const struct bpftk_insn *in,
 	return err;
 }
 
+/* The engine of a program: unchecked ones only after the verifier said
+ * yes (bpftk_run_new refuses FAST and JIT with BPFTK_RUN_NO_VERIFY). */
+static enum bpftk_vm_mode engine(const struct bpftk_run *r)
+{
+	if (r->o.flags & (BPFTK_RUN_NO_VERIFY | BPFTK_RUN_CHECKED))
+		return BPFTK_VM_CHECKED;
+	return r->o.mode == BPFTK_VM_CHECKED ? BPFTK_VM_FAST : r->o.mode;
+}
+
+/* The verifier sees the program as the kernel would get it from libbpf:
+ * before bind() and the context rewrite, with the object's maps. */
+static int verify_prog(const struct bpftk_run *r, const struct rprog *rp,
+		       struct bpftk_diags *d)
+{
+	if (r->o.flags & BPFTK_RUN_NO_VERIFY)
+		return 0;
+	struct bpftk_verify_opts vo;
+	memset(&vo, 0, sizeof(vo));
+	vo.sz = sizeof(vo);
+	vo.type = rp->type;
+	vo.expected_attach_type = bpftk_object_prog_attach_type(rp->p);
+	vo.name = bpftk_object_prog_name(rp->p);
+	vo.raw_mem_size = r->o.raw_mem_size;
+	return bpftk_verify_object_prog(r->obj, rp->p, &vo, NULL, d);
+}
+
 static int load_prog(struct bpftk_run *r, struct rprog *rp,
 		     struct bpftk_diags *d)
 {
 	const char *name = bpftk_object_prog_name(rp->p);
+	int err = verify_prog(r, rp, d);
+	if (err)
+		return err;
 	size_t n;
 	const struct bpftk_insn *src = bpftk_object_prog_insns(rp->p, &n);
 	struct bpftk_insn *in = bpftk_malloc((n ? n : 1) * sizeof(*in));
 	if (!in)
 		return -ENOMEM;
 	memcpy(in, src, n * sizeof(*in));
-	int err = bind(r, in, n, name, d);
+	err = bind(r, in, n, name, d);
 	if (!err)
 		err = check_calls(rp, in, n, name, d);
 	if (!err)
@@ -296,7 +330,7 @@ static int load_prog(struct bpftk_run *r, struct rprog *rp,
 	struct bpftk_vm_opts vo;
 	memset(&vo, 0, sizeof(vo));
 	vo.sz = sizeof(vo);
-	vo.mode = r->o.mode;
+	vo.mode = engine(r);
 	vo.budget = r->o.budget;
 	vo.name = name;
 	if (!err)
@@ -342,6 +376,7 @@ static int load_progs(struct bpftk_run *r, struct bpftk_diags *d)
 		enum bpftk_prog_type t = bpftk_object_prog_type(rp->p);
 		if (r->o.type || t == BPFTK_PROG_TYPE_UNSPEC)
 			t = r->o.type;
+		rp->type = t;
 		rp->pt = bpftk_progtype_get(t);
 		int err = 0;
 		if (!rp->pt) {
@@ -406,6 +441,18 @@ int bpftk_run_new(const struct bpftk_object *obj,
 	r->obj = obj;
 	r->o.sz = sizeof(r->o);
 	int err = opts ? bpftk_opts_copy(&r->o, sizeof(r->o), opts) : 0;
+	if (!err && (r->o.flags & ~(unsigned)(BPFTK_RUN_NO_VERIFY |
+					       BPFTK_RUN_CHECKED)))
+		err = -EINVAL;
+	if (!err && (r->o.flags & BPFTK_RUN_NO_VERIFY) &&
+	    r->o.mode != BPFTK_VM_CHECKED) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, r->o.prog_name,
+				-1,
+				"an unverified program runs only in checked "
+				"mode (BPFTK_RUN_NO_VERIFY with an unchecked "
+				"engine)");
+		err = -EINVAL;
+	}
 	struct bpftk_map_set_opts so;
 	memset(&so, 0, sizeof(so));
 	so.sz = sizeof(so);
@@ -508,6 +555,17 @@ static int prepare(struct bpftk_run *r, const struct bpftk_test_run_opts *t,
 	memset(c, 0, sizeof(*c));
 	c->type = pt->type;
 	const char *name = bpftk_object_prog_name(r->main->p);
+	/* the verifier took r2 as this constant: any other length could
+	 * take a path it never saw */
+	if (pt->model == BPFTK_CTX_MODEL_MEM &&
+	    !(r->o.flags & BPFTK_RUN_NO_VERIFY) &&
+	    t->data_size_in != r->o.raw_mem_size) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, name, -1,
+				"memory of %u bytes: the program was verified "
+				"for exactly %u",
+				t->data_size_in, r->o.raw_mem_size);
+		return -EINVAL;
+	}
 	if (pt->model == BPFTK_CTX_MODEL_MEM || !pt->has_packet) {
 		size_t len = t->data_size_in;
 		if (grow_buf(r, len ? len : 1))

@@ -26,11 +26,13 @@
 #ifndef BPFTK_TEST_KERNEL_ACCEPT_H
 #define BPFTK_TEST_KERNEL_ACCEPT_H
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -132,7 +134,9 @@ static inline void kacc_tail(const char *log, char *out, size_t cap)
 {
 	size_t n = strlen(log);
 	const char *s = n >= cap ? log + n - (cap - 1) : log;
-	snprintf(out, cap, "%s", s);
+	size_t k = n >= cap ? cap - 1 : n;
+	memcpy(out, s, k);
+	out[k] = '\0';
 }
 
 /* One open + load of the program; log_level as given.  Returns libbpf's
@@ -452,6 +456,52 @@ static inline int kacc_safety_reason(const char *reason)
 		if (strstr(reason, feature[i]))
 			return 0;
 	return 1;
+}
+
+/* Calls fn(root, rel) for every regular file below root (rel: its path
+ * relative to root), directories in name order, recursively: the corpus
+ * walk of the tests and benchmarks that use the kernel as the oracle. */
+static inline int kacc_cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static inline void kacc_walk(const char *root, const char *sub,
+			     void (*fn)(const char *root, const char *rel))
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s%s%s", root, *sub ? "/" : "", sub);
+	DIR *dp = opendir(dir);
+	if (!dp)
+		return;
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	while ((e = readdir(dp)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char **nn = realloc(names, (n + 1) * sizeof(*names));
+		if (!nn)
+			break;
+		names = nn;
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(dp);
+	if (n)
+		qsort(names, n, sizeof(*names), kacc_cmp_name);
+	for (size_t i = 0; i < n; i++) {
+		char rel[4096], full[8192];
+		snprintf(rel, sizeof(rel), "%s%s%s", sub, *sub ? "/" : "",
+			 names[i] ? names[i] : "");
+		snprintf(full, sizeof(full), "%s/%s", root, rel);
+		struct stat st;
+		if (names[i] && !stat(full, &st) && S_ISDIR(st.st_mode))
+			kacc_walk(root, rel, fn);
+		else if (names[i] && !stat(full, &st) && S_ISREG(st.st_mode))
+			fn(root, rel);
+		free(names[i]);
+	}
+	free(names);
 }
 
 #endif

@@ -179,6 +179,7 @@ static void run_prog(const char *path, const char *rel,
 	ro.sz = sizeof(ro);
 	ro.prog_name = name;
 	ro.mode = BPFTK_VM_CHECKED;
+	ro.flags = BPFTK_RUN_NO_VERIFY; /* checked runs, as the kernel judged */
 	ro.type = type;
 	int err = bpftk_run_new(o, &ro, &r, d);
 	if (err) {

@@ -149,8 +149,9 @@ static int run_prog(struct bpftk_object *o, const char *name,
 {
 	struct bpftk_diags *d = bpftk_diags_new();
 	struct bpftk_run *r = NULL;
+	/* helpers' own checks in checked mode: unverified */
 	struct bpftk_run_opts ro = {.sz = sizeof(ro), .prog_name = name,
-				    .ncpus = 4};
+				    .ncpus = 4, .flags = BPFTK_RUN_NO_VERIFY};
 	int err = bpftk_run_new(o, &ro, &r, d);
 	static const char mem[8] = "hello";
 	if (!err) {

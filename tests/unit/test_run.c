@@ -37,7 +37,9 @@ static struct bpftk_run *start(struct bpftk_object *o, const char *prog,
 {
 	struct bpftk_diags *d = bpftk_diags_new();
 	struct bpftk_run *r = NULL;
-	struct bpftk_run_opts ro = {.sz = sizeof(ro), .prog_name = prog};
+	/* the run machinery in checked mode, faults included: unverified */
+	struct bpftk_run_opts ro = {.sz = sizeof(ro), .prog_name = prog,
+				    .flags = BPFTK_RUN_NO_VERIFY};
 	int err = bpftk_run_new(o, &ro, &r, d);
 	CHECK_EQ_U64(err, want_err);
 	if (want_msg) {

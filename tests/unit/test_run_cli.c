@@ -118,7 +118,14 @@ static int body(void)
 	snprintf(args, sizeof(args), "%s/xdp_tail.o --data-hex \"00 11\"", tmp);
 	CHECK_EQ_U64(run(args, out, sizeof(out)), 1);
 	CHECK(strstr(out, "at least an Ethernet header") != NULL);
+	/* unsafe: the verifier refuses it; checked, it faults at run time */
 	snprintf(args, sizeof(args), "%s/run_misc.o --prog xdp_oob --data-hex \"%s\"",
+		 tmp, udp_hex);
+	CHECK_EQ_U64(run(args, out, sizeof(out)), 1);
+	CHECK(strstr(out, "--checked --no-verify") != NULL);
+	snprintf(args, sizeof(args),
+		 "--checked --no-verify %s/run_misc.o --prog xdp_oob "
+		 "--data-hex \"%s\"",
 		 tmp, udp_hex);
 	CHECK_EQ_U64(run(args, out, sizeof(out)), 3);
 	CHECK(strstr(out, "out-of-bounds load") != NULL);

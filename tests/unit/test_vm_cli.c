@@ -130,10 +130,13 @@ static void test_cli(void)
 	EXPECT(args, 0, "25 runs, ");
 	EXPECT(args, 0, " ns/run\n");
 
-	/* faults: exit 3 with the diagnostic */
-	snprintf(args, sizeof(args), "--mem-hex \"00 11 22 33\" '%s'", fault);
+	/* faults (of programs only --no-verify lets run): exit 3 with the
+	 * diagnostic */
+	snprintf(args, sizeof(args),
+		 "--checked --no-verify --mem-hex \"00 11 22 33\" '%s'", fault);
 	EXPECT(args, 3, "insn 1: error: out-of-bounds load of 8 bytes at 0x");
-	snprintf(args, sizeof(args), "--budget 50 '%s'", spin);
+	snprintf(args, sizeof(args), "--checked --no-verify --budget 50 '%s'",
+		 spin);
 	EXPECT(args, 3, "insn 0: error: instruction budget of 50 exhausted");
 	/* rejected program: exit 1 naming the instruction */
 	snprintf(args, sizeof(args), "'%s'", bad);

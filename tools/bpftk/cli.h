@@ -55,6 +55,7 @@ struct cli_run_args {
 	int json;	      /* pcap summary as JSON members */
 	FILE *report;	      /* where the run's summary goes */
 	int mode;	      /* enum bpftk_vm_mode */
+	unsigned run_flags;   /* BPFTK_RUN_* of run.h */
 	uint64_t budget;
 };
 /* Opens the object, creates its maps, loads the program, runs it as asked
@@ -76,6 +77,7 @@ int cmd_map(int argc, char **argv);
 int cmd_obj(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_seccomp(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
 #endif

@@ -529,6 +529,7 @@ int cli_run_object(const struct cli_run_args *a, struct bpftk_object **o,
 	ro.sz = sizeof(ro);
 	ro.prog_name = a->prog;
 	ro.mode = a->mode;
+	ro.flags = a->run_flags;
 	ro.budget = a->budget;
 	err = bpftk_run_new(*o, &ro, r, d);
 	if (err) {

@@ -3,8 +3,12 @@
  * The program is raw bytecode (little-endian slots) or an ELF object (the
  * first executable section, or --section).  Memory comes from a file or hex
  * bytes; the program sees it as r1 = address, r2 = length, and it is also
- * the packet of legacy LD_ABS/LD_IND loads.  Checked mode is the default
- * (nothing verifies programs yet); --fast runs without checks.
+ * the packet of legacy LD_ABS/LD_IND loads.
+ *
+ * Every program is verified first (verifier.h) and, once accepted, runs in
+ * the fast engine (--jit: compiled; --checked: with every access checked).
+ * A program the verifier rejects does not run, unless the user asks for
+ * `--checked --no-verify`: unverified code runs only with checks.
  *
  * With --prog, --data or --ctx an ELF object runs like BPF_PROG_TEST_RUN
  * (run.h): its maps are created, relocations bound, the program gets the
@@ -28,6 +32,7 @@
 #include <bpftk/isa.h>
 #include <bpftk/object.h>
 #include <bpftk/run.h>
+#include <bpftk/verifier.h>
 #include <bpftk/vm.h>
 
 #include "cli.h"
@@ -37,13 +42,17 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: bpftk run [options] PROGRAM\n"
 		"\n"
-		"Runs PROGRAM (raw bytecode, or an ELF object) in the interpreter\n"
-		"and prints \"r0 = 0x... (decimal)\".\n"
+		"Verifies PROGRAM (raw bytecode, or an ELF object), runs it in the\n"
+		"interpreter and prints \"r0 = 0x... (decimal)\".  A program the\n"
+		"verifier rejects does not run (see 'bpftk verify' for why).\n"
 		"\n"
 		"options:\n"
+		"  --fast             the unchecked interpreter (the default for\n"
+		"                     verified programs)\n"
+		"  --jit              compile to native code (verified programs)\n"
 		"  --checked          check every memory access, count instructions\n"
-		"                     against a budget (the default)\n"
-		"  --fast             no checks: only for programs known to be safe\n"
+		"                     against a budget\n"
+		"  --no-verify        skip the verifier; only with --checked\n"
 		"  --budget N         instructions a checked run may execute\n"
 		"                     (default %llu; 0 = unlimited)\n"
 		"  --mem FILE         memory for the program: r1 = its address,\n"
@@ -78,7 +87,8 @@ static void usage(FILE *out)
 		"  -j, --json         the capture run's output as JSON\n"
 		"  -h, --help         this text\n"
 		"\n"
-		"exit codes: 0 ok, 1 program rejected, 2 usage, 3 fault at run time\n"
+		"exit codes: 0 ok, 1 program rejected (by the verifier, or not\n"
+		"loadable), 2 usage, 3 fault at run time\n"
 		"(bad memory access, budget, call depth: the diagnostic names the\n"
 		"instruction), 4 I/O error\n",
 		(unsigned long long)BPFTK_VM_DEFAULT_BUDGET);
@@ -212,11 +222,37 @@ out:
 	return rc;
 }
 
+static void hint_rejected(void)
+{
+	fprintf(stderr,
+		"bpftk: run: the verifier rejected the program, so it does not "
+		"run unchecked; to run it anyway with every memory access "
+		"checked, add --checked --no-verify\n");
+}
+
+/* A raw program (bytecode, a section) is verified as type raw: r1 =
+ * memory, r2 = its length, for the memory given (--mem).  Returns an exit
+ * code. */
+static int verify_raw(const struct bpftk_insn *insns, size_t n,
+		      size_t mem_len, struct bpftk_diags *d)
+{
+	struct bpftk_verify_opts vo;
+	memset(&vo, 0, sizeof(vo));
+	vo.sz = sizeof(vo);
+	vo.raw_mem_size = (uint32_t)mem_len;
+	int err = bpftk_verify(insns, n, &vo, NULL, d);
+	if (!err)
+		return EXIT_OK;
+	if (err == -EACCES || err == -E2BIG)
+		hint_rejected();
+	return err == -ENOMEM ? EXIT_IO : EXIT_REJECTED;
+}
+
 /* The object mode: bpftk_run_new + bpftk_run_test. */
 static int run_object(const char *path, const char *prog, unsigned char *data,
 		      size_t data_len, const char *ctx_file,
-		      enum bpftk_vm_mode mode, uint64_t budget, uint64_t repeat,
-		      struct bpftk_diags *d)
+		      enum bpftk_vm_mode mode, unsigned flags, uint64_t budget,
+		      uint64_t repeat, struct bpftk_diags *d)
 {
 	struct bpftk_object *o = NULL;
 	struct bpftk_run *r = NULL;
@@ -236,9 +272,13 @@ static int run_object(const char *path, const char *prog, unsigned char *data,
 	ro.sz = sizeof(ro);
 	ro.prog_name = prog;
 	ro.mode = mode;
+	ro.flags = flags;
 	ro.budget = budget;
+	ro.raw_mem_size = (uint32_t)data_len;
 	err = bpftk_run_new(o, &ro, &r, d);
 	if (err) {
+		if (err == -EACCES || err == -E2BIG)
+			hint_rejected();
 		rc = err == -ENOMEM ? EXIT_IO : EXIT_REJECTED;
 		goto out;
 	}
@@ -288,7 +328,7 @@ out:
 /* --pcap: the run over a capture, then the maps (cli_run_object). */
 static int run_pcap(const char *path, const char *prog, const char *pcap,
 		    const char *out_pcap, int json, enum bpftk_vm_mode mode,
-		    uint64_t budget)
+		    unsigned flags, uint64_t budget)
 {
 	struct cli_run_args a;
 	memset(&a, 0, sizeof(a));
@@ -299,12 +339,17 @@ static int run_pcap(const char *path, const char *prog, const char *pcap,
 	a.json = json;
 	a.report = stdout;
 	a.mode = (int)mode;
+	a.run_flags = flags;
 	a.budget = budget;
 	struct bpftk_object *o = NULL;
 	struct bpftk_run *r = NULL;
 	if (json)
 		printf("{");
 	int rc = cli_run_object(&a, &o, &r);
+	if (!r && rc == EXIT_REJECTED && !(flags & BPFTK_RUN_NO_VERIFY))
+		fprintf(stderr, "bpftk: run: if the verifier rejected the "
+				"program: --checked --no-verify runs it with "
+				"every access checked\n");
 	if (r) {
 		printf(json ? ",\"maps\":" : "maps:\n");
 		int drc = cli_dump_maps(r, o, NULL, json, stdout);
@@ -318,6 +363,25 @@ static int run_pcap(const char *path, const char *prog, const char *pcap,
 	return rc;
 }
 
+/* Until the JIT lands, the vm refuses its mode: say so rather than fail
+ * later with a bare "invalid argument". */
+static int jit_missing(void)
+{
+	struct bpftk_vm_opts o;
+	memset(&o, 0, sizeof(o));
+	o.sz = sizeof(o);
+	o.mode = BPFTK_VM_JIT;
+	struct bpftk_vm *vm = NULL;
+	int err = bpftk_vm_new(&o, &vm);
+	bpftk_vm_free(vm);
+	if (err == -EINVAL)
+		cli_error("run: --jit: this build of bpftk has no JIT compiler "
+			  "yet; --fast is the fastest engine it has");
+	else if (err)
+		cli_error("out of memory");
+	return err != 0;
+}
+
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -327,7 +391,8 @@ static double now_ns(void)
 
 int cmd_run(int argc, char **argv)
 {
-	enum bpftk_vm_mode mode = BPFTK_VM_CHECKED;
+	enum bpftk_vm_mode mode = BPFTK_VM_FAST;
+	int checked = 0, no_verify = 0;
 	const char *mem_file = NULL, *mem_hex = NULL, *section = NULL;
 	const char *prog = NULL, *prog_name = NULL, *ctx_file = NULL;
 	const char *pcap = NULL, *out_pcap = NULL;
@@ -341,9 +406,13 @@ int cmd_run(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		} else if (!strcmp(a, "--checked")) {
-			mode = BPFTK_VM_CHECKED;
+			checked = 1;
 		} else if (!strcmp(a, "--fast")) {
 			mode = BPFTK_VM_FAST;
+		} else if (!strcmp(a, "--jit")) {
+			mode = BPFTK_VM_JIT;
+		} else if (!strcmp(a, "--no-verify")) {
+			no_verify = 1;
 		} else if (!strcmp(a, "--mem") && more) {
 			mem_file = argv[++i];
 		} else if (!strcmp(a, "--mem-hex") && more) {
@@ -401,6 +470,22 @@ int cmd_run(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (no_verify && !checked) {
+		cli_error("run: --no-verify runs a program nobody proved safe, "
+			  "which bpftk does only with every memory access "
+			  "checked: add --checked");
+		return EXIT_USAGE;
+	}
+	if (checked && mode != BPFTK_VM_FAST) {
+		cli_error("run: --checked and --jit exclude each other");
+		return EXIT_USAGE;
+	}
+	if (mode == BPFTK_VM_JIT && jit_missing())
+		return EXIT_USAGE;
+	unsigned flags = (checked ? BPFTK_RUN_CHECKED : 0) |
+			 (no_verify ? BPFTK_RUN_NO_VERIFY : 0);
+	if (checked)
+		mode = BPFTK_VM_CHECKED;
 	if ((out_pcap || json) && !pcap) {
 		cli_error("run: -w and -j go with --pcap");
 		return EXIT_USAGE;
@@ -412,6 +497,7 @@ int cmd_run(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		return run_pcap(prog, prog_name, pcap, out_pcap, json, mode,
+				flags,
 				have_budget ? (budget ? budget
 						      : BPFTK_VM_UNLIMITED)
 					    : 0);
@@ -447,7 +533,7 @@ int cmd_run(int argc, char **argv)
 			goto out;
 		}
 		rc = d ? run_object(prog, prog_name, mem, mem_len, ctx_file,
-				    mode,
+				    mode, flags,
 				    have_budget ? (budget ? budget
 							  : BPFTK_VM_UNLIMITED)
 						: 0,
@@ -456,6 +542,11 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	rc = d ? read_program(prog, section, &insns, &n, d) : EXIT_IO;
+	/* not even a program: say so the way loading would */
+	if (!rc && bpftk_isa_validate(insns, n, d, NULL))
+		rc = EXIT_REJECTED;
+	if (!rc && !no_verify)
+		rc = verify_raw(insns, n, mem_len, d);
 	if (rc)
 		goto out;
 

@@ -16,6 +16,7 @@ static const struct {
 	{"obj", cmd_obj, "show the programs, maps and BTF of a BPF object"},
 	{"run", cmd_run, "run a program in the interpreter"},
 	{"seccomp", cmd_seccomp, "compile a seccomp policy to a filter, or run a command under it"},
+	{"verify", cmd_verify, "prove the programs of an object safe, or explain why not"},
 	{"version", cmd_version, "print the version"},
 };
 
