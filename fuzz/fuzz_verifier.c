@@ -23,6 +23,12 @@
  * when set, and aborts (with $BPFTK_VFUZZ_KEEP_GOING set it counts the bug
  * and goes on, for long runs).
  *
+ * With $BPFTK_VFUZZ_KERNEL set (and bpf() permitted), every accepted
+ * program of a kernel type (not raw) is also loaded into Linux with
+ * bpf_prog_load: the kernel rejecting it for a safety reason is a
+ * difference printed as "KERNEL-DIFF" (a bug of ours, or a rule of the
+ * kernel we do not share), counted, never an abort.
+ *
  * vfuzz_stats() gives the counts to a long-running driver (tools/vfuzz/).
  */
 #include <errno.h>
@@ -41,10 +47,13 @@
 #include <bpftk/run.h>
 #include <bpftk/verifier.h>
 
+#include "../tests/unit/kernel_accept.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Counts so far: inputs, programs verified, accepted, run cleanly, loader
- * refusals after acceptance, runs, soundness bugs. */
-void vfuzz_stats(unsigned long out[7]);
+ * refusals after acceptance, runs, soundness bugs; accepted programs the
+ * kernel judged, accepted, rejected for safety, for a missing feature. */
+void vfuzz_stats(unsigned long out[11]);
 
 #define MAX_INSNS 512
 #define NRUNS 4
@@ -56,11 +65,16 @@ static const enum bpftk_prog_type prog_type[T__COUNT] = {
 	BPFTK_PROG_TYPE_SOCKET_FILTER};
 
 static unsigned long st_inputs, st_verified, st_accepted, st_clean,
-	st_refused, st_runs, st_bugs;
+	st_refused, st_runs, st_bugs, st_k_loaded, st_k_accepted, st_k_safety,
+	st_k_feature;
 
-void vfuzz_stats(unsigned long out[7])
+void vfuzz_stats(unsigned long out[11])
 {
 	out[6] = st_bugs;
+	out[7] = st_k_loaded;
+	out[8] = st_k_accepted;
+	out[9] = st_k_safety;
+	out[10] = st_k_feature;
 	out[0] = st_inputs;
 	out[1] = st_verified;
 	out[2] = st_accepted;
@@ -592,6 +606,54 @@ out:
 	bpftk_diags_free(d);
 }
 
+/* The kernel's verdict on a program bpftk accepted (BPFTK_VFUZZ_KERNEL). */
+static void kernel_diff(const struct prog *p, enum ptype t)
+{
+	static int usable = -1;
+	static char log[1 << 16];
+	if (usable < 0) {
+		char why[128];
+		usable = getenv("BPFTK_VFUZZ_KERNEL") && !kacc_probe(why, sizeof(why));
+	}
+	if (!usable || t == T_RAW)
+		return;
+	static uint64_t wire[MAX_INSNS + 8]; /* aligned for struct bpf_insn */
+	bpftk_isa_encode(p->in, p->n, 0, wire);
+	struct bpf_prog_load_opts po;
+	memset(&po, 0, sizeof(po));
+	po.sz = sizeof(po);
+	po.log_level = 1;
+	po.log_buf = log;
+	po.log_size = sizeof(log);
+	log[0] = '\0';
+	int fd = bpf_prog_load((enum bpf_prog_type)prog_type[t], NULL, "GPL",
+			       (const struct bpf_insn *)wire, p->n,
+			       &po);
+	st_k_loaded++;
+	if (fd >= 0) {
+		close(fd);
+		st_k_accepted++;
+		return;
+	}
+	char reason[512];
+	kacc_reason(log, reason, sizeof(reason));
+	if (!kacc_safety_reason(reason) || !log[0]) {
+		st_k_feature++;
+		return;
+	}
+	st_k_safety++;
+	fprintf(stderr, "fuzz_verifier: KERNEL-DIFF (type %s): bpftk accepts, "
+			"the kernel says: %s\n",
+		sec_name[t], reason);
+	for (size_t i = 0; i < p->n;) {
+		char text[128];
+		int k = bpftk_disasm_insn(p->in, p->n, i, NULL, text,
+					  sizeof(text));
+		fprintf(stderr, "  %4zu: %s\n", i, text);
+		i += k > 0 ? (size_t)k : 1;
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -629,6 +691,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (bpftk_verify(p.in, p.n, &vo, NULL, NULL))
 		return 0;
 	st_accepted++;
+	kernel_diff(&p, t);
 	run_accepted(&r, &p, t, sd, raw_size, data, size);
 	return 0;
 }

@@ -17,7 +17,7 @@
 #include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-void vfuzz_stats(unsigned long out[7]);
+void vfuzz_stats(unsigned long out[11]);
 
 static uint64_t rng;
 
@@ -31,13 +31,18 @@ static uint64_t next(void)
 
 static void print_stats(unsigned long long done, double secs)
 {
-	unsigned long s[7];
+	unsigned long s[11];
 	vfuzz_stats(s);
 	printf("%llu inputs (%.0f/s): %lu verified, %lu accepted, %lu ran "
 	       "cleanly (%lu runs), %lu refused by the loader after "
 	       "acceptance; %lu soundness bugs\n",
 	       done, secs > 0 ? (double)done / secs : 0.0, s[1], s[2], s[3],
 	       s[5], s[4], s[6]);
+	if (s[7])
+		printf("  kernel (BPFTK_VFUZZ_KERNEL): %lu of them loaded, %lu "
+		       "accepted, %lu rejected for safety (KERNEL-DIFF), %lu "
+		       "for a missing feature\n",
+		       s[7], s[8], s[9], s[10]);
 	fflush(stdout);
 }
 
