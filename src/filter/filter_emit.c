@@ -96,17 +96,33 @@ static void emit(struct em *e, const struct fl_cond *c, size_t t, size_t f)
 		it->f = f;
 		return;
 	case C_AND:
-		l = new_label(e);
-		emit(e, c->l, l, f);
-		bind_label(e, l);
-		emit(e, c->r, t, f);
+	case C_OR: {
+		/* a chain "a and b and c" is a left-deep tree as long as the
+		 * expression: walk its spine with a loop, not recursion */
+		size_t n = 0, cap = 0;
+		const struct fl_cond **v = NULL, *p;
+
+		for (p = c; p->kind == c->kind; p = p->l) {
+			v = fl_grow(e->st, (void *)v, n, &cap, sizeof(*v));
+			v[n++] = p->r;
+		}
+		/* p is the leftmost operand; v holds the right ones, last first */
+		for (size_t i = n + 1; i-- > 0;) {
+			const struct fl_cond *x = i == n ? p : v[i];
+
+			if (i == 0) {
+				emit(e, x, t, f);
+				break;
+			}
+			l = new_label(e);
+			if (c->kind == C_AND)
+				emit(e, x, l, f);
+			else
+				emit(e, x, t, l);
+			bind_label(e, l);
+		}
 		return;
-	case C_OR:
-		l = new_label(e);
-		emit(e, c->l, t, l);
-		bind_label(e, l);
-		emit(e, c->r, t, f);
-		return;
+	}
 	case C_NOT:
 		emit(e, c->l, f, t);
 		return;

@@ -28,6 +28,10 @@
 /* classic opcode fields, as libpcap's <pcap/bpf.h> spells them */
 #include <pcap/pcap.h>
 
+/* Deepest nesting of parentheses, 'not' and unary '-' accepted: the
+ * parser and code generator recurse that deep. */
+#define FL_MAX_DEPTH 1000
+
 /* ---- arena --------------------------------------------------------------- */
 struct fl_chunk;
 struct fl_arena {
@@ -142,6 +146,7 @@ struct fl_state {
 	struct fl_token *toks;	 /* the whole input, ending in T_EOF */
 	size_t ntoks, tokcap, cur; /* parser position */
 	int errcol;		 /* column for errors without a token */
+	int depth;		 /* parser nesting, bounded (FL_MAX_DEPTH) */
 
 	int dlt;		 /* the link type asked for */
 	int linktype;		 /* current (pppoes turns it into PPP) */

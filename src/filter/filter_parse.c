@@ -133,6 +133,16 @@ static int starts_id(struct fl_state *st, size_t i)
 	}
 }
 
+/* Entering one more level of nesting, just past the token that opens it;
+ * the caller leaves with st->depth--. */
+static void deeper(struct fl_state *st)
+{
+	if (++st->depth > FL_MAX_DEPTH)
+		fl_fail(st, st->toks[st->cur ? st->cur - 1 : 0].col,
+			"expression too complex: nested deeper than %d levels",
+			FL_MAX_DEPTH);
+}
+
 /* ---- arithmetic ---------------------------------------------------------- */
 static struct fl_arth *arth(struct fl_state *st, int level);
 
@@ -174,12 +184,18 @@ static struct fl_arth *primary(struct fl_state *st)
 	case T_LEN:
 		next(st);
 		return fl_arth_len(st);
-	case T_MINUS:
+	case T_MINUS: {
 		next(st);
-		return fl_arth_neg(st, primary(st));
+		deeper(st);
+		struct fl_arth *a = fl_arth_neg(st, primary(st));
+		st->depth--;
+		return a;
+	}
 	case T_LPAREN: {
 		next(st);
+		deeper(st);
 		struct fl_arth *a = arth(st, 0);
+		st->depth--;
 		expect(st, T_RPAREN, "')'");
 		return a;
 	}
@@ -299,12 +315,16 @@ static struct res id(struct fl_state *st, struct fl_qual q)
 	switch (t->t) {
 	case T_NOT:
 		next(st);
+		deeper(st);
 		r = id(st, q);
+		st->depth--;
 		r.c = fl_not(st, r.c);
 		return r;
 	case T_LPAREN:
 		next(st);
+		deeper(st);
 		r = pid(st, q);
+		st->depth--;
 		expect(st, T_RPAREN, "')'");
 		return r;
 	default:
@@ -626,7 +646,9 @@ static struct res rterm(struct fl_state *st, struct fl_qual q)
 	}
 	if (t->t == T_LPAREN) {
 		next(st);
+		deeper(st);
 		r = expr(st, q);
+		st->depth--;
 		expect(st, T_RPAREN, "')'");
 		r.q = q;
 		return r;
@@ -688,7 +710,9 @@ static struct res term(struct fl_state *st, struct fl_qual q)
 {
 	if (tok(st)->t == T_NOT) {
 		next(st);
+		deeper(st);
 		struct res r = term(st, q);
+		st->depth--;
 		r.c = fl_not(st, r.c);
 		return r;
 	}

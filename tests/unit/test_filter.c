@@ -717,7 +717,38 @@ static void test_random_differential(void)
 	CHECK(s.lib_reject_only == 0);
 }
 
+/* Hostile sizes: nesting deeper than the limit is an error with a column,
+ * a long flat chain compiles (the emitter walks chains with a loop). */
+static void test_limits(void)
+{
+	size_t n = 200000;
+	char *e = malloc(n * 8 + 16);
+	struct bpftk_cbpf_insn *p = NULL;
+	size_t np = 0;
+	struct bpftk_diags *d = bpftk_diags_new();
+
+	CHECK(e != NULL);
+	if (!e)
+		return;
+	for (size_t i = 0; i < n; i++)
+		e[i] = '(';
+	strcpy(e + n, "ip");
+	CHECK(bpftk_filter_compile(e, DLT_EN10MB, 65535, 0, 0, &p, &np, d) == -EINVAL);
+	CHECK(bpftk_diags_count(d) == 1 &&
+	      strstr(bpftk_diags_get(d, 0)->msg, "nested deeper than") &&
+	      bpftk_diags_get(d, 0)->col == 1001);
+	strcpy(e, "ip");
+	for (size_t i = 1, len = 2; i < 30000; i++, len += 6)
+		memcpy(e + len, " or ip", 7);
+	CHECK(bpftk_filter_compile(e, DLT_EN10MB, 65535, 0, 0, &p, &np, NULL) == 0);
+	CHECK(np > 30000);
+	bpftk_cbpf_free(p);
+	bpftk_diags_free(d);
+	free(e);
+}
+
 TEST_MAIN({
+	test_limits();
 	test_apply();
 	test_reject();
 	load_pcaps();
