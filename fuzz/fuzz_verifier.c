@@ -372,7 +372,7 @@ static void mutate(struct rd *r, struct prog *p)
 			x->off = (int16_t)(x->off + (int)pick(r, 9) - 4);
 			break;
 		case 1:
-			x->imm += (int32_t)pick(r, 9) - 4;
+			x->imm = (int32_t)((uint32_t)x->imm + pick(r, 9) - 4u);
 			break;
 		case 2:
 			x->imm = (int32_t)(int8_t)byte(r);
