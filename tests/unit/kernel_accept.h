@@ -117,6 +117,9 @@ static inline void kacc_reason(const char *log, char *out, size_t cap)
 		if (e == s || !strncmp(s, "processed ", 10) ||
 		    !strncmp(s, "verification time", 17) ||
 		    !strncmp(s, "stack depth", 11) ||
+		    /* the states after "infinite loop detected" */
+		    !strncmp(s, "cur state:", 10) ||
+		    !strncmp(s, "old state:", 10) ||
 		    !strncmp(s, "-- END PROG LOAD LOG --", 23))
 			continue;
 		/* some messages lack their newline before the stats */
