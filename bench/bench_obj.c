@@ -143,6 +143,8 @@ static int open_bpftk(struct side *s, const char *path, const char *prog)
 		ro.sz = sizeof(ro);
 		ro.prog_name = prog;
 		ro.mode = modes[m];
+		/* fast needs the program verified; checked runs it as is */
+		ro.flags = m ? BPFTK_RUN_NO_VERIFY : 0;
 		err = bpftk_run_new(s->obj, &ro, &s->run, d);
 		if (!err) {
 			s->engine = m ? "checked" : "fast";
