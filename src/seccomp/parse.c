@@ -430,6 +430,39 @@ static void check_arches(struct parser *ps)
 	}
 }
 
+/* A rule after an unconditional one for the same syscall (on every
+ * architecture it applies to) is never reached: worth a warning, since the
+ * first matching rule decides. */
+static void warn_shadowed(struct parser *ps)
+{
+	const struct bpftk_seccomp_policy *p = ps->p;
+	for (size_t i = 0; i < p->nrules; i++) {
+		const struct sc_rule *r = &p->rules[i];
+		long by = -1;
+		int live = 0;
+		for (int a = 0; a < BPFTK_SECCOMP_NARCH && !live; a++) {
+			if (!(p->arches >> a & 1) || r->nr[a] < 0)
+				continue;
+			long found = -1;
+			for (size_t j = 0; j < i && found < 0; j++)
+				if (p->rules[j].nr[a] == r->nr[a] &&
+				    !p->rules[j].ncond)
+					found = (long)j;
+			if (found < 0)
+				live = 1;
+			else
+				by = found;
+		}
+		if (!live && by >= 0 &&
+		    bpftk_diags_add(ps->d, BPFTK_SEV_WARNING, ps->file, r->line,
+				    r->col, NULL, -1,
+				    "rule never reached: the rule of line %d "
+				    "has no conditions and comes first",
+				    p->rules[by].line) < 0)
+			ps->oom = 1;
+	}
+}
+
 int bpftk_seccomp_parse(const char *text, const char *file,
 			struct bpftk_seccomp_policy **out,
 			struct bpftk_diags *d)
@@ -471,6 +504,8 @@ int bpftk_seccomp_parse(const char *text, const char *file,
 			 "expected a 'default ACTION' statement in the policy");
 	if (!ps.oom)
 		check_arches(&ps);
+	if (!ps.oom && !ps.errors)
+		warn_shadowed(&ps);
 	bpftk_free(ps.only);
 	if (ps.oom || ps.errors) {
 		bpftk_seccomp_policy_free(ps.p);

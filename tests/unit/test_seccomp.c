@@ -107,6 +107,22 @@ static void test_errors(void)
 	const struct bpftk_diag *g = bpftk_diags_get(d, 2);
 	CHECK(g && g->line == 4 && g->col == 7 && !strcmp(g->file, "<policy>"));
 	bpftk_diags_free(d);
+	/* a rule behind an unconditional one: accepted, with a warning */
+	d = bpftk_diags_new();
+	CHECK_EQ_U64(bpftk_seccomp_parse("default kill\nallow write\n"
+					 "write: errno 1 if arg0 == 2\n"
+					 "write@x86_64, read: errno 2\n",
+					 NULL, &p, d),
+		     0);
+	CHECK_EQ_U64(bpftk_diags_count(d), 2); /* line 3, write@ of line 4 */
+	g = bpftk_diags_get(d, 0);
+	CHECK(g && g->severity == BPFTK_SEV_WARNING && g->line == 3 &&
+	      g->col == 1 && strstr(g->msg, "never reached") &&
+	      strstr(g->msg, "line 2"));
+	g = bpftk_diags_get(d, 1);
+	CHECK(g && g->line == 4 && g->col == 1);
+	bpftk_seccomp_policy_free(p);
+	bpftk_diags_free(d);
 	CHECK_EQ_U64(bpftk_seccomp_parse(NULL, NULL, &p, NULL), -EINVAL);
 	CHECK_EQ_U64(bpftk_seccomp_parse("", NULL, NULL, NULL), -EINVAL);
 }
