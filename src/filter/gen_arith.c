@@ -99,7 +99,7 @@ struct fl_arth *fl_arth_load(struct fl_state *st, int proto,
 	if (idx->is_const) {
 		fl_load(st, &a->s, rel, idx->cval, size);
 	} else {
-		fl_append(st, &a->s, &idx->s);
+		a->s = idx->s; /* idx is consumed: take its code */
 		fl_load_index(st, &a->s, rel, size);
 	}
 	return a;
@@ -121,17 +121,19 @@ static uint16_t alu_op(int tok)
 	}
 }
 
-/* Code leaving a in A and b in X (b's code runs after a is saved). */
+/* Code leaving a in A and b in X (b's code runs after a is saved).  The
+ * operands are consumed: s takes over the array of the first one, so a
+ * long chain of operations costs linear time and memory. */
 static void both(struct fl_state *st, struct fl_stmts *s, struct fl_arth *a,
 		 struct fl_arth *b)
 {
 	if (a->is_const) {
-		fl_append(st, s, &b->s);
+		*s = b->s;
 		fl_emit(st, s, BPF_MISC | BPF_TAX, 0);
 		fl_emit(st, s, BPF_LD | BPF_IMM, a->cval);
 		return;
 	}
-	fl_append(st, s, &a->s);
+	*s = a->s;
 	fl_emit(st, s, BPF_ST, (uint32_t)reg_of(a));
 	fl_append(st, s, &b->s);
 	fl_emit(st, s, BPF_MISC | BPF_TAX, 0);
@@ -179,7 +181,7 @@ struct fl_arth *fl_arth_bin(struct fl_state *st, int op, struct fl_arth *a,
 	struct fl_arth *r = new_arth(st, 1);
 	r->check = fl_and(st, a->check, b->check);
 	if (b->is_const) {
-		fl_append(st, &r->s, &a->s);
+		r->s = a->s;
 		fl_emit(st, &r->s, BPF_ALU | code | BPF_K, b->cval);
 	} else {
 		both(st, &r->s, a, b);
@@ -194,7 +196,7 @@ struct fl_arth *fl_arth_neg(struct fl_state *st, struct fl_arth *a)
 	struct fl_arth *r = new_arth(st, 1);
 
 	r->check = a->check;
-	fl_append(st, &r->s, &a->s);
+	r->s = a->s;
 	fl_emit(st, &r->s, BPF_ALU | BPF_NEG, 0);
 	return r;
 }
@@ -215,7 +217,7 @@ struct fl_cond *fl_relation(struct fl_state *st, int jop, int reversed,
 		return fl_and(st, fl_and(st, a->check, b->check), rel);
 	}
 	if (b->is_const) {
-		fl_append(st, &s, &a->s);
+		s = a->s;
 		rel = fl_leaf(st, &s, (uint16_t)(BPF_JMP | jop | BPF_K), b->cval);
 	} else {
 		both(st, &s, a, b);
