@@ -722,7 +722,7 @@ static void test_random_differential(void)
 static void test_limits(void)
 {
 	size_t n = 200000;
-	char *e = malloc(n * 8 + 16);
+	char *e = malloc(n * 8 + 64);
 	struct bpftk_cbpf_insn *p = NULL;
 	size_t np = 0;
 	struct bpftk_diags *d = bpftk_diags_new();
@@ -742,6 +742,16 @@ static void test_limits(void)
 		memcpy(e + len, " or ip", 7);
 	CHECK(bpftk_filter_compile(e, DLT_EN10MB, 65535, 0, 0, &p, &np, NULL) == 0);
 	CHECK(np > 30000);
+	bpftk_cbpf_free(p);
+	/* a long sum: code grows linearly (arithmetic reuses its operands') */
+	strcpy(e, "ip[0]");
+	size_t len = 5;
+	for (size_t i = 0; i < 100000; i++, len += 8)
+		memcpy(e + len, " + ip[1]", 8);
+	strcpy(e + len, " = 1");
+	p = NULL;
+	CHECK(bpftk_filter_compile(e, DLT_EN10MB, 65535, 0, 0, &p, &np, NULL) == 0);
+	CHECK(np > 100000);
 	bpftk_cbpf_free(p);
 	bpftk_diags_free(d);
 	free(e);
