@@ -365,11 +365,7 @@ static inline int kacc_load(const char *path, const struct bpftk_object *o,
 		return 0;
 	}
 	r->err = err;
-	if (err == -ENOMEM && !log[0]) {
-		free(log);
-		return -ENOMEM;
-	}
-	if (!log[0]) {
+	if (!log[0]) { /* includes the kernel's -ENOMEM (memory limits) */
 		r->verdict = KACC_UNLOADABLE;
 		snprintf(r->reason, sizeof(r->reason), "%s",
 			 raw && msg[0]		? msg
