@@ -47,8 +47,9 @@ struct fl_cond *fl_mpls(struct fl_state *st, uint32_t label, int has_label,
 	if (st->label_depth > 0) {
 		/* the previous label was not the bottom of the stack */
 		c = fl_mcmp(st, OR_PREVMPLS, 2, 1, 0, 1);
-	} else if (st->linktype == DLT_EN10MB || st->linktype == DLT_C_HDLC ||
-		   st->linktype == DLT_PPP) {
+	} else if ((st->linktype == DLT_EN10MB || st->linktype == DLT_C_HDLC ||
+		    st->linktype == DLT_PPP) &&
+		   st->dlt != DLT_PPP_PPPD && st->dlt != DLT_PPP_SERIAL) {
 		c = fl_linktype(st, 0x8847);
 	} else {
 		fl_fail(st, col, "'mpls' not supported on DLT_%s",

@@ -65,6 +65,21 @@ int fl_link_setup(struct fl_state *st, int dlt)
 		st->mac_dst = 0;
 		st->mac_src = 6;
 		return 0;
+	case DLT_NETANALYZER:
+	case DLT_NETANALYZER_TRANSPARENT: {
+		/* Ethernet behind a 4-byte pseudo-header (transparent: also
+		 * the 7-byte preamble and the start delimiter) */
+		uint32_t pre = dlt == DLT_NETANALYZER ? 4 : 12;
+
+		st->off_linkhdr = pre;
+		st->off_linktype = pre + 12;
+		st->off_linkpl = pre + 14;
+		st->off_nl_nosnap = 3;
+		st->mac_dst = 0; /* (relative to the link header) */
+		st->mac_src = 6;
+		st->linktype = DLT_EN10MB;
+		return 0;
+	}
 	case DLT_FDDI: /* frame control, dst, src */
 		llc_link(st, 13, 1, 7);
 		return 0;
@@ -112,6 +127,10 @@ int fl_link_setup(struct fl_state *st, int dlt)
 		st->off_linktype = 0;
 		st->off_linkpl = 16;
 		return 0;
+	case DLT_PPP_PPPD:
+	case DLT_PPP_SERIAL:
+		st->linktype = DLT_PPP;
+		/* fall through */
 	case DLT_PPP:
 	case DLT_C_HDLC:
 		st->off_linktype = 2;
@@ -482,6 +501,8 @@ struct fl_cond *fl_inbound(struct fl_state *st, int outbound, int col)
 		c = fl_cmp(st, OR_PACKET, 10, 1, 4);
 	else if (st->linktype == DLT_SLIP) /* direction byte: 0 in, 1 out */
 		c = fl_not(st, fl_cmp(st, OR_PACKET, 0, 1, 0));
+	else if (st->dlt == DLT_PPP_PPPD) /* the same, as pppd writes it */
+		return fl_cmp(st, OR_PACKET, 0, 1, outbound ? 1 : 0);
 	else
 		fl_fail(st, col, "not a live capture, '%s' not supported on DLT_%s",
 			outbound ? "outbound" : "inbound",
@@ -503,7 +524,7 @@ struct fl_cond *fl_ifindex(struct fl_state *st, uint32_t idx, int col)
  * libpcap 1.10. */
 struct fl_cond *fl_llc(struct fl_state *st, int col)
 {
-	switch (st->linktype) {
+	switch (st->dlt == DLT_EN10MB ? st->linktype : st->dlt) {
 	case DLT_EN10MB:
 		return fl_and(st, is_8023(st),
 			      fl_not(st, fl_cmp(st, OR_LLC, 0, 2, 0xffff)));
@@ -517,7 +538,7 @@ struct fl_cond *fl_llc(struct fl_state *st, int col)
 		return fl_true(st);
 	default:
 		fl_fail(st, col, "'llc' not supported on DLT_%s",
-			fl_dlt_name(st->linktype));
+			fl_dlt_name(st->dlt));
 	}
 }
 
