@@ -82,7 +82,9 @@ struct bpftk_verify_map {
 /* Flags of struct bpftk_verify_opts. */
 enum {
 	/* Call opts->log with the abstract state at each instruction, in the
-	 * kernel verifier log's notation. */
+	 * kernel verifier log's notation: "12: (61) r0 = *(u32 *)(r2 + 0) ;
+	 * R1=ctx() R2=pkt(r=14) R10=fp0 fp-8=mmmmmmmm", the state on entry
+	 * to the instruction (the kernel prints the registers it changed). */
 	BPFTK_VERIFY_LOG_STATES = 1u << 0,
 	/* BPF_F_ANY_ALIGNMENT / BPF_F_STRICT_ALIGNMENT as the kernel has them. */
 	BPFTK_VERIFY_ANY_ALIGNMENT = 1u << 1,
