@@ -23,7 +23,10 @@
 #define PT_ALL BPFTK_PT_ALL
 #define PT_TRACE (BPFTK_PT_TRACING | BPFTK_PT_RAW)
 #define PT_PKT (BPFTK_PT_XDP | BPFTK_PT_TC)
-#define PT_SKB (BPFTK_PT_TC | BPFTK_PT_SOCKET)
+#define PT_SKB                                                               \
+	(BPFTK_PT_TC | BPFTK_PT_SOCKET | BPFTK_PT_CGROUP_SKB | BPFTK_PT_SK_SKB)
+/* task identity for cgroup socket hooks (sock_filter_func_proto) */
+#define PT_TASK (PT_TRACE | BPFTK_PT_CGROUP_SOCK)
 /* "tracing progs cannot use bpf_spin_lock yet" */
 #define PT_NOTRACE (BPFTK_PT_ALL & ~BPFTK_PT_TRACING)
 
@@ -51,7 +54,7 @@ static const struct bpftk_helper table[] = {
 	    NONE, NONE, R(INTEGER), PT_ALL, get_smp_processor_id)
 	ROW(skb_store_bytes, "skb_store_bytes", A(PTR_TO_CTX), A(ANYTHING),
 	    A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), R(INTEGER),
-	    BPFTK_PT_TC, skb_store_bytes)
+	    BPFTK_PT_TC | BPFTK_PT_SK_SKB, skb_store_bytes)
 	ROW(l3_csum_replace, "l3_csum_replace", A(PTR_TO_CTX), A(ANYTHING),
 	    A(ANYTHING), A(ANYTHING), A(ANYTHING), R(INTEGER), BPFTK_PT_TC,
 	    l3_csum_replace)
@@ -63,11 +66,11 @@ static const struct bpftk_helper table[] = {
 	ROW(clone_redirect, "clone_redirect", A(PTR_TO_CTX), A(ANYTHING),
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, clone_redirect)
 	ROW(get_current_pid_tgid, "get_current_pid_tgid", NONE, NONE, NONE,
-	    NONE, NONE, R(INTEGER), PT_TRACE, get_current_pid_tgid)
+	    NONE, NONE, R(INTEGER), PT_TASK, get_current_pid_tgid)
 	ROW(get_current_uid_gid, "get_current_uid_gid", NONE, NONE, NONE,
-	    NONE, NONE, R(INTEGER), PT_TRACE, get_current_uid_gid)
+	    NONE, NONE, R(INTEGER), PT_TASK, get_current_uid_gid)
 	ROW(get_current_comm, "get_current_comm", A(PTR_TO_UNINIT_MEM),
-	    A(CONST_SIZE), NONE, NONE, NONE, R(INTEGER), PT_TRACE,
+	    A(CONST_SIZE), NONE, NONE, NONE, R(INTEGER), PT_TASK,
 	    get_current_comm)
 	ROW(skb_vlan_push, "skb_vlan_push", A(PTR_TO_CTX), A(ANYTHING),
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_vlan_push)
@@ -98,7 +101,8 @@ static const struct bpftk_helper table[] = {
 	ROW(get_hash_recalc, "get_hash_recalc", A(PTR_TO_CTX), NONE, NONE,
 	    NONE, NONE, R(INTEGER), BPFTK_PT_TC, get_hash_recalc)
 	ROW(skb_change_tail, "skb_change_tail", A(PTR_TO_CTX), A(ANYTHING),
-	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_change_tail)
+	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC | BPFTK_PT_SK_SKB,
+	    skb_change_tail)
 	ROW(get_numa_node_id, "get_numa_node_id", NONE, NONE, NONE, NONE,
 	    NONE, R(INTEGER), PT_ALL, get_numa_node_id)
 	ROW(xdp_adjust_head, "xdp_adjust_head", A(PTR_TO_CTX), A(ANYTHING),

@@ -37,24 +37,27 @@ static const char *const xdp_rets[] = {"XDP_ABORTED", "XDP_DROP", "XDP_PASS",
 
 /* ---- tc: struct __sk_buff (tc_cls_act_is_valid_access; narrow loads of
  * u32 fields; socket fields, flow_keys and sk are not provided) ---- */
-#define SKB_COMMON(wr_mark, wr_misc)                                         \
+/* access bits of the fields whose rights differ between types */
+#define SKB_COMMON(mark, qmap, prio, tcidx, cb)                              \
 	F("len", 0, 4, 1, R | N, PLAIN),                                     \
 	F("pkt_type", 4, 4, 1, R | N, PLAIN),                                \
-	F("mark", 8, 4, 1, R | N | (wr_mark), PLAIN),                        \
-	F("queue_mapping", 12, 4, 1, R | N | (wr_misc), PLAIN),              \
+	F("mark", 8, 4, 1, mark, PLAIN),                                     \
+	F("queue_mapping", 12, 4, 1, qmap, PLAIN),                           \
 	F("protocol", 16, 4, 1, R | N, PLAIN),                               \
 	F("vlan_present", 20, 4, 1, R | N, PLAIN),                           \
 	F("vlan_tci", 24, 4, 1, R | N, PLAIN),                               \
 	F("vlan_proto", 28, 4, 1, R | N, PLAIN),                             \
-	F("priority", 32, 4, 1, R | N | (wr_mark), PLAIN),                   \
+	F("priority", 32, 4, 1, prio, PLAIN),                                \
 	F("ingress_ifindex", 36, 4, 1, R | N, PLAIN),                        \
 	F("ifindex", 40, 4, 1, R | N, PLAIN),                                \
-	F("tc_index", 44, 4, 1, R | N | (wr_misc), PLAIN),                   \
-	F("cb", 48, 4, 5, R | N | W, PLAIN),                                 \
+	F("tc_index", 44, 4, 1, tcidx, PLAIN),                               \
+	F("cb", 48, 4, 5, cb, PLAIN),                                        \
 	F("hash", 68, 4, 1, R | N, PLAIN)
+#define RN (R | N)
+#define RNW (R | N | W)
 
 static const struct bpftk_ctx_field tc_fields[] = {
-	SKB_COMMON(W, W),
+	SKB_COMMON(RNW, RNW, RNW, RNW, RNW),
 	F("tc_classid", 72, 4, 1, R | N | W, PLAIN),
 	F("data", 76, 4, 1, R, PKT_DATA),
 	F("data_end", 80, 4, 1, R, PKT_END),
@@ -70,7 +73,7 @@ static const struct bpftk_ctx_field tc_fields[] = {
 /* socket filters (sk_filter_is_valid_access): no packet pointers,
  * tc_classid, tstamp, wire_len or hwtstamp; only cb[] is writable */
 static const struct bpftk_ctx_field sock_fields[] = {
-	SKB_COMMON(0, 0),
+	SKB_COMMON(RN, RN, RN, RN, RNW),
 	F("napi_id", 84, 4, 1, R | N, PLAIN),
 	F("gso_segs", 164, 4, 1, R | N, PLAIN),
 	F("gso_size", 176, 4, 1, R | N, PLAIN),
@@ -97,6 +100,92 @@ static const struct bpftk_ctx_field regs_fields[] = {
  * BPFTK_CTX_USER_MAX bytes of it as 8-byte words */
 static const struct bpftk_ctx_field tp_fields[] = {
 	F("record", 0, 8, BPFTK_CTX_USER_MAX / 8, R | N, PLAIN),
+};
+
+/* ---- cgroup_skb: struct __sk_buff (cg_skb_is_valid_access): no
+ * tc_classid, data_meta, flow_keys or wire_len; packet pointers readable
+ * (the packet starts at the network header); writes only to mark,
+ * priority, cb[] and tstamp; the socket fields are readable, the sk
+ * pointer is not provided.  The kernel takes the address fields and
+ * tstamp / hwtstamp only whole. ---- */
+#define SKB_PKT_FIELDS                                                       \
+	F("data", 76, 4, 1, R, PKT_DATA),                                    \
+	F("data_end", 80, 4, 1, R, PKT_END),                                 \
+	F("napi_id", 84, 4, 1, R | N, PLAIN)
+#define SKB_SOCK_FIELDS                                                      \
+	F("family", 88, 4, 1, R | N, PLAIN),                                 \
+	F("remote_ip4", 92, 4, 1, R, PLAIN),                                 \
+	F("local_ip4", 96, 4, 1, R, PLAIN),                                  \
+	F("remote_ip6[0]", 100, 4, 1, R, PLAIN),                             \
+	F("remote_ip6[1]", 104, 4, 1, R, PLAIN),                             \
+	F("remote_ip6[2]", 108, 4, 1, R, PLAIN),                             \
+	F("remote_ip6[3]", 112, 4, 1, R, PLAIN),                             \
+	F("local_ip6[0]", 116, 4, 1, R, PLAIN),                              \
+	F("local_ip6[1]", 120, 4, 1, R, PLAIN),                              \
+	F("local_ip6[2]", 124, 4, 1, R, PLAIN),                              \
+	F("local_ip6[3]", 128, 4, 1, R, PLAIN),                              \
+	F("remote_port", 132, 4, 1, R | N, PLAIN),                           \
+	F("local_port", 136, 4, 1, R | N, PLAIN)
+
+static const struct bpftk_ctx_field cgskb_fields[] = {
+	SKB_COMMON(RNW, RN, RNW, RN, RNW),
+	SKB_PKT_FIELDS,
+	SKB_SOCK_FIELDS,
+	F("tstamp", 152, 8, 1, R | W, PLAIN),
+	F("gso_segs", 164, 4, 1, R | N, PLAIN),
+	F("gso_size", 176, 4, 1, R | N, PLAIN),
+	F("hwtstamp", 184, 8, 1, R, PLAIN),
+};
+
+/* ---- sk_skb: struct __sk_buff (sk_skb_is_valid_access): no
+ * tc_classid, data_meta, tstamp, wire_len, hwtstamp, and not even a read
+ * of mark; writes only to priority and tc_index (cb[] is read-only);
+ * packet pointers readable and the packet writable. ---- */
+static const struct bpftk_ctx_field skskb_fields[] = {
+	SKB_COMMON(0, RN, RNW, RNW, RN),
+	SKB_PKT_FIELDS,
+	SKB_SOCK_FIELDS,
+	F("gso_segs", 164, 4, 1, R | N, PLAIN),
+	F("gso_size", 176, 4, 1, R | N, PLAIN),
+};
+
+static const char *const sk_rets[] = {"SK_DROP", "SK_PASS"};
+
+/* ---- perf_event: struct bpf_perf_event_data { struct pt_regs regs;
+ * u64 sample_period; u64 addr; } (pe_prog_is_valid_access): read-only;
+ * registers only as whole 8-byte words, the two u64s also narrow ---- */
+#define PREG(name, i) F(name, (i) * 8, 8, 1, R, PLAIN)
+static const struct bpftk_ctx_field perf_fields[] = {
+	PREG("regs.r15", 0),   PREG("regs.r14", 1),	PREG("regs.r13", 2),
+	PREG("regs.r12", 3),   PREG("regs.bp", 4),	PREG("regs.bx", 5),
+	PREG("regs.r11", 6),   PREG("regs.r10", 7),	PREG("regs.r9", 8),
+	PREG("regs.r8", 9),    PREG("regs.ax", 10),	PREG("regs.cx", 11),
+	PREG("regs.dx", 12),   PREG("regs.si", 13),	PREG("regs.di", 14),
+	PREG("regs.orig_ax", 15), PREG("regs.ip", 16),	PREG("regs.cs", 17),
+	PREG("regs.flags", 18), PREG("regs.sp", 19),	PREG("regs.ss", 20),
+	F("sample_period", 168, 8, 1, R | N, PLAIN),
+	F("addr", 176, 8, 1, R | N, PLAIN),
+};
+
+/* ---- cgroup_sock: struct bpf_sock (sock_filter_is_valid_access with
+ * the attach type the kernel gives a program loaded without one,
+ * BPF_CGROUP_INET_SOCK_CREATE): bound_dev_if, mark and priority are read
+ * and written whole; src_ip4, src_ip6 and src_port exist only for the
+ * post_bind attach types, so not here; the rest is read-only, narrow
+ * loads allowed.  dst_port is a 16-bit field followed by 16 bits of
+ * padding; bpftk takes the 32 bits as one field. ---- */
+static const struct bpftk_ctx_field bsock_fields[] = {
+	F("bound_dev_if", 0, 4, 1, R | W, PLAIN),
+	F("family", 4, 4, 1, R | N, PLAIN),
+	F("type", 8, 4, 1, R | N, PLAIN),
+	F("protocol", 12, 4, 1, R | N, PLAIN),
+	F("mark", 16, 4, 1, R | W, PLAIN),
+	F("priority", 20, 4, 1, R | W, PLAIN),
+	F("dst_port", 48, 4, 1, R | N, PLAIN),
+	F("dst_ip4", 52, 4, 1, R | N, PLAIN),
+	F("dst_ip6", 56, 4, 4, R | N, PLAIN),
+	F("state", 72, 4, 1, R | N, PLAIN),
+	F("rx_queue_mapping", 76, 4, 1, R | N, PLAIN),
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -141,8 +230,37 @@ static const struct bpftk_progtype pt_tp = {
 	COUNT(tp_fields), 0, 0, 0, 0, 0, INT64_MIN, INT64_MAX,
 	"ignored by the kernel (0 by convention)", NULL, 0, 0};
 
+static const struct bpftk_progtype pt_perf = {
+	BPFTK_PROG_TYPE_PERF_EVENT, "perf_event", BPFTK_CTX_MODEL_CTX,
+	"struct bpf_perf_event_data", 184, perf_fields, COUNT(perf_fields), 0,
+	0, 0, 0, 0, INT64_MIN, INT64_MAX,
+	"ignored by the kernel (0 by convention)", NULL, 0, 0};
+
+/* cgroup programs return 0 (drop / refuse) or 1 (allow); the kernel's
+ * wider egress range needs an attach type bpftk does not model */
+static const char *const cg_rets[] = {"drop", "allow"};
+
+static const struct bpftk_progtype pt_cgskb = {
+	BPFTK_PROG_TYPE_CGROUP_SKB, "cgroup_skb", BPFTK_CTX_MODEL_CTX,
+	"struct __sk_buff", 192, cgskb_fields, COUNT(cgskb_fields), 1, 1, 0,
+	14, 1, 0, 1, "1 lets the packet through, 0 drops it", cg_rets,
+	COUNT(cg_rets), 0};
+
+static const struct bpftk_progtype pt_cgsock = {
+	BPFTK_PROG_TYPE_CGROUP_SOCK, "cgroup_sock", BPFTK_CTX_MODEL_CTX,
+	"struct bpf_sock", 80, bsock_fields, COUNT(bsock_fields), 0, 0, 0, 0,
+	1, 0, 1, "1 allows the socket operation, 0 refuses it (-EPERM)",
+	cg_rets, COUNT(cg_rets), 0};
+
+static const struct bpftk_progtype pt_skskb = {
+	BPFTK_PROG_TYPE_SK_SKB, "sk_skb", BPFTK_CTX_MODEL_CTX,
+	"struct __sk_buff", 192, skskb_fields, COUNT(skskb_fields), 1, 1, 0, 0,
+	1, INT64_MIN, INT64_MAX, "SK_PASS or SK_DROP (a verdict program)",
+	sk_rets, COUNT(sk_rets), 0};
+
 static const struct bpftk_progtype *const all[] = {
-	&pt_raw, &pt_sock, &pt_kprobe, &pt_cls, &pt_act, &pt_tp, &pt_xdp};
+	&pt_raw, &pt_sock,   &pt_kprobe, &pt_cls,	&pt_act, &pt_tp,
+	&pt_xdp, &pt_perf,   &pt_cgskb,	 &pt_cgsock, &pt_skskb};
 
 const struct bpftk_progtype *bpftk_progtype_get(enum bpftk_prog_type type)
 {

@@ -470,7 +470,8 @@ static int access(struct env *e, int pc, int regno, int16_t off,
 		if ((r->type == T_PKT || r->type == T_PKT_META) && write &&
 		    e->pt->type != BPFTK_PROG_TYPE_XDP &&
 		    e->pt->type != BPFTK_PROG_TYPE_SCHED_CLS &&
-		    e->pt->type != BPFTK_PROG_TYPE_SCHED_ACT)
+		    e->pt->type != BPFTK_PROG_TYPE_SCHED_ACT &&
+		    e->pt->type != BPFTK_PROG_TYPE_SK_SKB)
 			return vf_reject(e, pc, -EACCES,
 				      "%s programs may not write the packet",
 				      e->pt->name);
