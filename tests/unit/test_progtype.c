@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <linux/bpf.h>
+#include <linux/bpf_perf_event.h>
 #include <stddef.h>
 #include <string.h>
 #if defined(__x86_64__)
@@ -274,8 +275,79 @@ static void test_rewrite(void)
 	CHECK(r[1].code == (BPF_LDX | BPF_MEM | BPF_W));
 }
 
+/* The descriptors added for cgroup_skb, sk_skb, perf_event and
+ * cgroup_sock: layouts from the uapi structs, rights from the kernel's
+ * cg_skb_, sk_skb_, pe_prog_ and sock_filter_is_valid_access. */
+static void test_more_layouts(void)
+{
+	const struct bpftk_progtype *c =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_CGROUP_SKB);
+	CHECK(c && c->ctx_size == sizeof(struct __sk_buff));
+	if (!c)
+		return;
+	CHECK_FIELD(c, struct __sk_buff, family);
+	CHECK_FIELD(c, struct __sk_buff, remote_ip4);
+	CHECK_FIELD(c, struct __sk_buff, local_ip4);
+	CHECK_FIELD(c, struct __sk_buff, remote_port);
+	CHECK_FIELD(c, struct __sk_buff, local_port);
+	CHECK_FIELD(c, struct __sk_buff, tstamp);
+	CHECK_FIELD(c, struct __sk_buff, hwtstamp);
+	CHECK(field(c, "remote_ip6[3]")->off ==
+	      offsetof(struct __sk_buff, remote_ip6[3]));
+	CHECK(field(c, "local_ip6[0]")->off ==
+	      offsetof(struct __sk_buff, local_ip6[0]));
+	CHECK(field(c, "tc_classid") == NULL && field(c, "data_meta") == NULL);
+	CHECK(field(c, "mark")->access & BPFTK_CTX_WRITE);
+	CHECK(!(field(c, "tc_index")->access & BPFTK_CTX_WRITE));
+	CHECK(c->ret_min == 0 && c->ret_max == 1 && c->direct_packet);
+
+	const struct bpftk_progtype *k =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_SK_SKB);
+	CHECK(k && k->ctx_size == sizeof(struct __sk_buff));
+	if (!k)
+		return;
+	CHECK_FIELD(k, struct __sk_buff, data);
+	CHECK_FIELD(k, struct __sk_buff, data_end);
+	CHECK_FIELD(k, struct __sk_buff, local_port);
+	CHECK(!(field(k, "mark")->access & (BPFTK_CTX_READ | BPFTK_CTX_WRITE)));
+	CHECK(!(field(k, "cb")->access & BPFTK_CTX_WRITE));
+	CHECK(field(k, "tc_index")->access & BPFTK_CTX_WRITE);
+	CHECK(field(k, "tstamp") == NULL && field(k, "data_meta") == NULL);
+
+	const struct bpftk_progtype *p =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_PERF_EVENT);
+	CHECK(p && p->ctx_size == sizeof(struct bpf_perf_event_data));
+	if (!p)
+		return;
+	CHECK_FIELD(p, struct bpf_perf_event_data, sample_period);
+	CHECK_FIELD(p, struct bpf_perf_event_data, addr);
+	CHECK(!(field(p, "regs.di")->access & BPFTK_CTX_NARROW));
+	CHECK(bpftk_progtype_field(p, 168, 4) != NULL);
+
+	const struct bpftk_progtype *s =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_CGROUP_SOCK);
+	CHECK(s && s->ctx_size == sizeof(struct bpf_sock));
+	if (!s)
+		return;
+	CHECK_FIELD(s, struct bpf_sock, bound_dev_if);
+	CHECK_FIELD(s, struct bpf_sock, family);
+	CHECK_FIELD(s, struct bpf_sock, type);
+	CHECK_FIELD(s, struct bpf_sock, protocol);
+	CHECK_FIELD(s, struct bpf_sock, mark);
+	CHECK_FIELD(s, struct bpf_sock, priority);
+	CHECK_FIELD(s, struct bpf_sock, dst_ip4);
+	CHECK_FIELD(s, struct bpf_sock, dst_ip6);
+	CHECK_FIELD(s, struct bpf_sock, state);
+	CHECK_FIELD(s, struct bpf_sock, rx_queue_mapping);
+	CHECK(field(s, "dst_port")->off == offsetof(struct bpf_sock, dst_port));
+	CHECK(field(s, "mark")->access & BPFTK_CTX_WRITE);
+	CHECK(!(field(s, "family")->access & BPFTK_CTX_WRITE));
+	CHECK(s->ret_min == 0 && s->ret_max == 1 && !s->has_packet);
+}
+
 TEST_MAIN({
 	test_layouts();
+	test_more_layouts();
 	test_rets();
 	test_flow();
 	test_rewrite();
