@@ -593,6 +593,24 @@ static int atomic(struct env *e, int pc, enum bpftk_op op)
 			      "atomic operation on %s (r%d) is not allowed: "
 			      "only the stack and map values",
 			      vf_vtype_name(base->type), in->dst);
+	/* atomics are always checked with strict alignment, whatever the
+	 * load flags say (the kernel does the same): a locked instruction
+	 * across a cache line is slow on x86 and faults elsewhere, and the
+	 * checked interpreter refuses it.  The base (stack frame, map value,
+	 * memory) is itself 8-byte aligned, so its fixed and variable offset
+	 * and the instruction's offset must each keep the alignment. */
+	uint64_t low = size - 1;
+	if (((uint64_t)(int64_t)(base->off + in->off) & low) ||
+	    ((base->v.b64.t.value | base->v.b64.t.mask) & low)) {
+		describe(e, in->dst, base);
+		return vf_reject(e, pc, -EACCES,
+			      "misaligned atomic access of %u bytes through "
+			      "r%d (offset %d%s): atomics need an address "
+			      "that is a multiple of their size: %s",
+			      size, in->dst, base->off + in->off,
+			      vsc_is_const(&base->v) ? "" : " plus a variable part",
+			      msgs(e));
+	}
 	err = access(e, pc, in->dst, in->off, size, 0, NULL, &old);
 	if (err)
 		return err;

@@ -165,8 +165,16 @@ static const struct vcase cases[] = {
 	 "r0 = *(u32 *)(r9 + 0)\n"
 	 "exit\n",
 	 -EACCES, "insn 3|r9 is a number"},
-	{"type bpftk lacks", BPFTK_PROG_TYPE_CGROUP_SKB, "r0 = 0\nexit\n",
+	{"type bpftk lacks", BPFTK_PROG_TYPE_LIRC_MODE2, "r0 = 0\nexit\n",
 	 -EOPNOTSUPP, "not supported"},
+	/* found by fuzz_verifier: the checked run faulted on it */
+	{"misaligned atomic", BPFTK_PROG_TYPE_XDP,
+	 "*(u64 *)(r10 - 16) = 0\n"
+	 "r1 = 1\n"
+	 "lock *(u64 *)(r10 - 12) += r1\n"
+	 "r0 = 2\n"
+	 "exit\n",
+	 -EACCES, "insn 2|misaligned atomic access of 8 bytes|r10"},
 };
 
 static struct bpftk_asm_result *assemble(const char *text)
