@@ -157,6 +157,11 @@ BPFTK_API long bpftk_vm_call_insn(const struct bpftk_vm_call *call);
  * not allowed; fast mode trusts the program and returns the address. */
 BPFTK_API void *bpftk_vm_call_mem(const struct bpftk_vm_call *call,
 				  uint64_t addr, size_t len, int write);
+/* Inside a helper: the same check in every mode, for addresses no verifier
+ * vouched for (bpf_probe_read's source may be any address; the kernel
+ * copies it without faulting, bpftk refuses what is not accessible). */
+BPFTK_API void *bpftk_vm_call_mem_strict(const struct bpftk_vm_call *call,
+					 uint64_t addr, size_t len, int write);
 /* Inside a helper: stops the program once the helper returns.  bpftk_vm_run
  * then fails with err (a negative errno; -EINVAL when err >= 0) and adds the
  * message to its diagnostics, located at the calling instruction.  fmt NULL

@@ -144,7 +144,7 @@ static int probe_byte(struct bpftk_helper_env *env, struct bpftk_vm_call *call,
 		      uint64_t addr, char *c)
 {
 	if (bpftk_henv_probe_ok(env, addr, 1) ||
-	    bpftk_vm_call_mem(call, addr, 1, 0)) {
+	    bpftk_vm_call_mem_strict(call, addr, 1, 0)) {
 		*c = *(const char *)(uintptr_t)addr;
 		return 0;
 	}
@@ -163,7 +163,7 @@ uint64_t bpftk_h_probe_read(uint64_t r1, uint64_t r2, uint64_t r3,
 	if (r2 == 0)
 		return 0;
 	if (bpftk_henv_probe_ok(env, r3, r2) ||
-	    bpftk_vm_call_mem(call, r3, (size_t)r2, 0)) {
+	    bpftk_vm_call_mem_strict(call, r3, (size_t)r2, 0)) {
 		memmove(dst, (const void *)(uintptr_t)r3, r2);
 		return 0;
 	}

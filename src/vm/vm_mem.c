@@ -52,11 +52,17 @@ int bpftk_vm_region_ok(const struct vm_run *run, uint64_t addr, uint64_t size,
 void *bpftk_vm_call_mem(const struct bpftk_vm_call *call, uint64_t addr,
 			size_t len, int write)
 {
+	if (call && call->run->vm->mode == BPFTK_VM_FAST)
+		return (void *)(uintptr_t)addr;
+	return bpftk_vm_call_mem_strict(call, addr, len, write);
+}
+
+void *bpftk_vm_call_mem_strict(const struct bpftk_vm_call *call,
+			       uint64_t addr, size_t len, int write)
+{
 	if (!call)
 		return NULL;
 	const struct vm_run *run = call->run;
-	if (run->vm->mode == BPFTK_VM_FAST)
-		return (void *)(uintptr_t)addr;
 	if (len == 0)
 		return NULL;
 	if (inside(addr, len, call->stack_lo, run->stack_hi - call->stack_lo) ||
