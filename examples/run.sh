@@ -5,7 +5,8 @@
 #     with;
 #  2. build a real XDP program in C with clang, run it over a capture of known
 #     content with `bpftk run --pcap -w`, and check its verdicts, its map and
-#     the written capture (examples/xdp/run.sh).
+#     the written capture, then the JIT and a tcpdump filter on the same
+#     capture (examples/xdp/run.sh).
 #   sh examples/run.sh [BUILD_DIR]
 set -eu
 cd "$(dirname "$0")/.."

@@ -3,7 +3,8 @@
 # clang -target bpf, generates a capture of known content (gen_pcap.py
 # prints how many packets of each class it wrote), runs the program over
 # it with `bpftk run --pcap -w`, and checks bpftk's verdict counts, the
-# map the program filled and the written capture against those numbers.
+# map the program filled and the written capture against those numbers,
+# then the JIT's verdicts and a tcpdump filter for the dropped packets.
 # Exit 0 ok, 1 mismatch, 77 clang or python3 missing.
 set -u
 B=${1:?usage: run.sh BUILD_DIR}
@@ -71,5 +72,17 @@ if got != want:
     sys.exit(1)
 print("ok: written capture = the %d input packets that are not UDP to port 9" % len(got))
 PY
+# the same program JIT-compiled gives the same verdicts; the tcpdump
+# expression for what it drops matches exactly the dropped packets, through
+# the classic and the eBPF filter paths
+"$B/bpftk" run --jit "$T/xdp_count.o" --pcap "$T/in.pcap" >"$T/got_jit" ||
+	{ echo "run.sh: bpftk run --jit failed"; fail=1; }
+check "XDP_DROP (JIT)" "$(awk '$1 == "XDP_DROP" { print $2 }' "$T/got_jit")" "$(want dropped)"
+check "XDP_PASS (JIT)" "$(awk '$1 == "XDP_PASS" { print $2 }' "$T/got_jit")" "$(want passed)"
+for path in "" --ebpf; do
+	m=$("$B/bpftk" filter $path -r "$T/in.pcap" 'udp dst port 9' |
+		sed -n 's/^[0-9]* packets, \([0-9]*\) matched$/\1/p')
+	check "filter ${path:-classic} 'udp dst port 9' matches" "$m" "$(want dropped)"
+done
 [ $fail = 0 ] && echo "xdp example: all checks passed"
 exit $fail
