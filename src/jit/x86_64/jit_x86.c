@@ -53,7 +53,8 @@ struct xc {
 	size_t epilogue, fault_exit, zero_stub;
 	uint64_t seed, rng; /* blinding keys: the same sequence every pass */
 	/* per slot: for a local call's target, bit i set when the function
-	 * may write r(6+i) (so the call must save it); 0xf elsewhere */
+	 * may write r(6+i) (so the call must save it); 0x1f elsewhere;
+	 * bit 4 set when it calls anything */
 	uint8_t *clobbers;
 };
 
@@ -163,8 +164,9 @@ static void fault(struct xc *x, int kind)
 	jump_back(x, -1, x->fault_exit);			   /* jmp fault_exit */
 }
 
-/* jmp/jcc to slot t: the last instruction of this slot's code. */
-static void jump_slot(struct xc *x, int cc, size_t t)
+/* jmp/jcc to slot t: the last instruction of the code of slots pc ..
+ * end - 1 (end > pc + 1 when the peephole merged slots). */
+static void jump_slot_from(struct xc *x, int cc, size_t t, size_t end)
 {
 	if (!x->prev) {
 		if (cc < 0)
@@ -174,12 +176,18 @@ static void jump_slot(struct xc *x, int cc, size_t t)
 		return;
 	}
 	/* from the end of this slot's code, as laid out by the last pass */
-	long rel = (long)x->prev[t] - (long)x->prev[x->pc + 1];
+	long rel = (long)x->prev[t] - (long)x->prev[end];
 	int near = rel < -128 || rel > 127;
 	if (cc < 0)
 		emit_jmp(x->b, (int32_t)rel, near);
 	else
 		emit_jcc(x->b, cc, (int32_t)rel, near);
+}
+
+/* jmp/jcc to slot t: the last instruction of this slot's code. */
+static void jump_slot(struct xc *x, int cc, size_t t)
+{
+	jump_slot_from(x, cc, t, x->pc + 1);
 }
 
 /* ---- entry and stubs ---------------------------------------------------- */
@@ -331,10 +339,13 @@ static void gen_call_local(struct xc *x, size_t target)
 	/* r6..r9 the callee may write are kept on the native stack; with
 	 * the return address the pushes leave rsp 16-byte aligned */
 	static const int saved[4] = {RBX, R13, R14, R15};
-	unsigned mask = x->clobbers ? x->clobbers[target] : 0xf, nsave = 0;
+	unsigned mask = x->clobbers ? x->clobbers[target] : 0x1f, nsave = 0;
 	for (int i = 0; i < 4; i++)
 		nsave += (mask >> i) & 1;
-	if (nsave % 2 == 0)
+	/* a leaf (no calls in it) may run with rsp misaligned; without the
+	 * peephole every callee is aligned for, as before */
+	int pad = nsave % 2 == 0 && ((mask & 0x10) || x->opts->no_peephole);
+	if (pad)
 		emit_alu_imm(b, 1, 5, RSP, 8);		 /* sub rsp, 8 */
 	for (int i = 0; i < 4; i++)
 		if (mask & (1u << i))
@@ -346,12 +357,13 @@ static void gen_call_local(struct xc *x, size_t target)
 	for (int i = 3; i >= 0; i--)
 		if (mask & (1u << i))
 			emit_pop(b, saved[i]);		 /* pop r15/r14/r13/rbx */
-	if (nsave % 2 == 0)
+	if (pad)
 		emit_alu_imm(b, 1, 0, RSP, 8);		 /* add rsp, 8 */
 }
 
 /* Which of r6..r9 may the function entered at slot f write, not counting
- * the functions it calls (their calls restore them)?  A walk over the
+ * the functions it calls (their calls restore them)?  Bit 4: does it call
+ * anything (if not, nothing in it needs rsp 16-byte aligned)?  A walk over the
  * slots reachable from f by falling through and jumping, to its exits.
  * stack and seen are scratch arrays of n entries. */
 static unsigned clobbered(const struct bpftk_insn *insns, size_t n, size_t f,
@@ -362,12 +374,12 @@ static unsigned clobbered(const struct bpftk_insn *insns, size_t n, size_t f,
 	memset(seen, 0, n);
 	stack[sp++] = f;
 	seen[f] = 1;
-	while (sp && mask != 0xf) {
+	while (sp && mask != 0x1f) {
 		size_t pc = stack[--sp];
 		enum bpftk_op op = bpftk_isa_lookup(&insns[pc]);
 		const struct bpftk_opinfo *r = bpftk_isa_info(op);
 		if (!r)
-			return 0xf;
+			return 0x1f;
 		unsigned uses = bpftk_isa_form_uses(r->form);
 		unsigned d = insns[pc].dst, s = insns[pc].src;
 		if ((uses & BPFTK_WRITES_DST) && d >= 6 && d <= 9)
@@ -378,6 +390,9 @@ static unsigned clobbered(const struct bpftk_insn *insns, size_t n, size_t f,
 			mask |= 1u << (s - 6);
 		size_t next[2];
 		int nn = 0;
+		if (op == BPFTK_OP_CALL || op == BPFTK_OP_CALLX ||
+		    op == BPFTK_OP_CALL_LOCAL)
+			mask |= 0x10;
 		if (op == BPFTK_OP_EXIT)
 			continue;
 		if (uses & BPFTK_IS_JUMP)
@@ -405,12 +420,12 @@ static uint8_t *analyse_calls(const struct bpftk_insn *insns, size_t n)
 	uint8_t *seen = bpftk_malloc(n + 1);
 	size_t work = 0;
 	if (c)
-		memset(c, 0xf, n + 1);
+		memset(c, 0x1f, n + 1);
 	for (size_t pc = 0; c && stack && seen && pc < n; pc++) {
 		if (bpftk_isa_lookup(&insns[pc]) != BPFTK_OP_CALL_LOCAL)
 			continue;
 		size_t t = (size_t)bpftk_isa_target(insns, pc);
-		if (c[t] != 0xf || t >= n)
+		if (c[t] != 0x1f || t >= n)
 			continue; /* done already (or all four, no matter) */
 		if ((work += n) > (size_t)64 << 20)
 			break; /* many functions in a huge program: save all */
@@ -670,6 +685,38 @@ static int ldx_enc(enum bpftk_op op, unsigned *flags, uint32_t *opc)
 	}
 }
 
+/* The compare (cmp or test) of conditional jump in, which sets the flags
+ * its cc_of tests. */
+static void gen_compare(struct xc *x, const struct bpftk_insn *in,
+			enum bpftk_op op)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_opinfo *info = bpftk_isa_info(op);
+	int d = in->dst < BPFTK_NREGS ? REG(in->dst) : RAX;
+	int s = in->src < BPFTK_NREGS ? REG(in->src) : RAX;
+	int32_t imm = in->imm;
+	int w = BPFTK_CLASS(in->code) == BPFTK_CLASS_JMP;
+	unsigned W = w ? X_W : 0;
+	int isk = info->form == BPFTK_FORM_JCC_K;
+	if (isk && x->opts->blind) {
+		load_imm(x, w, X86_T2, (uint64_t)(int64_t)imm); /* mov r10, imm */
+		x86_rr(b, W, is_jset(op) ? 0x85 : 0x39, X86_T2, d); /* test/cmp d, r10 */
+	} else if (is_jset(op)) {
+		if (isk) {
+			x86_rr(b, W, 0xf7, 0, d);	/* test d, imm */
+			jit_u32(b, (uint32_t)imm);
+		} else {
+			x86_rr(b, W, 0x85, s, d);	/* test d, s */
+		}
+	} else if (isk && imm == 0) {
+		x86_rr(b, W, 0x85, d, d);		/* test d, d (as cmp d, 0) */
+	} else if (isk) {
+		emit_alu_imm(b, w, 7, d, imm);		/* cmp d, imm */
+	} else {
+		x86_rr(b, W, 0x39, s, d);		/* cmp d, s */
+	}
+}
+
 /* May slots pc+1 .. pc+k-1 be merged into the code of slot pc?  Only when
  * no jump, call or callback enters any of them. */
 static int mergeable(const struct xc *x, size_t k)
@@ -684,6 +731,7 @@ static int mergeable(const struct xc *x, size_t k)
 
 /* The peephole pass: sequences clang emits often, as one x86 instruction
  * each.  Returns the slots covered, 0 when nothing matches.
+ *   if cond goto +1 ; goto t      if !cond goto t
  *   lsh d, 32 ; rsh d, 32          mov d32, d32
  *   lsh d, 32 ; arsh d, k          movsxd d, d32 ; shl/sar d, |32 - k|
  *   mov d, s ; add d, t ; ldx d, [d + o]   load d, [s + t + o]
@@ -698,6 +746,17 @@ static int gen_peephole(struct xc *x)
 		return 0;
 	enum bpftk_op a = bpftk_isa_lookup(&in[0]);
 	enum bpftk_op c = bpftk_isa_lookup(&in[1]);
+	int cc = cc_of(a);
+	if (cc >= 0 && (c == BPFTK_OP_JA || c == BPFTK_OP_JA32) &&
+	    (size_t)bpftk_isa_target(x->insns, x->pc) == x->pc + 2) {
+		/* a loop's back edge as clang writes it: one taken jump
+		 * instead of two; the x86 cc with bit 0 flipped is the
+		 * opposite condition */
+		gen_compare(x, in, a);
+		jump_slot_from(x, cc ^ 1, (size_t)bpftk_isa_target(x->insns, x->pc + 1),
+			       x->pc + 2);			/* j!cc ja's target */
+		return 2;
+	}
 	if (in[1].dst != in[0].dst || in[0].dst >= BPFTK_NREGS)
 		return 0;
 	int d = REG(in[0].dst);
@@ -758,30 +817,13 @@ static int gen_slot(struct xc *x)
 	int w = BPFTK_CLASS(in->code) == BPFTK_CLASS_ALU64 ||
 		BPFTK_CLASS(in->code) == BPFTK_CLASS_JMP;
 	unsigned W = w ? X_W : 0;
-	int isk = info->form == BPFTK_FORM_ALU_K || info->form == BPFTK_FORM_JCC_K;
 
 	int cc = cc_of(op);
 	if (cc >= 0) {
 		size_t t = (size_t)bpftk_isa_target(x->insns, x->pc);
 		if (t == x->pc + 1)
 			return 1; /* both ways lead to the next slot */
-		if (isk && x->opts->blind) {
-			load_imm(x, w, X86_T2, (uint64_t)(int64_t)imm); /* mov r10, imm */
-			x86_rr(b, W, is_jset(op) ? 0x85 : 0x39, X86_T2, d); /* test/cmp d, r10 */
-		} else if (is_jset(op)) {
-			if (isk) {
-				x86_rr(b, W, 0xf7, 0, d);	/* test d, imm */
-				jit_u32(b, (uint32_t)imm);
-			} else {
-				x86_rr(b, W, 0x85, s, d);	/* test d, s */
-			}
-		} else if (isk && imm == 0) {
-			x86_rr(b, W, 0x85, d, d);		/* test d, d (as cmp d, 0) */
-		} else if (isk) {
-			emit_alu_imm(b, w, 7, d, imm);		/* cmp d, imm */
-		} else {
-			x86_rr(b, W, 0x39, s, d);		/* cmp d, s */
-		}
+		gen_compare(x, in, op);
 		jump_slot(x, cc, t);				/* jcc target */
 		return 1;
 	}
