@@ -104,7 +104,9 @@ BPFTK_INTERNAL int bpftk_henv_probe_ok(const struct bpftk_helper_env *env,
 	X(redirect) X(redirect_map) X(clone_redirect) X(skb_vlan_push)      \
 	X(skb_vlan_pop) X(skb_get_tunnel_key) X(skb_set_tunnel_key)          \
 	X(perf_event_output) X(skb_change_proto) X(get_hash_recalc)          \
-	X(skb_change_tail) X(fib_lookup) X(skb_under_cgroup)
+	X(skb_change_tail) X(fib_lookup) X(skb_under_cgroup)                \
+	X(get_stackid) X(perf_event_read) X(perf_event_read_value)           \
+	X(current_task_under_cgroup) X(get_cgroup_classid)
 BPFTK_HELPER_IMPLS(HELPER_FN)
 #undef HELPER_FN
 

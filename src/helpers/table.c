@@ -72,6 +72,8 @@ static const struct bpftk_helper table[] = {
 	ROW(get_current_comm, "get_current_comm", A(PTR_TO_UNINIT_MEM),
 	    A(CONST_SIZE), NONE, NONE, NONE, R(INTEGER), PT_TASK,
 	    get_current_comm)
+	ROW(get_cgroup_classid, "get_cgroup_classid", A(PTR_TO_CTX), NONE,
+	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_TC, get_cgroup_classid)
 	ROW(skb_vlan_push, "skb_vlan_push", A(PTR_TO_CTX), A(ANYTHING),
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC, skb_vlan_push)
 	ROW(skb_vlan_pop, "skb_vlan_pop", A(PTR_TO_CTX), NONE, NONE, NONE,
@@ -82,6 +84,8 @@ static const struct bpftk_helper table[] = {
 	ROW(skb_set_tunnel_key, "skb_set_tunnel_key", A(PTR_TO_CTX),
 	    A(PTR_TO_MEM), A(CONST_SIZE), A(ANYTHING), NONE, R(INTEGER),
 	    BPFTK_PT_TC, skb_set_tunnel_key)
+	ROW(perf_event_read, "perf_event_read", A(CONST_MAP_PTR), A(ANYTHING),
+	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_TRACING, perf_event_read)
 	ROW(redirect, "redirect", A(ANYTHING), A(ANYTHING), NONE, NONE, NONE,
 	    R(INTEGER), PT_PKT, redirect)
 	ROW(perf_event_output, "perf_event_output", A(PTR_TO_CTX),
@@ -90,6 +94,8 @@ static const struct bpftk_helper table[] = {
 	ROW(skb_load_bytes, "skb_load_bytes", A(PTR_TO_CTX), A(ANYTHING),
 	    A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), NONE, R(INTEGER), PT_SKB,
 	    skb_load_bytes)
+	ROW(get_stackid, "get_stackid", A(PTR_TO_CTX), A(CONST_MAP_PTR),
+	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TRACING, get_stackid)
 	ROW(csum_diff, "csum_diff", A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO),
 	    A(PTR_TO_MEM), A(CONST_SIZE_OR_ZERO), A(ANYTHING), R(INTEGER),
 	    PT_PKT | BPFTK_PT_RAW, csum_diff)
@@ -100,6 +106,9 @@ static const struct bpftk_helper table[] = {
 	    BPFTK_PT_TC, skb_under_cgroup)
 	ROW(get_hash_recalc, "get_hash_recalc", A(PTR_TO_CTX), NONE, NONE,
 	    NONE, NONE, R(INTEGER), BPFTK_PT_TC, get_hash_recalc)
+	ROW(current_task_under_cgroup, "current_task_under_cgroup",
+	    A(CONST_MAP_PTR), A(ANYTHING), NONE, NONE, NONE, R(INTEGER),
+	    BPFTK_PT_TRACING, current_task_under_cgroup)
 	ROW(skb_change_tail, "skb_change_tail", A(PTR_TO_CTX), A(ANYTHING),
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_TC | BPFTK_PT_SK_SKB,
 	    skb_change_tail)
@@ -114,6 +123,9 @@ static const struct bpftk_helper table[] = {
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_XDP, redirect_map)
 	ROW(xdp_adjust_meta, "xdp_adjust_meta", A(PTR_TO_CTX), A(ANYTHING),
 	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_XDP, xdp_adjust_meta)
+	ROW(perf_event_read_value, "perf_event_read_value", A(CONST_MAP_PTR),
+	    A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), NONE, R(INTEGER),
+	    BPFTK_PT_TRACING, perf_event_read_value)
 	ROW(xdp_adjust_tail, "xdp_adjust_tail", A(PTR_TO_CTX), A(ANYTHING),
 	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_XDP, xdp_adjust_tail)
 	ROW(fib_lookup, "fib_lookup", A(PTR_TO_CTX), A(PTR_TO_MEM),
