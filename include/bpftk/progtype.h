@@ -148,8 +148,10 @@ enum {
  * BPFTK_CTX_ACC_* value.  Unreachable instructions get NONE.  Rejected
  * (-EINVAL, one diagnostic per problem, prog names the program):
  * dereference of a modified context pointer, a register that holds the
- * context on one path and not on another, atomics on the context, the
- * context pointer stored anywhere but a stack slot. */
+ * context on one path and not on another, atomics on the context or
+ * storing it.  A context pointer stored other than as an r10 spill is not
+ * followed: a value reloaded from memory it may have reached and then
+ * dereferenced is refused as "holds the context on one path". */
 BPFTK_API int bpftk_progtype_ctx_accesses(const struct bpftk_insn *insns,
 					  size_t n, uint8_t *marks,
 					  const char *prog,

@@ -14,9 +14,14 @@
  * Calls: each function (entry 0, targets of local calls, callbacks loaded
  * with lddw src=4) has its own stack slots; a local call passes r1..r5 and
  * gets back the union of r0 at the callee's exits; helper calls clobber
- * r0..r5.  Spills are tracked only as 8-byte aligned stores through r10; a
- * context pointer stored anywhere else is refused (the pass could not
- * follow it).  Callbacks start with nothing known to be the context.
+ * r0..r5.  Spills are tracked only as 8-byte aligned stores through r10.
+ * A context pointer stored through another register (into the context, a
+ * map value, or the stack through a copy of r10, all of which the kernel
+ * accepts) is not followed: what was stored is added to `mem`, which every
+ * stack slot and every later load through a register other than the
+ * context pointer may then hold, so a reload that is dereferenced is
+ * refused rather than missed.  Callbacks start with nothing known to be
+ * the context.
  *
  * This is a stand-in for the verifier's register types, which will make
  * the same decision with more precision.
@@ -36,6 +41,7 @@ enum { K_OTHER = 1, K_CTX = 2, K_MOD = 4 };
 struct st {
 	uint8_t reg[BPFTK_NREGS];
 	uint8_t slot[NSLOTS];
+	uint8_t mem; /* kinds stored through registers other than r10 */
 };
 
 struct flow {
@@ -81,6 +87,10 @@ static void merge(struct flow *f, size_t pc, const struct st *s)
 			t->slot[i] |= s->slot[i];
 			changed = 1;
 		}
+	if ((t->mem | s->mem) != t->mem) {
+		t->mem |= s->mem;
+		changed = 1;
+	}
 	if (changed)
 		push(f, pc);
 }
@@ -123,8 +133,10 @@ static int cmp_size(const void *a, const void *b)
 static void entry_state(struct st *s, int keep_args, const struct st *from)
 {
 	memset(s, K_OTHER, sizeof(*s));
-	if (keep_args)
+	if (keep_args) {
 		memcpy(&s->reg[1], &from->reg[1], 5);
+		s->mem = from->mem;
+	}
 }
 
 /* Slot index of an 8-byte aligned stack address r10 + off, or -1. */
@@ -228,6 +240,9 @@ static void step(struct flow *f, size_t pc)
 		} else {
 			check_base(f, pc, s.reg[in->src], in->src,
 				   BPFTK_CTX_ACC_LOAD, 0);
+			/* context fields never give the pointer back */
+			if (s.reg[in->src] != K_CTX)
+				v |= s.mem;
 		}
 		s.reg[in->dst] = v;
 		break;
@@ -252,11 +267,16 @@ static void step(struct flow *f, size_t pc)
 		} else {
 			check_base(f, pc, s.reg[in->dst], in->dst,
 				   BPFTK_CTX_ACC_STORE, atomic);
-			if ((v & (K_CTX | K_MOD)) && r->form != BPFTK_FORM_ST)
+			if ((v & (K_CTX | K_MOD)) && atomic)
 				error(f, pc,
-				      "context pointer r%d stored outside "
-				      "a stack slot",
+				      "context pointer r%d stored by an "
+				      "atomic operation",
 				      in->src);
+			else if (v & (K_CTX | K_MOD)) {
+				s.mem |= v;
+				for (int i = 0; i < NSLOTS; i++)
+					s.slot[i] |= v;
+			}
 		}
 		if (atomic && (r->selval & 1)) { /* fetch: writes a register */
 			s.reg[0] = K_OTHER;
