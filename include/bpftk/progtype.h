@@ -121,6 +121,14 @@ struct bpftk_progtype {
  * layout (pt_regs-style, read-only). */
 BPFTK_API const struct bpftk_progtype *
 bpftk_progtype_get(enum bpftk_prog_type type);
+/* The descriptor for a program loaded with expected attach type `attach`
+ * (the kernel's enum bpf_attach_type).  Only cgroup_sock_addr depends on
+ * it (which address fields exist, the return range): for that type, NULL
+ * unless attach is one of its hooks, as the kernel refuses the load; every
+ * other type is bpftk_progtype_get(type).  cgroup_sock_addr descriptors
+ * are not in bpftk_progtype_all. */
+BPFTK_API const struct bpftk_progtype *
+bpftk_progtype_get_attach(enum bpftk_prog_type type, int attach);
 /* All descriptors, for listing: *n gets the count. */
 BPFTK_API const struct bpftk_progtype *const *bpftk_progtype_all(size_t *n);
 /* Name of a return value for this type ("XDP_PASS", "TC_ACT_SHOT"), or

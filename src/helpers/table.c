@@ -26,7 +26,8 @@
 #define PT_SKB                                                               \
 	(BPFTK_PT_TC | BPFTK_PT_SOCKET | BPFTK_PT_CGROUP_SKB | BPFTK_PT_SK_SKB)
 /* task identity for cgroup socket hooks (sock_filter_func_proto) */
-#define PT_TASK (PT_TRACE | BPFTK_PT_CGROUP_SOCK)
+#define PT_TASK                                                              \
+	(PT_TRACE | BPFTK_PT_CGROUP_SOCK | BPFTK_PT_CGROUP_SOCK_ADDR)
 /* "tracing progs cannot use bpf_spin_lock yet" */
 #define PT_NOTRACE (BPFTK_PT_ALL & ~BPFTK_PT_TRACING)
 

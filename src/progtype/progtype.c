@@ -188,6 +188,31 @@ static const struct bpftk_ctx_field bsock_fields[] = {
 	F("rx_queue_mapping", 76, 4, 1, R | N, PLAIN),
 };
 
+/* ---- cgroup_sock_addr: struct bpf_sock_addr (sock_addr_is_valid_access).
+ * Which address fields exist depends on the attach type: user_ip4 for the
+ * IPv4 hooks, user_ip6 for the IPv6 ones, msg_src_ip4 / msg_src_ip6 only
+ * for UDP sendmsg.  Address fields and user_port are read (narrow too) and
+ * written whole; the ip6 arrays also as 8-byte aligned words; the other
+ * scalars are read whole; the sk pointer is not provided. ---- */
+#define SA_HEAD(ip4, ip6)                                                    \
+	F("user_family", 0, 4, 1, R, PLAIN),                                 \
+	F("user_ip4", 4, 4, 1, ip4, PLAIN),                                  \
+	F("user_ip6", 8, 4, 4, ip6, PLAIN),                                  \
+	F("user_port", 24, 4, 1, RNW, PLAIN),                                \
+	F("family", 28, 4, 1, R, PLAIN),                                     \
+	F("type", 32, 4, 1, R, PLAIN),                                       \
+	F("protocol", 36, 4, 1, R, PLAIN)
+static const struct bpftk_ctx_field sa4_fields[] = {SA_HEAD(RNW, 0)};
+static const struct bpftk_ctx_field sa6_fields[] = {SA_HEAD(0, RNW)};
+static const struct bpftk_ctx_field sa4_send_fields[] = {
+	SA_HEAD(RNW, 0),
+	F("msg_src_ip4", 40, 4, 1, RNW, PLAIN),
+};
+static const struct bpftk_ctx_field sa6_send_fields[] = {
+	SA_HEAD(0, RNW),
+	F("msg_src_ip6", 44, 4, 4, RNW, PLAIN),
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct bpftk_progtype pt_raw = {
@@ -258,6 +283,32 @@ static const struct bpftk_progtype pt_skskb = {
 	1, INT64_MIN, INT64_MAX, "SK_PASS or SK_DROP (a verdict program)",
 	sk_rets, COUNT(sk_rets), 0};
 
+/* The kernel's attach types (enum bpf_attach_type) of the sock_addr
+ * hooks, with the field set and the return range of each: bind may also
+ * return 2 and 3 (bypass the port checks), the name and recvmsg hooks
+ * must return 1. */
+#define SA_PT(fields, lo, hi, what)                                          \
+	{BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, "cgroup_sock_addr",               \
+	 BPFTK_CTX_MODEL_CTX, "struct bpf_sock_addr", 72, fields,             \
+	 COUNT(fields), 0, 0, 0, 0, 1, lo, hi, what, NULL, 0, 0}
+static const struct {
+	int attach;
+	struct bpftk_progtype pt;
+} sock_addr_types[] = {
+	{8, SA_PT(sa4_fields, 0, 3, "1 allows bind, 0 refuses it")},
+	{9, SA_PT(sa6_fields, 0, 3, "1 allows bind, 0 refuses it")},
+	{10, SA_PT(sa4_fields, 0, 1, "1 allows connect, 0 refuses it")},
+	{11, SA_PT(sa6_fields, 0, 1, "1 allows connect, 0 refuses it")},
+	{14, SA_PT(sa4_send_fields, 0, 1, "1 allows sendmsg, 0 refuses it")},
+	{15, SA_PT(sa6_send_fields, 0, 1, "1 allows sendmsg, 0 refuses it")},
+	{19, SA_PT(sa4_fields, 1, 1, "1 (recvmsg hooks may not refuse)")},
+	{20, SA_PT(sa6_fields, 1, 1, "1 (recvmsg hooks may not refuse)")},
+	{29, SA_PT(sa4_fields, 1, 1, "1 (getpeername may not refuse)")},
+	{30, SA_PT(sa6_fields, 1, 1, "1 (getpeername may not refuse)")},
+	{31, SA_PT(sa4_fields, 1, 1, "1 (getsockname may not refuse)")},
+	{32, SA_PT(sa6_fields, 1, 1, "1 (getsockname may not refuse)")},
+};
+
 static const struct bpftk_progtype *const all[] = {
 	&pt_raw, &pt_sock,   &pt_kprobe, &pt_cls,	&pt_act, &pt_tp,
 	&pt_xdp, &pt_perf,   &pt_cgskb,	 &pt_cgsock, &pt_skskb};
@@ -267,6 +318,17 @@ const struct bpftk_progtype *bpftk_progtype_get(enum bpftk_prog_type type)
 	for (size_t i = 0; i < COUNT(all); i++)
 		if (all[i]->type == type)
 			return all[i];
+	return NULL;
+}
+
+const struct bpftk_progtype *
+bpftk_progtype_get_attach(enum bpftk_prog_type type, int attach)
+{
+	if (type != BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR)
+		return bpftk_progtype_get(type);
+	for (size_t i = 0; i < COUNT(sock_addr_types); i++)
+		if (sock_addr_types[i].attach == attach)
+			return &sock_addr_types[i].pt;
 	return NULL;
 }
 

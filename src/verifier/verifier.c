@@ -565,13 +565,16 @@ static uint64_t now_ns(void)
 
 static int check_type(struct env *e)
 {
-	e->pt = bpftk_progtype_get(e->o.type);
+	e->pt = bpftk_progtype_get_attach(e->o.type,
+					  e->o.expected_attach_type);
 	if (!e->pt) {
 		bpftk_diags_add(e->d, BPFTK_SEV_ERROR, NULL, 0, 0, e->name, -1,
 				"program type %d is not supported by bpftk's "
 				"verifier (it knows raw, socket_filter, "
 				"kprobe, sched_cls, sched_act, tracepoint, "
-				"xdp)",
+				"xdp, perf_event, cgroup_skb, cgroup_sock, "
+				"sk_skb, and cgroup_sock_addr with the "
+				"attach type of one of its hooks)",
 				(int)e->o.type);
 		return -EOPNOTSUPP;
 	}

@@ -359,9 +359,56 @@ static void test_more_layouts(void)
 	CHECK(s->ret_min == 0 && s->ret_max == 1 && !s->has_packet);
 }
 
+/* cgroup_sock_addr: one descriptor per hook (attach type constants and
+ * struct bpf_sock_addr from <linux/bpf.h>) */
+static void test_sock_addr(void)
+{
+	const struct bpftk_progtype *a = bpftk_progtype_get_attach(
+		BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_SENDMSG);
+	CHECK(a && a->ctx_size == sizeof(struct bpf_sock_addr));
+	if (!a)
+		return;
+	CHECK_FIELD(a, struct bpf_sock_addr, user_family);
+	CHECK_FIELD(a, struct bpf_sock_addr, user_ip6);
+	CHECK_FIELD(a, struct bpf_sock_addr, user_port);
+	CHECK_FIELD(a, struct bpf_sock_addr, family);
+	CHECK_FIELD(a, struct bpf_sock_addr, type);
+	CHECK_FIELD(a, struct bpf_sock_addr, protocol);
+	CHECK_FIELD(a, struct bpf_sock_addr, msg_src_ip6);
+	CHECK(field(a, "user_ip4")->access == 0);
+	CHECK(a->ret_min == 0 && a->ret_max == 1);
+	const struct bpftk_progtype *c = bpftk_progtype_get_attach(
+		BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_CONNECT);
+	CHECK(c && field(c, "user_ip4")->off ==
+			   offsetof(struct bpf_sock_addr, user_ip4));
+	CHECK(c && field(c, "user_ip4")->access & BPFTK_CTX_WRITE);
+	CHECK(c && field(c, "msg_src_ip4") == NULL);
+	CHECK(c && !(field(c, "user_ip6")->access & BPFTK_CTX_READ));
+	const struct bpftk_progtype *s4 = bpftk_progtype_get_attach(
+		BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP4_SENDMSG);
+	CHECK(s4 && field(s4, "msg_src_ip4")->off ==
+			    offsetof(struct bpf_sock_addr, msg_src_ip4));
+	const struct bpftk_progtype *r = bpftk_progtype_get_attach(
+		BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_UDP6_RECVMSG);
+	CHECK(r && r->ret_min == 1 && r->ret_max == 1);
+	const struct bpftk_progtype *b = bpftk_progtype_get_attach(
+		BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, BPF_CGROUP_INET4_BIND);
+	CHECK(b && b->ret_max == 3);
+	CHECK(bpftk_progtype_get_attach(BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR,
+					BPF_CGROUP_INET4_GETSOCKNAME) != NULL);
+	CHECK(bpftk_progtype_get_attach(BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR,
+					BPF_CGROUP_INET6_GETPEERNAME) != NULL);
+	/* no attach type: the kernel refuses the load */
+	CHECK(bpftk_progtype_get_attach(BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR, 0) ==
+	      NULL);
+	CHECK(bpftk_progtype_get_attach(BPFTK_PROG_TYPE_XDP, 0) ==
+	      bpftk_progtype_get(BPFTK_PROG_TYPE_XDP));
+}
+
 TEST_MAIN({
 	test_layouts();
 	test_more_layouts();
+	test_sock_addr();
 	test_rets();
 	test_flow();
 	test_rewrite();
