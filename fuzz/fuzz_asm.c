@@ -15,17 +15,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static unsigned long fail_at, calls;
-
-static void *failing_malloc(size_t n)
-{
-	return ++calls == fail_at ? NULL : malloc(n);
-}
-
-static void *failing_realloc(void *p, size_t n)
-{
-	return ++calls == fail_at ? NULL : realloc(p, n);
-}
+#include "fuzz_alloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -27,6 +27,8 @@
 #include <bpftk/isa.h>
 #include <bpftk/vm.h>
 
+#include "fuzz_alloc.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MEM 64
@@ -224,18 +226,6 @@ static void run(const struct bpftk_insn *insns, size_t n, const uint8_t *mem,
 		abort();
 	bpftk_diags_free(d);
 	bpftk_vm_free(vm);
-}
-
-static unsigned long fail_at, calls;
-
-static void *failing_malloc(size_t n)
-{
-	return ++calls == fail_at ? NULL : malloc(n);
-}
-
-static void *failing_realloc(void *p, size_t n)
-{
-	return ++calls == fail_at ? NULL : realloc(p, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
