@@ -37,6 +37,7 @@ int main(void)
 #include <linux/bpf.h>
 
 #include "test_helpers_kprog.h"
+#include "test_helpers_kdiff.h"
 
 static const char prog_src[] =
 	"#include <linux/bpf.h>\n"
@@ -131,14 +132,7 @@ static void run(void)
 	struct bpftk_object *o = NULL;
 	struct bpftk_run *r = NULL;
 	struct bpftk_diags *d = bpftk_diags_new();
-	struct bpftk_run_opts ro;
-	memset(&ro, 0, sizeof(ro));
-	ro.sz = sizeof(ro);
-	ro.mode = BPFTK_VM_CHECKED;
-	/* helpers in checked mode, whatever bpftk's verifier says */
-	ro.flags = BPFTK_RUN_NO_VERIFY;
-	CHECK(bpftk_object_open_file(obj, NULL, &o, d) == 0);
-	CHECK(o && bpftk_run_new(o, &ro, &r, d) == 0);
+	kdiff_bpftk_open(obj, NULL, &o, &r, d);
 	CHECK(r && fill_bpftk(r) == 0);
 	if (!r || kfd < 0)
 		goto out;
@@ -157,18 +151,12 @@ static void run(void)
 				memcpy(pkt + 8, &flags[fi], 8);
 				memcpy(pkt + 16, &key, 4);
 				struct bpf_test_run_opts kt;
-				memset(&kt, 0, sizeof(kt));
-				kt.sz = sizeof(kt);
-				kt.data_in = pkt;
-				kt.data_size_in = sizeof(pkt);
-				int ke = bpf_prog_test_run_opts(kfd, &kt) ? -errno
-									  : 0;
 				struct bpftk_test_run_opts bt;
+				memset(&kt, 0, sizeof(kt));
 				memset(&bt, 0, sizeof(bt));
-				bt.sz = sizeof(bt);
-				bt.data_in = pkt;
-				bt.data_size_in = sizeof(pkt);
-				int be = bpftk_run_test(r, &bt, d);
+				int be, ke = kdiff_test_run(kfd, r, d, pkt,
+							    sizeof(pkt), &kt,
+							    &bt, &be);
 				compared++;
 				redirects += !ke && kt.retval == 4;
 				errors += !ke && (int32_t)kt.retval < 0;

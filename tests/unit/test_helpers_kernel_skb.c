@@ -42,6 +42,7 @@ int main(void)
 #include <linux/bpf.h>
 
 #include "test_helpers_kprog.h"
+#include "test_helpers_kdiff.h"
 
 static const char prog_src[] =
 	"#include <linux/bpf.h>\n"
@@ -162,14 +163,7 @@ static void run(void)
 	struct bpftk_object *o = NULL;
 	struct bpftk_run *r = NULL;
 	struct bpftk_diags *d = bpftk_diags_new();
-	CHECK(bpftk_object_open_file(obj, NULL, &o, d) == 0);
-	struct bpftk_run_opts ro;
-	memset(&ro, 0, sizeof(ro));
-	ro.sz = sizeof(ro);
-	ro.mode = BPFTK_VM_CHECKED;
-	/* helpers in checked mode, whatever bpftk's verifier says */
-	ro.flags = BPFTK_RUN_NO_VERIFY;
-	CHECK(o && bpftk_run_new(o, &ro, &r, d) == 0);
+	kdiff_bpftk_open(obj, NULL, &o, &r, d);
 	if (!r || kfd < 0) {
 		bpf_object__close(ko);
 		bpftk_object_close(o);
@@ -198,24 +192,18 @@ static void run(void)
 			memset(bout, 0, sizeof(bout));
 			struct bpf_test_run_opts kt;
 			memset(&kt, 0, sizeof(kt));
-			kt.sz = sizeof(kt);
-			kt.data_in = in;
-			kt.data_size_in = pk[i].len;
 			kt.data_out = kout;
 			kt.data_size_out = sizeof(kout);
 			kt.ctx_out = kctx;
 			kt.ctx_size_out = sizeof(struct __sk_buff);
-			int ke = bpf_prog_test_run_opts(kfd, &kt) ? -errno : 0;
 			struct bpftk_test_run_opts bt;
 			memset(&bt, 0, sizeof(bt));
-			bt.sz = sizeof(bt);
-			bt.data_in = in;
-			bt.data_size_in = pk[i].len;
 			bt.data_out = bout;
 			bt.data_size_out = sizeof(bout);
 			bt.ctx_out = bctx;
 			bt.ctx_size_out = sizeof(struct __sk_buff);
-			int be = bpftk_run_test(r, &bt, d);
+			int be, ke = kdiff_test_run(kfd, r, d, in, pk[i].len,
+						    &kt, &bt, &be);
 			cmp("run error", op, pk[i].name, ke, be);
 			if (ke || be)
 				continue;

@@ -38,6 +38,7 @@ int main(void)
 #include <linux/bpf.h>
 
 #include "test_helpers_kprog.h"
+#include "test_helpers_kdiff.h"
 
 static const char prog_src[] =
 	"#include <linux/bpf.h>\n"
@@ -103,15 +104,7 @@ static void run(void)
 	struct bpftk_object *o = NULL;
 	struct bpftk_run *r = NULL;
 	struct bpftk_diags *d = bpftk_diags_new();
-	struct bpftk_run_opts ro;
-	memset(&ro, 0, sizeof(ro));
-	ro.sz = sizeof(ro);
-	ro.mode = BPFTK_VM_CHECKED;
-	/* helpers in checked mode, whatever bpftk's verifier says */
-	ro.flags = BPFTK_RUN_NO_VERIFY;
-	ro.prog_name = "entry";
-	CHECK(bpftk_object_open_file(obj, NULL, &o, d) == 0);
-	CHECK(o && bpftk_run_new(o, &ro, &r, d) == 0);
+	kdiff_bpftk_open(obj, "entry", &o, &r, d);
 	if (r) {
 		struct bpftk_map *jmp = bpftk_run_map(r, "jmp");
 		for (size_t i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
@@ -125,17 +118,11 @@ static void run(void)
 		pkt[0] = (unsigned char)k;
 		pkt[1] = (unsigned char)(40 + k);
 		struct bpf_test_run_opts kt;
-		memset(&kt, 0, sizeof(kt));
-		kt.sz = sizeof(kt);
-		kt.data_in = pkt;
-		kt.data_size_in = sizeof(pkt);
-		int ke = bpf_prog_test_run_opts(kfd, &kt) ? -errno : 0;
 		struct bpftk_test_run_opts bt;
+		memset(&kt, 0, sizeof(kt));
 		memset(&bt, 0, sizeof(bt));
-		bt.sz = sizeof(bt);
-		bt.data_in = pkt;
-		bt.data_size_in = sizeof(pkt);
-		int be = bpftk_run_test(r, &bt, d);
+		int be, ke = kdiff_test_run(kfd, r, d, pkt, sizeof(pkt), &kt,
+					    &bt, &be);
 		compared++;
 		printf("slot %u: kernel %d/%u, bpftk %d/%u\n", k, ke, kt.retval,
 		       be, bt.retval);
