@@ -7,7 +7,7 @@
  * bugs and go on); the same COUNT and SEED replay the same sequence.
  *
  * Build (not part of the CMake build, it needs only the library):
- *   cc -O2 -std=c11 -Iinclude tools/vfuzz/vfuzz.c fuzz/fuzz_verifier.c \
+ *   cc -O2 -std=gnu11 -Iinclude tools/vfuzz/vfuzz.c fuzz/fuzz_verifier.c \
  *      BUILD/libbpftk.a -lbpf -lpcap -lm -lpthread -o vfuzz
  * Usage: vfuzz [COUNT [SEED]]   (default 10000000, seed 1)
  */
