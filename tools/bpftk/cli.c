@@ -24,6 +24,24 @@ int cli_is(const char *arg, const char *a, const char *b)
 	return (a && !strcmp(arg, a)) || (b && !strcmp(arg, b));
 }
 
+int cli_operand(const char *cmd, const char *arg, const char *what,
+		const char **slot)
+{
+	if (arg[0] == '-' && arg[1]) {
+		cli_error("%s: unknown option or missing value: '%s' "
+			  "(try 'bpftk %s --help')",
+			  cmd, arg, cmd);
+		return EXIT_USAGE;
+	}
+	if (*slot) {
+		cli_error("%s: more than one %s ('%s', '%s')", cmd, what, *slot,
+			  arg);
+		return EXIT_USAGE;
+	}
+	*slot = arg;
+	return EXIT_OK;
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;

@@ -41,6 +41,14 @@ void cli_error(const char *fmt, ...) BPFTK_PRINTF(1, 2);
 /* True when arg equals one of the (up to two) option spellings. */
 int cli_is(const char *arg, const char *a, const char *b);
 
+/* The last branch of a subcommand's option loop: arg is no option it
+ * knows, so it is either an unknown option (or one missing its value) or
+ * the single operand, stored in *slot ("-" alone is an operand: stdin).
+ * Returns EXIT_OK, or EXIT_USAGE after saying why ("CMD: ..." naming the
+ * operand as `what`, e.g. "FILE"). */
+int cli_operand(const char *cmd, const char *arg, const char *what,
+		const char **slot);
+
 struct bpftk_object;
 struct bpftk_run;
 

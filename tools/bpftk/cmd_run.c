@@ -453,17 +453,8 @@ int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			have_budget = 1;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("run: unknown option or missing value: '%s' "
-				  "(try 'bpftk run --help')",
-				  a);
+		} else if (cli_operand("run", a, "PROGRAM", &prog)) {
 			return EXIT_USAGE;
-		} else if (prog) {
-			cli_error("run: more than one PROGRAM ('%s', '%s')", prog,
-				  a);
-			return EXIT_USAGE;
-		} else {
-			prog = a;
 		}
 	}
 	if (!prog) {

@@ -286,17 +286,8 @@ int cmd_verify(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			have_type = 1;
-		} else if (a[0] == '-' && a[1]) {
-			cli_error("verify: unknown option or missing value: "
-				  "'%s' (try 'bpftk verify --help')",
-				  a);
+		} else if (cli_operand("verify", a, "FILE", &file)) {
 			return EXIT_USAGE;
-		} else if (file) {
-			cli_error("verify: more than one FILE ('%s', '%s')",
-				  file, a);
-			return EXIT_USAGE;
-		} else {
-			file = a;
 		}
 	}
 	if (!file) {
