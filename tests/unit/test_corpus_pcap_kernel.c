@@ -35,6 +35,7 @@
 #include <bpftk/run.h>
 
 #include "test.h"
+#include "test_corpus_walk.h"
 
 #ifdef BPFTK_HAVE_LIBBPF
 /* gcc sees a possible truncation in the header's snprintf of a log tail
@@ -267,36 +268,6 @@ static void check_file(const char *root, const char *rel)
 	bpftk_object_close(o);
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void walk(const char *root, const char *sub)
-{
-	char dir[4096];
-	if (snprintf(dir, sizeof(dir), "%s/%s", root, sub) >= (int)sizeof(dir))
-		return;
-	DIR *dd = opendir(dir);
-	if (!dd)
-		return;
-	char *names[512];
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(dd)) && n < 512)
-		if (de->d_name[0] != '.' && ends_with(de->d_name, ".o"))
-			names[n++] = strdup(de->d_name);
-	closedir(dd);
-	qsort(names, n, sizeof(names[0]), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char rel[1024];
-		if (snprintf(rel, sizeof(rel), "%s/%s", sub, names[i]) <
-		    (int)sizeof(rel))
-			check_file(root, rel);
-		free(names[i]);
-	}
-}
-
 static void run(void)
 {
 	char root[4096], why[256] = "libbpf not found at build time";
@@ -323,9 +294,9 @@ static void run(void)
 		if (de->d_name[0] != '.' && strcmp(de->d_name, "invalid"))
 			subs[n++] = strdup(de->d_name);
 	closedir(dd);
-	qsort(subs, n, sizeof(subs[0]), cmp_str);
+	qsort(subs, n, sizeof(subs[0]), corpus_cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		walk(root, subs[i]);
+		corpus_walk(root, subs[i], 0, check_file);
 		free(subs[i]);
 	}
 	if (have_kernel)

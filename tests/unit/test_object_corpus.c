@@ -28,6 +28,7 @@
 #include <bpftk/object.h>
 
 #include "test.h"
+#include "test_corpus_walk.h"
 #include "test_object_util.h"
 
 struct expect {
@@ -67,11 +68,6 @@ static const struct expect *find(const struct expect *v, size_t n,
 		if (!strcmp(v[i].path, rel))
 			return &v[i];
 	return NULL;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 static size_t nopened, nrejected;
@@ -137,36 +133,6 @@ static void check_file(const char *root, const char *rel)
 	free(data);
 }
 
-static void walk(const char *root, const char *sub)
-{
-	char dir[4096];
-	if (snprintf(dir, sizeof(dir), "%s/%s", root, sub) >= (int)sizeof(dir))
-		return;
-	DIR *dd = opendir(dir);
-	if (!dd)
-		return;
-	char *names[512];
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(dd)) && n < 512) {
-		if (de->d_name[0] == '.')
-			continue;
-		size_t l = strlen(de->d_name);
-		if (!strcmp(sub, "invalid") ||
-		    (l > 2 && !strcmp(de->d_name + l - 2, ".o")))
-			names[n++] = strdup(de->d_name);
-	}
-	closedir(dd);
-	qsort(names, n, sizeof(names[0]), cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char rel[1024];
-		if (snprintf(rel, sizeof(rel), "%s/%s", sub, names[i]) <
-		    (int)sizeof(rel))
-			check_file(root, rel);
-		free(names[i]);
-	}
-}
-
 static void run(void)
 {
 	libbpf_set_print(quiet);
@@ -178,7 +144,8 @@ static void run(void)
 					   "prototype-kernel", "suricata",
 					   "invalid"};
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
-		walk(root, subs[i]);
+		corpus_walk(root, subs[i], !strcmp(subs[i], "invalid"),
+			    check_file);
 	printf("corpus: %zu opened, %zu rejected; libbpf also opened %zu: "
 	       "%zu programs (%zu instructions) and %zu maps (%zu bytes of "
 	       "initial data) compared; %zu programs libbpf 1.x does not "
