@@ -150,10 +150,11 @@ enum bpftk_ret_kind {
 #define BPFTK_PT_SK_SKB BPFTK_PT_BIT(BPFTK_PROG_TYPE_SK_SKB)
 #define BPFTK_PT_CGROUP_SOCK_ADDR                                            \
 	BPFTK_PT_BIT(BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR)
+#define BPFTK_PT_SK_LOOKUP BPFTK_PT_BIT(BPFTK_PROG_TYPE_SK_LOOKUP)
 #define BPFTK_PT_ALL                                                         \
 	(BPFTK_PT_RAW | BPFTK_PT_XDP | BPFTK_PT_TC | BPFTK_PT_SOCKET |        \
 	 BPFTK_PT_TRACING | BPFTK_PT_CGROUP_SKB | BPFTK_PT_CGROUP_SOCK |     \
-	 BPFTK_PT_SK_SKB | BPFTK_PT_CGROUP_SOCK_ADDR)
+	 BPFTK_PT_SK_SKB | BPFTK_PT_CGROUP_SOCK_ADDR | BPFTK_PT_SK_LOOKUP)
 
 struct bpftk_helper {
 	uint32_t id;	  /* kernel helper id */

@@ -213,6 +213,25 @@ static const struct bpftk_ctx_field sa6_send_fields[] = {
 	F("msg_src_ip6", 44, 4, 4, RNW, PLAIN),
 };
 
+/* ---- sk_lookup: struct bpf_sk_lookup (sk_lookup_is_valid_access):
+ * read-only; u32 fields and the ip6 arrays also narrow; remote_port is a
+ * 16-bit field the kernel also lets programs read as 32 bits, taken here
+ * as one 32-bit field.  sk is the kernel's socket-or-NULL pointer: read
+ * whole, and always 0 (no socket selected) in bpftk, whose verifier sees
+ * it as a number. ---- */
+static const struct bpftk_ctx_field lookup_fields[] = {
+	F("sk", 0, 8, 1, R, PLAIN),
+	F("family", 8, 4, 1, RN, PLAIN),
+	F("protocol", 12, 4, 1, RN, PLAIN),
+	F("remote_ip4", 16, 4, 1, RN, PLAIN),
+	F("remote_ip6", 20, 4, 4, RN, PLAIN),
+	F("remote_port", 36, 4, 1, RN, PLAIN),
+	F("local_ip4", 40, 4, 1, RN, PLAIN),
+	F("local_ip6", 44, 4, 4, RN, PLAIN),
+	F("local_port", 60, 4, 1, RN, PLAIN),
+	F("ingress_ifindex", 64, 4, 1, RN, PLAIN),
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct bpftk_progtype pt_raw = {
@@ -309,9 +328,15 @@ static const struct {
 	{32, SA_PT(sa6_fields, 1, 1, "1 (getsockname may not refuse)")},
 };
 
+static const struct bpftk_progtype pt_lookup = {
+	BPFTK_PROG_TYPE_SK_LOOKUP, "sk_lookup", BPFTK_CTX_MODEL_CTX,
+	"struct bpf_sk_lookup", 72, lookup_fields, COUNT(lookup_fields), 0, 0,
+	0, 0, 0, 0, 1, "SK_PASS (1) or SK_DROP (0)", sk_rets, COUNT(sk_rets),
+	0};
+
 static const struct bpftk_progtype *const all[] = {
 	&pt_raw, &pt_sock,   &pt_kprobe, &pt_cls,	&pt_act, &pt_tp,
-	&pt_xdp, &pt_perf,   &pt_cgskb,	 &pt_cgsock, &pt_skskb};
+	&pt_xdp, &pt_perf,   &pt_cgskb,	 &pt_cgsock, &pt_skskb, &pt_lookup};
 
 const struct bpftk_progtype *bpftk_progtype_get(enum bpftk_prog_type type)
 {

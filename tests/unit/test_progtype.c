@@ -405,10 +405,37 @@ static void test_sock_addr(void)
 	      bpftk_progtype_get(BPFTK_PROG_TYPE_XDP));
 }
 
+/* sk_lookup: struct bpf_sk_lookup, read-only, sk read whole only */
+static void test_sk_lookup(void)
+{
+	const struct bpftk_progtype *l =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_SK_LOOKUP);
+	CHECK(l && l->ctx_size == sizeof(struct bpf_sk_lookup));
+	if (!l)
+		return;
+	CHECK_FIELD(l, struct bpf_sk_lookup, family);
+	CHECK_FIELD(l, struct bpf_sk_lookup, protocol);
+	CHECK_FIELD(l, struct bpf_sk_lookup, remote_ip4);
+	CHECK_FIELD(l, struct bpf_sk_lookup, remote_ip6);
+	CHECK_FIELD(l, struct bpf_sk_lookup, local_ip4);
+	CHECK_FIELD(l, struct bpf_sk_lookup, local_ip6);
+	CHECK_FIELD(l, struct bpf_sk_lookup, local_port);
+	CHECK_FIELD(l, struct bpf_sk_lookup, ingress_ifindex);
+	CHECK(field(l, "remote_port")->off ==
+	      offsetof(struct bpf_sk_lookup, remote_port));
+	CHECK(field(l, "sk")->off == offsetof(struct bpf_sk_lookup, sk));
+	CHECK(field(l, "sk")->size == 8 &&
+	      !(field(l, "sk")->access & BPFTK_CTX_NARROW));
+	for (size_t i = 0; i < l->nfields; i++)
+		CHECK(!(l->fields[i].access & BPFTK_CTX_WRITE));
+	CHECK(l->ret_min == 0 && l->ret_max == 1);
+}
+
 TEST_MAIN({
 	test_layouts();
 	test_more_layouts();
 	test_sock_addr();
+	test_sk_lookup();
 	test_rets();
 	test_flow();
 	test_rewrite();
