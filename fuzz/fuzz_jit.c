@@ -46,18 +46,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < HDR + 8)
 		return 0;
 	const uint8_t *mem = data + 1;
-	size_t clen = size - HDR;
-	if (clen > 8 * MAX_SLOTS)
-		clen = 8 * MAX_SLOTS;
-	struct bpftk_insn *insns = malloc(MAX_SLOTS * sizeof(*insns));
+	size_t n;
+	struct bpftk_insn *insns = input_program(data, size, &n);
 	if (!insns)
 		return 0;
-	size_t n;
-	if (data[0] & 2)
-		n = structured(data + HDR, clen, insns);
-	else
-		n = (size_t)bpftk_isa_decode(data + HDR, clen & ~(size_t)7, 0,
-					     insns, NULL, NULL);
 	jit_inputs++;
 	struct outcome a, b;
 	refused = 0;
@@ -67,10 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct bpftk_vm_opts o = {.sz = sizeof(o), .mode = BPFTK_VM_JIT};
 		struct bpftk_vm *vm = NULL;
 		struct bpftk_diags *d = bpftk_diags_new();
-		if (bpftk_vm_new(&o, &vm) ||
-		    bpftk_vm_register_helper(vm, 1, "mem", h_mem) ||
-		    bpftk_vm_register_helper(vm, 2, "fail", h_fail) ||
-		    bpftk_vm_register_helper(vm, 5, "first", h_first) ||
+		if (bpftk_vm_new(&o, &vm) || register_helpers(vm) ||
 		    bpftk_vm_load(vm, insns, n, d) || bpftk_diags_count(d) ||
 		    bpftk_vm_jit_code(vm, NULL, NULL, NULL, NULL))
 			abort(); /* the JIT could not compile a valid program */

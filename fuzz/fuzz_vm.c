@@ -179,6 +179,38 @@ struct outcome {
 	uint8_t mem[MEM];
 };
 
+/* The helpers every program of an input may call; the first error. */
+static int register_helpers(struct bpftk_vm *vm)
+{
+	int err = bpftk_vm_register_helper(vm, 1, "mem", h_mem);
+	if (!err)
+		err = bpftk_vm_register_helper(vm, 2, "fail", h_fail);
+	if (!err)
+		err = bpftk_vm_register_helper(vm, 5, "first", h_first);
+	return err;
+}
+
+/* The program of an input of at least HDR + 8 bytes: table rows when
+ * option bit 1 is set, raw slots otherwise, at most MAX_SLOTS of them.
+ * Malloc'ed (MAX_SLOTS entries), NULL when out of memory. */
+static struct bpftk_insn *input_program(const uint8_t *data, size_t size,
+					size_t *n)
+{
+	const uint8_t *code = data + HDR;
+	size_t clen = size - HDR;
+	if (clen > 8 * MAX_SLOTS)
+		clen = 8 * MAX_SLOTS;
+	struct bpftk_insn *insns = malloc(MAX_SLOTS * sizeof(*insns));
+	if (!insns)
+		return NULL;
+	if (data[0] & 2)
+		*n = structured(code, clen, insns);
+	else
+		*n = (size_t)bpftk_isa_decode(code, clen & ~(size_t)7, 0, insns,
+					      NULL, NULL);
+	return insns;
+}
+
 static void run(const struct bpftk_insn *insns, size_t n, const uint8_t *mem,
 		enum bpftk_vm_mode mode, unsigned flags, struct outcome *o)
 {
@@ -196,10 +228,7 @@ static void run(const struct bpftk_insn *insns, size_t n, const uint8_t *mem,
 	struct bpftk_diags *d = bpftk_diags_new();
 	if (bpftk_vm_new(&opts, &vm))
 		abort();
-	if (bpftk_vm_register_helper(vm, 1, "mem", h_mem) ||
-	    bpftk_vm_register_helper(vm, 2, "fail", h_fail) ||
-	    bpftk_vm_register_helper(vm, 5, "first", h_first) ||
-	    bpftk_vm_add_region(vm, (void *)rodata, sizeof(rodata), 0))
+	if (register_helpers(vm) || bpftk_vm_add_region(vm, (void *)rodata, sizeof(rodata), 0))
 		abort();
 	o->load_err = bpftk_vm_load(vm, insns, n, d);
 	if (!o->load_err) {
@@ -232,21 +261,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < HDR + 8)
 		return 0;
-	uint8_t options = data[0];
 	const uint8_t *mem = data + 1;
-	const uint8_t *code = data + HDR;
-	size_t clen = size - HDR;
-	if (clen > 8 * MAX_SLOTS)
-		clen = 8 * MAX_SLOTS;
-	struct bpftk_insn *insns = malloc(MAX_SLOTS * sizeof(*insns));
+	size_t n;
+	struct bpftk_insn *insns = input_program(data, size, &n);
 	if (!insns)
 		return 0;
-	size_t n;
-	if (options & 2)
-		n = structured(code, clen, insns);
-	else
-		n = (size_t)bpftk_isa_decode(code, clen & ~(size_t)7, 0, insns,
-					     NULL, NULL);
 
 	struct outcome a, b;
 	int values = !reads_fp_value(insns, n);
@@ -280,11 +299,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct bpftk_vm *vm = NULL;
 	int err = bpftk_vm_new(NULL, &vm);
 	if (!err)
-		err = bpftk_vm_register_helper(vm, 1, "mem", h_mem);
-	if (!err)
-		err = bpftk_vm_register_helper(vm, 2, "fail", h_fail);
-	if (!err)
-		err = bpftk_vm_register_helper(vm, 5, "first", h_first);
+		err = register_helpers(vm);
 	if (!err)
 		err = bpftk_vm_load(vm, insns, n, NULL);
 	bpftk_vm_free(vm);
