@@ -10,6 +10,7 @@
 #include "../../fuzz/fuzz_jit.c"
 
 #include "test.h"
+#include "test_vm_fuzz_gen.h"
 
 static uint64_t seed = 0x13198a2e03707344ull;
 
@@ -31,25 +32,9 @@ static void jit_stream(void)
 		seed ^= strtoull(s, NULL, 0) * 0x9e3779b97f4a7c15ull;
 	uint8_t buf[HDR + 8 * 128];
 	for (unsigned long i = 0; i < count; i++) {
-		size_t slots = 1 + next() % 128;
-		size_t len = HDR + 8 * slots;
-		for (size_t k = 0; k < len; k++)
-			buf[k] = (uint8_t)next();
-		/* table rows most of the time; raw bytes for every 16th input */
-		if (i % 16)
-			buf[0] |= 2;
-		else
-			buf[0] &= (uint8_t)~2;
-		/* most programs end with exit (row index 1 + byte in structured) */
-		if (next() % 8) {
-			uint8_t *last = buf + len - 8;
-			if (buf[0] & 2) {
-				last[0] = (uint8_t)(BPFTK_OP_EXIT - 1);
-			} else {
-				memset(last, 0, 8);
-				last[0] = bpftk_isa_info(BPFTK_OP_EXIT)->code;
-			}
-		}
+		/* table rows most of the time; raw bytes for every 16th input;
+		 * 7 in 8 end with exit */
+		size_t len = fuzz_vm_gen(buf, 128, i % 16 != 0, 8, next);
 		LLVMFuzzerTestOneInput(buf, len);
 	}
 	printf("%lu inputs: %lu compiled by the JIT, %lu run natively with the "

@@ -8,6 +8,7 @@
 #include "../../fuzz/fuzz_vm.c"
 
 #include "test.h"
+#include "test_vm_fuzz_gen.h"
 
 static uint64_t seed = 0x243f6a8885a308d3ull;
 
@@ -23,23 +24,9 @@ static void fuzz_stream(void)
 	uint8_t buf[HDR + 8 * 96];
 	int inputs = 0;
 	for (int i = 0; i < 20000; i++) {
-		size_t slots = 1 + next() % 96;
-		size_t len = HDR + 8 * slots;
-		for (size_t k = 0; k < len; k++)
-			buf[k] = (uint8_t)next();
-		/* mostly structured programs; every 10th is raw bytes */
-		buf[0] = (uint8_t)(i % 10 ? buf[0] | 2 : buf[0] & ~2);
-		/* end most programs with exit so that more of them finish */
-		if (next() % 4) {
-			uint8_t *last = buf + len - 8;
-			if (buf[0] & 2) {
-				/* structured() reads row 1 + byte */
-				last[0] = (uint8_t)(BPFTK_OP_EXIT - 1);
-			} else {
-				memset(last, 0, 8);
-				last[0] = bpftk_isa_info(BPFTK_OP_EXIT)->code;
-			}
-		}
+		/* mostly structured programs; every 10th is raw bytes; 3 in
+		 * 4 end with exit */
+		size_t len = fuzz_vm_gen(buf, 96, i % 10 != 0, 4, next);
 		LLVMFuzzerTestOneInput(buf, len);
 		inputs++;
 	}
