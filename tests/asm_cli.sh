@@ -3,20 +3,8 @@
 # order, exit codes (0 ok, 1 rejected, 2 usage, 4 I/O), messages with their
 # file:line:col.  Expected bytes are written out from RFC 9669's encoding.
 #   sh tests/asm_cli.sh BUILD_DIR SHARED_DIR
-set -u
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0 checks=0
-ok() { checks=$((checks + 1)); }
-bad() { echo "asm_cli: $*"; fail=1; }
-expect_rc() { # want, description, command...
-	want=$1 what=$2
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then ok; else bad "$what: exit $rc, wanted $want"; cat "$T/err"; fi
-}
+NAME=asm_cli
+. "$(dirname "$0")/lib/cli_prologue.sh"
 hex() { od -An -v -tx1 "$1" | tr -d ' \n'; }
 
 # r0 = 1 (b7: ALU64|K|MOV), exit (95: JMP|EXIT)

@@ -9,20 +9,8 @@
 # Runs need seccomp filters (skipped, exit 77, when they cannot be
 # installed).
 #   sh tests/seccomp_cli.sh BUILD_DIR SHARED_DIR
-set -u
-B=$(cd "$1" && pwd)
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail=0 checks=0
-ok() { checks=$((checks + 1)); }
-bad() { echo "seccomp_cli: $*"; fail=1; }
-expect_rc() { # want, description, command...
-	want=$1 what=$2
-	shift 2
-	"$@" > "$T/out" 2> "$T/err"
-	rc=$?
-	if [ "$rc" -eq "$want" ]; then ok; else bad "$what: exit $rc, wanted $want"; cat "$T/err"; fi
-}
+NAME=seccomp_cli
+. "$(dirname "$0")/lib/cli_prologue.sh"
 S="$B/bpftk seccomp"
 
 # compile: listing and raw output agree in length
