@@ -56,7 +56,18 @@ struct xc {
 	 * may write r(6+i) (so the call must save it); 0x1f elsewhere;
 	 * bit 4 set when it calls anything */
 	uint8_t *clobbers;
+	/* cold code, out of line after the end fault: the slow paths of
+	 * local calls, entered by a not-taken-normally jcc rel32.  Site i
+	 * of this pass (in emission order, the same every pass) has its
+	 * slot in cold_pc, where its jcc returns to in cold_ret, its kind
+	 * in cold_kind; cold_at[i] is where the last pass put its code
+	 * (cold_prev) and this pass puts it (cold_cur). */
+	size_t ncold;
+	uint32_t *cold_pc, *cold_ret, *cold_prev, *cold_cur;
+	uint8_t *cold_kind;
 };
+
+enum { COLD_DEPTH, COLD_ZERO };
 
 #define REG(r) (bpftk_x86_reg[(r)])
 
@@ -324,7 +335,55 @@ static void gen_callx(struct xc *x, int d)
 	gen_helper_call(x, X86_T2);
 }
 
+static void gen_call_checks(struct xc *x);
+static void gen_call_frame(struct xc *x, size_t target);
+
+/* jcc rel32 to cold site ncold (where the last pass put it), which
+ * returns here. */
+static void cold_jcc(struct xc *x, int cc, int kind)
+{
+	size_t i = x->ncold++;
+	long to = x->prev ? (long)x->cold_prev[i] : (long)x->b->len + 6;
+	emit_jcc(x->b, cc, (int32_t)(to - (long)(x->b->len + 6)), 1);
+	x->cold_pc[i] = (uint32_t)x->pc;
+	x->cold_ret[i] = (uint32_t)x->b->len;
+	x->cold_kind[i] = (uint8_t)kind;
+}
+
+/* The code of every cold site, at the end of the image. */
+static void gen_cold(struct xc *x)
+{
+	for (size_t i = 0; i < x->ncold; i++) {
+		x->cold_cur[i] = (uint32_t)x->b->len;
+		x->pc = x->cold_pc[i];
+		if (x->cold_kind[i] == COLD_DEPTH) {
+			fault(x, BPFTK_JIT_DEPTH);
+			continue;
+		}
+		emit_call_rel(x->b, (int32_t)((long)x->zero_stub -
+					      (long)(x->b->len + 5))); /* call zero_stub */
+		jump_back(x, -1, x->cold_ret[i]);	/* jmp back */
+	}
+}
+
 static void gen_call_local(struct xc *x, size_t target)
+{
+	struct jit_buf *b = x->b;
+	const struct bpftk_jit_env *e = x->env;
+	if (x->cold_pc && !x->opts->no_peephole) {
+		x86_mem(b, X_W, 0x3b, RBP, X86_CTX, -1, e->off_lim); /* cmp rbp, [ctx.lim] */
+		cold_jcc(x, CC_B, COLD_DEPTH);			 /* jb cold: fault */
+		x86_mem(b, X_W, 0x3b, RBP, X86_CTX, -1, e->off_zero_fp); /* cmp rbp, [ctx.zero_fp] */
+		cold_jcc(x, CC_BE, COLD_ZERO);			 /* jbe cold: zero */
+	} else {
+		gen_call_checks(x);
+	}
+	gen_call_frame(x, target);
+}
+
+/* The checks of a local call, inline: the depth and the new frame's
+ * zeroing. */
+static void gen_call_checks(struct xc *x)
 {
 	struct jit_buf *b = x->b;
 	const struct bpftk_jit_env *e = x->env;
@@ -336,6 +395,12 @@ static void gen_call_local(struct xc *x, size_t target)
 	size_t clean = fwd_jcc(x, CC_A);		 /* ja clean */
 	emit_call_rel(b, (int32_t)((long)x->zero_stub - (long)(b->len + 5))); /* call zero_stub */
 	fwd_here(x, clean);
+}
+
+/* A local call after its checks: saves, frame, call, restores. */
+static void gen_call_frame(struct xc *x, size_t target)
+{
+	struct jit_buf *b = x->b;
 	/* r6..r9 the callee may write are kept on the native stack; with
 	 * the return address the pushes leave rsp 16-byte aligned */
 	static const int saved[4] = {RBX, R13, R14, R15};
@@ -1061,6 +1126,7 @@ static int gen_pass(struct xc *x, char *why, size_t whylen)
 {
 	x->b->len = 0;
 	x->rng = x->seed;
+	x->ncold = 0;
 	gen_entry(x);
 	for (x->pc = 0; x->pc < x->n;) {
 		x->cur[x->pc] = (uint32_t)x->b->len;
@@ -1090,11 +1156,23 @@ static int gen_pass(struct xc *x, char *why, size_t whylen)
 	}
 	x->cur[x->n] = (uint32_t)x->b->len;
 	fault(x, BPFTK_JIT_END); /* pc is n: ran past the last slot */
+	gen_cold(x);
 	if (x->b->oom) {
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+static void free_cold(struct xc *x)
+{
+	bpftk_free(x->cold_pc);
+	bpftk_free(x->cold_ret);
+	bpftk_free(x->cold_prev);
+	bpftk_free(x->cold_cur);
+	bpftk_free(x->cold_kind);
+	x->cold_pc = x->cold_ret = x->cold_prev = x->cold_cur = NULL;
+	x->cold_kind = NULL;
 }
 
 static int x86_compile(const struct bpftk_insn *insns, size_t n,
@@ -1110,11 +1188,23 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		snprintf(why, whylen, "out of memory");
 		return -ENOMEM;
 	}
-	struct xc x = {&img->code, insns, n, env, opts, NULL, a, 0, 0, 0, 0,
-		       0, 0, NULL};
+	struct xc x = {.b = &img->code, .insns = insns, .n = n, .env = env,
+		       .opts = opts, .cur = a};
 	if (opts->blind)
 		x.seed = blind_seed(insns, n);
 	x.clobbers = analyse_calls(insns, n);
+	/* at most two cold sites per slot; without the arrays (no memory)
+	 * the slow paths stay inline */
+	size_t ncap = 2 * (n + 1);
+	x.cold_pc = bpftk_malloc(ncap * sizeof(uint32_t));
+	x.cold_ret = bpftk_malloc(ncap * sizeof(uint32_t));
+	x.cold_prev = bpftk_malloc(ncap * sizeof(uint32_t));
+	x.cold_cur = bpftk_malloc(ncap * sizeof(uint32_t));
+	x.cold_kind = bpftk_malloc(ncap);
+	if (!x.cold_pc || !x.cold_ret || !x.cold_prev || !x.cold_cur ||
+	    !x.cold_kind) {
+		free_cold(&x);
+	}
 	int err = 0;
 	for (int pass = 0;; pass++) {
 		if (pass == MAX_PASSES) {
@@ -1127,14 +1217,22 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		err = gen_pass(&x, why, whylen);
 		if (err)
 			break;
-		if (x.prev && !memcmp(x.prev, x.cur, (n + 1) * sizeof(*a)))
+		if (x.prev && !memcmp(x.prev, x.cur, (n + 1) * sizeof(*a)) &&
+		    (!x.ncold || !memcmp(x.cold_prev, x.cold_cur,
+					 x.ncold * sizeof(uint32_t))))
 			break;
+		if (x.cold_pc) {
+			uint32_t *ct = x.cold_cur;
+			x.cold_cur = x.cold_prev;
+			x.cold_prev = ct;
+		}
 		/* this pass's offsets guide the next one */
 		uint32_t *t = x.cur;
 		x.cur = (uint32_t *)(x.prev ? x.prev : c);
 		x.prev = t;
 	}
 	bpftk_free(x.clobbers);
+	free_cold(&x);
 	if (err) {
 		bpftk_free(a);
 		bpftk_free(c);
