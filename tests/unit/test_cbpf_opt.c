@@ -27,6 +27,7 @@
 #include <bpftk/cbpf.h>
 
 #include "test.h"
+#include "test_cbpf_util.h"
 
 /* expressions on which ours may still be longer than libpcap's */
 #define MAX_LONGER 0
@@ -47,7 +48,8 @@ static size_t nsets;
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
-static uint32_t rnd(void)
+/* this test's own stream (not the header's rnd), so its packets stay */
+static uint32_t opt_rnd(void)
 {
 	rng ^= rng << 13;
 	rng ^= rng >> 7;
@@ -113,31 +115,6 @@ static void load_dir(const char *dir)
 	closedir(dp);
 }
 
-static void unescape(char *s)
-{
-	char *o = s;
-	for (; *s; s++) {
-		if (*s == '\\' && s[1]) {
-			s++;
-			*o++ = *s == 't' ? '\t' : *s == 'n' ? '\n' : *s == 'r' ? '\r' : *s;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = 0;
-}
-
-static void to_pcap(const struct bpftk_cbpf_insn *in, size_t n,
-		    struct bpf_insn *out)
-{
-	for (size_t i = 0; i < n; i++) {
-		out[i].code = in[i].code;
-		out[i].jt = in[i].jt;
-		out[i].jf = in[i].jf;
-		out[i].k = in[i].k;
-	}
-}
-
 static unsigned long runs, diffs;
 static int quiet; /* judging libpcap's own optimizer: count nothing */
 
@@ -168,11 +145,11 @@ static int same_on(const struct bpf_insn *a, const struct bpf_insn *b,
 static uint32_t planted(const struct bpf_insn *p, size_t n, uint8_t *buf,
 			uint32_t cap)
 {
-	uint32_t len = rnd() % cap;
-	if (rnd() & 1)
+	uint32_t len = opt_rnd() % cap;
+	if (opt_rnd() & 1)
 		len = cap - 1;
 	for (uint32_t i = 0; i < len; i++)
-		buf[i] = (uint8_t)rnd();
+		buf[i] = (uint8_t)opt_rnd();
 	for (size_t i = 0; i + 1 < n; i++) {
 		if (BPF_CLASS(p[i].code) != BPF_LD || BPF_MODE(p[i].code) != BPF_ABS)
 			continue;
@@ -180,7 +157,7 @@ static uint32_t planted(const struct bpf_insn *p, size_t n, uint8_t *buf,
 		size_t j = i + 1;
 		while (j + 1 < n && j < i + 3 && BPF_CLASS(p[j].code) == BPF_ALU)
 			j++;
-		if (BPF_CLASS(p[j].code) != BPF_JMP || (rnd() & 1))
+		if (BPF_CLASS(p[j].code) != BPF_JMP || (opt_rnd() & 1))
 			continue;
 		uint32_t sz = BPF_SIZE(p[i].code) == BPF_W ? 4
 			      : BPF_SIZE(p[i].code) == BPF_H ? 2 : 1;
@@ -214,21 +191,21 @@ static int equivalent(const struct bpf_insn *a, size_t na,
 			struct pkt *k = &ps->p[i];
 			if (own) {
 				ok &= same_on(a, b, k->data, k->wirelen, k->caplen, expr);
-				uint32_t t = k->caplen ? rnd() % k->caplen : 0;
+				uint32_t t = k->caplen ? opt_rnd() % k->caplen : 0;
 				ok &= same_on(a, b, k->data, k->wirelen, t, expr);
 			}
-			if (!own && (rnd() % 8))
+			if (!own && (opt_rnd() % 8))
 				continue;
 			uint32_t c = k->caplen < sizeof(buf) ? k->caplen : sizeof(buf);
 			memcpy(buf, k->data, c);
 			for (int m = 0; m < 3 && c; m++)
-				buf[rnd() % c] = (uint8_t)rnd();
+				buf[opt_rnd() % c] = (uint8_t)opt_rnd();
 			ok &= same_on(a, b, buf, k->wirelen, c, expr);
 		}
 	}
 	for (int i = 0; i < 200; i++) {
 		uint32_t len = planted(a, na, buf, 200);
-		uint32_t wire = len + (rnd() & 1) * 100;
+		uint32_t wire = len + (opt_rnd() & 1) * 100;
 		ok &= same_on(a, b, buf, wire, len, expr);
 		for (uint32_t cut = 0; cut < 4 && cut < len; cut++)
 			ok &= same_on(a, b, buf, wire, cut, expr);
@@ -270,20 +247,10 @@ static void accept_set(void)
 			continue;
 		line[strcspn(line, "\n")] = 0;
 		char *fl[12];
-		int nf = 0;
-		char *p = line;
-		while (nf < 12) {
-			fl[nf++] = p;
-			char *t = strchr(p, '\t');
-			if (!t)
-				break;
-			*t = 0;
-			p = t + 1;
-		}
-		if (nf < 6)
+		if (tsv_split(line, fl, 12) < 6)
 			continue;
-		unescape(fl[4]);
-		unescape(fl[5]);
+		tsv_unescape(fl[4]);
+		tsv_unescape(fl[5]);
 		int dlt = pcap_datalink_name_to_val(fl[2]);
 		if (dlt < 0)
 			continue;
