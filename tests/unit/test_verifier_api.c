@@ -31,6 +31,16 @@ struct vcase {
 	const char *words; /* |-separated substrings of the diagnostics */
 };
 
+/* bpf_map_lookup_elem(map 0, &key) with key 0 on the stack; r0 = the
+ * value or NULL. */
+#define LOOKUP_KEY0                                                          \
+	"r1 = 0\n"                                                            \
+	"*(u64 *)(r10 - 8) = r1\n"                                            \
+	"r2 = r10\n"                                                          \
+	"r2 += -8\n"                                                          \
+	"ld_pseudo r1, 1, 0\n"                                                \
+	"call 1\n"
+
 static const struct vcase cases[] = {
 	{"return a constant", BPFTK_PROG_TYPE_SOCKET_FILTER,
 	 "r0 = 0\nexit\n", 0, NULL},
@@ -66,35 +76,20 @@ static const struct vcase cases[] = {
 	 "exit\n",
 	 -EACCES, "insn 6|range 4|path: insn 5 (if r4 > r3 goto +1) not taken"},
 	{"map value used without a NULL check", BPFTK_PROG_TYPE_SOCKET_FILTER,
-	 "r1 = 0\n"
-	 "*(u64 *)(r10 - 8) = r1\n"
-	 "r2 = r10\n"
-	 "r2 += -8\n"
-	 "ld_pseudo r1, 1, 0\n"
-	 "call 1\n"
+	 LOOKUP_KEY0
 	 "r0 = *(u64 *)(r0 + 0)\n"
 	 "exit\n",
 	 -EACCES, "may be NULL|compare it with 0"},
 	{"map value after a NULL check, inside the value",
 	 BPFTK_PROG_TYPE_SOCKET_FILTER,
-	 "r1 = 0\n"
-	 "*(u64 *)(r10 - 8) = r1\n"
-	 "r2 = r10\n"
-	 "r2 += -8\n"
-	 "ld_pseudo r1, 1, 0\n"
-	 "call 1\n"
+	 LOOKUP_KEY0
 	 "if r0 == 0 goto +1\n"
 	 "r0 = *(u64 *)(r0 + 0)\n"
 	 "r0 = 0\n"
 	 "exit\n",
 	 0, NULL},
 	{"map value read past its end", BPFTK_PROG_TYPE_SOCKET_FILTER,
-	 "r1 = 0\n"
-	 "*(u64 *)(r10 - 8) = r1\n"
-	 "r2 = r10\n"
-	 "r2 += -8\n"
-	 "ld_pseudo r1, 1, 0\n"
-	 "call 1\n"
+	 LOOKUP_KEY0
 	 "if r0 == 0 goto +1\n"
 	 "r0 = *(u64 *)(r0 + 4)\n"
 	 "r0 = 0\n"
