@@ -799,6 +799,7 @@ static int mergeable(const struct xc *x, size_t k)
  *   if cond goto +1 ; goto t      if !cond goto t
  *   lsh d, 32 ; rsh d, 32          mov d32, d32
  *   lsh d, 32 ; arsh d, k          movsxd d, d32 ; shl/sar d, |32 - k|
+ *   mov d, s ; lsh d, 32 ; rsh d, 32   mov d32, s32
  *   mov d, s ; add d, t ; ldx d, [d + o]   load d, [s + t + o]
  *   mov d, s ; add d, t            lea d, [s + t]
  *   mov d, s ; add d, imm          lea d, [s + imm]
@@ -845,6 +846,12 @@ static int gen_peephole(struct xc *x)
 	    in[0].src >= BPFTK_NREGS)
 		return 0;
 	int s = REG(in[0].src);
+	if (c == BPFTK_OP_LSH64_K && in[1].imm == 32 && mergeable(x, 3) &&
+	    bpftk_isa_lookup(&in[2]) == BPFTK_OP_RSH64_K && in[2].imm == 32 &&
+	    in[2].dst == in[0].dst) {
+		emit_mov_rr(b, 0, d, s);			/* mov d32, s32 */
+		return 3;
+	}
 	if (c == BPFTK_OP_ADD64_X && in[1].src < BPFTK_NREGS) {
 		/* add d, d after mov d, s adds s */
 		int t = in[1].src == in[0].dst ? s : REG(in[1].src);
