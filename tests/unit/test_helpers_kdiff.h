@@ -17,6 +17,16 @@
 
 #include "test.h"
 
+/* The start of a test program's C source: the uapi headers and libbpf's
+ * section and map-definition macros, written out (no libbpf headers
+ * needed for the BPF side). */
+#define KPROG_PRELUDE                                                        \
+	"#include <linux/bpf.h>\n"                                            \
+	"#include <linux/types.h>\n"                                          \
+	"#define SEC(n) __attribute__((section(n), used))\n"                  \
+	"#define __uint(n, v) int(*n)[v]\n"                                   \
+	"#define __type(n, v) typeof(v) *n\n"
+
 /* Opens obj in bpftk and prepares a run of prog_name (NULL: the first
  * program); *o and *r stay NULL where that failed (CHECKed here), and the
  * caller frees what was made.  0 when *r is ready, else -1. */

@@ -40,11 +40,7 @@ int main(void)
 #include "test_helpers_kdiff.h"
 
 static const char prog_src[] =
-	"#include <linux/bpf.h>\n"
-	"#include <linux/types.h>\n"
-	"#define SEC(n) __attribute__((section(n), used))\n"
-	"#define __uint(n, v) int(*n)[v]\n"
-	"#define __type(n, v) typeof(v) *n\n"
+	KPROG_PRELUDE
 	"static long (*redirect_map)(void *, __u32, __u64) = (void *)51;\n"
 	"static long (*perf_out)(void *, void *, __u64, void *, __u64) =\n"
 	"	(void *)25;\n"

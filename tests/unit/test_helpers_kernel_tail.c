@@ -41,11 +41,7 @@ int main(void)
 #include "test_helpers_kdiff.h"
 
 static const char prog_src[] =
-	"#include <linux/bpf.h>\n"
-	"#include <linux/types.h>\n"
-	"#define SEC(n) __attribute__((section(n), used))\n"
-	"#define __uint(n, v) int(*n)[v]\n"
-	"#define __type(n, v) typeof(v) *n\n"
+	KPROG_PRELUDE
 	"static long (*tail_call)(void *, void *, __u32) = (void *)12;\n"
 	"struct { __uint(type, BPF_MAP_TYPE_PROG_ARRAY);\n"
 	"	__uint(max_entries, 4); __type(key, __u32);\n"
