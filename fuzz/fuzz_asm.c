@@ -24,14 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		BPFTK_ASM_AUTO};
 	for (size_t k = 0; k < sizeof(dialects) / sizeof(dialects[0]); k++) {
 		int failing = k == 3;
-		if (failing) {
-			unsigned long h = 0;
-			for (size_t i = 0; i < size; i++)
-				h = h * 31 + data[i];
-			fail_at = 1 + h % 64;
-			calls = 0;
-			bpftk_set_allocator(failing_malloc, failing_realloc, free);
-		}
+		if (failing)
+			failing_start(data, size, 64);
 		struct bpftk_diags *d = bpftk_diags_new();
 		struct bpftk_asm_opts o = {.sz = sizeof(o),
 					   .dialect = dialects[k],

@@ -66,14 +66,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = strlen(expr);
 
 	for (int failing = 0; failing < 2; failing++) {
-		if (failing) {
-			unsigned long h = 0;
-			for (size_t i = 0; i < size; i++)
-				h = h * 31 + data[i];
-			fail_at = 1 + h % 64;
-			calls = 0;
-			bpftk_set_allocator(failing_malloc, failing_realloc, free);
-		}
+		if (failing)
+			failing_start(data, size, 64);
 		struct bpftk_diags *d = bpftk_diags_new();
 		struct bpftk_cbpf_insn *p = NULL;
 		size_t n = 0;

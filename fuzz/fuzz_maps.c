@@ -337,12 +337,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct in in = {data, size};
 	run(in, 0);
-	unsigned long h = 0;
-	for (size_t i = 0; i < size; i++)
-		h = h * 31 + data[i];
-	calls = 0;
-	fail_at = 1 + h % 64;
-	bpftk_set_allocator(failing_malloc, failing_realloc, NULL);
+	failing_start(data, size, 64);
 	run(in, 1);
 	bpftk_set_allocator(NULL, NULL, NULL);
 	return 0;

@@ -57,14 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, size);
 	text[size] = 0;
 	for (int failing = 0; failing < 2; failing++) {
-		if (failing) {
-			unsigned long h = 0;
-			for (size_t i = 0; i < size; i++)
-				h = h * 31 + data[i];
-			fail_at = 1 + h % 48;
-			calls = 0;
-			bpftk_set_allocator(failing_malloc, failing_realloc, free);
-		}
+		if (failing)
+			failing_start(data, size, 48);
 		struct bpftk_diags *d = bpftk_diags_new();
 		struct bpftk_seccomp_policy *p = NULL;
 		struct bpftk_cbpf_insn *prog = NULL;

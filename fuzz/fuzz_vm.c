@@ -290,12 +290,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* one allocation fails: -ENOMEM or success, nothing else */
-	unsigned long h = 0;
-	for (size_t i = 0; i < size; i++)
-		h = h * 31 + data[i];
-	fail_at = 1 + h % 8;
-	calls = 0;
-	bpftk_set_allocator(failing_malloc, failing_realloc, free);
+	failing_start(data, size, 8);
 	struct bpftk_vm *vm = NULL;
 	int err = bpftk_vm_new(NULL, &vm);
 	if (!err)
