@@ -42,6 +42,17 @@ int cli_operand(const char *cmd, const char *arg, const char *what,
 	return EXIT_OK;
 }
 
+int cli_number(const char *s, uint64_t max, uint64_t *v)
+{
+	char *end;
+	errno = 0;
+	unsigned long long x = strtoull(s, &end, 0);
+	if (errno || end == s || *end || *s == '-' || x > max)
+		return -1;
+	*v = x;
+	return 0;
+}
+
 char *cli_read_file(const char *path, size_t *len)
 {
 	FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;

@@ -48,6 +48,9 @@ int cli_is(const char *arg, const char *a, const char *b);
  * operand as `what`, e.g. "FILE"). */
 int cli_operand(const char *cmd, const char *arg, const char *what,
 		const char **slot);
+/* An option's number: decimal, 0x hex or 0 octal, no sign, nothing after
+ * it, at most max.  Returns 0, or -1 leaving *v alone. */
+int cli_number(const char *s, uint64_t max, uint64_t *v);
 
 struct bpftk_object;
 struct bpftk_run;

@@ -57,17 +57,6 @@ struct filter_args {
 	const char *in, *out_pcap, *out_obj;
 };
 
-static int parse_u32(const char *s, uint32_t *v)
-{
-	char *end;
-	unsigned long x = strtoul(s, &end, 0);
-
-	if (!*s || *end || x > 0xffffffffu)
-		return -1;
-	*v = (uint32_t)x;
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct filter_args *a)
 {
 	size_t len = 0;
@@ -105,10 +94,12 @@ static int parse_args(int argc, char **argv, struct filter_args *a)
 				return -1;
 			}
 		} else if (cli_is(s, "-s", NULL) && has_val) {
-			if (parse_u32(argv[++i], &a->snaplen) < 0) {
+			uint64_t v;
+			if (cli_number(argv[++i], UINT32_MAX, &v)) {
 				cli_error("filter: bad snapshot length '%s'", argv[i]);
 				return -1;
 			}
+			a->snaplen = (uint32_t)v;
 		} else if (cli_is(s, "--netmask", NULL) && has_val) {
 			unsigned b0, b1, b2, b3;
 			char extra;

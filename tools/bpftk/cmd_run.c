@@ -128,17 +128,6 @@ static int parse_hex(const char *s, unsigned char **out, size_t *len)
 	return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *v)
-{
-	char *end;
-	errno = 0;
-	unsigned long long x = strtoull(s, &end, 0);
-	if (errno || end == s || *end || *s == '-')
-		return -1;
-	*v = x;
-	return 0;
-}
-
 /* The instructions of PROGRAM: raw slots, or a section of an ELF object.
  * Returns an exit code; *insns is malloc'ed. */
 static int read_program(const char *path, const char *section,
@@ -439,14 +428,14 @@ int cmd_run(int argc, char **argv)
 			ctx_file = argv[++i];
 			object_mode = 1;
 		} else if (!strcmp(a, "--repeat") && more) {
-			if (parse_u64(argv[++i], &repeat) || repeat == 0) {
+			if (cli_number(argv[++i], UINT64_MAX, &repeat) || repeat == 0) {
 				cli_error("run: --repeat needs a count of at "
 					  "least 1, not '%s'",
 					  argv[i]);
 				return EXIT_USAGE;
 			}
 		} else if (!strcmp(a, "--budget") && more) {
-			if (parse_u64(argv[++i], &budget)) {
+			if (cli_number(argv[++i], UINT64_MAX, &budget)) {
 				cli_error("run: --budget needs a number, not "
 					  "'%s'",
 					  argv[i]);

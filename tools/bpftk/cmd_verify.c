@@ -267,10 +267,8 @@ int cmd_verify(int argc, char **argv)
 		} else if (!strcmp(a, "--prog") && more) {
 			prog = argv[++i];
 		} else if (!strcmp(a, "--mem-size") && more) {
-			char *end;
-			unsigned long v = strtoul(argv[++i], &end, 0);
-			if (*end || end == argv[i] || v > UINT32_MAX ||
-			    argv[i][0] == '-') {
+			uint64_t v;
+			if (cli_number(argv[++i], UINT32_MAX, &v)) {
 				cli_error("verify: --mem-size needs a byte "
 					  "count, not '%s'",
 					  argv[i]);
