@@ -58,9 +58,9 @@ struct bpftk_run {
 	struct bpftk_diags *cur_d;
 };
 
-/* A tail call inside a subprogram (helpers.h): the target and its own
- * tail calls run now, with the run's context; their r0 goes back to the
- * subprogram's caller. */
+/* Runs prog and the chain of its tail calls with the run's context: the
+ * whole run (run_once), and a tail call inside a subprogram (helpers.h),
+ * whose target's r0 goes back to the subprogram's caller. */
 static int run_tail(void *arg, void *prog, uint64_t *r0)
 {
 	struct bpftk_run *r = arg;
@@ -739,19 +739,10 @@ static uint64_t now_ns(void)
 static int run_once(struct bpftk_run *r, struct bpftk_vm_run_opts *vo,
 		    uint64_t *r0, struct bpftk_diags *d)
 {
-	const struct rprog *cur = r->main;
 	bpftk_helper_env_reset_run(r->env);
 	r->cur_vo = vo;
 	r->cur_d = d;
-	for (;;) {
-		int err = bpftk_vm_run(cur->vm, vo, r0, d);
-		if (err)
-			return err;
-		const struct rprog *next = bpftk_helper_env_take_tail(r->env);
-		if (!next)
-			return 0;
-		cur = next;
-	}
+	return run_tail(r, r->main, r0);
 }
 
 int bpftk_run_test(struct bpftk_run *r, struct bpftk_test_run_opts *opts,
