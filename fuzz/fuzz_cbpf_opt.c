@@ -45,8 +45,12 @@ static const uint32_t consts[] = {0, 1, 2, 4, 6, 17, 0x800, 0x86dd, 0xff,
 static uint32_t konst(struct gen *g)
 {
 	uint32_t r = take(g, 4);
-	if (r == 0)
-		return take(g, 0) | take(g, 0) << 16;
+	if (r == 0) {
+		/* one statement each: operand order is unspecified in C and
+		 * must not make gcc and clang builds read an input apart */
+		uint32_t lo = take(g, 0);
+		return lo | take(g, 0) << 16;
+	}
 	if (r == 1)
 		return take(g, 64);
 	return consts[take(g, sizeof(consts) / sizeof(consts[0]))];
@@ -121,7 +125,8 @@ static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap,
 			}
 			break;
 		case 7:
-			p[pc] = mk(take(g, 2) ? BPF_ST : BPF_STX, 0, 0, take(g, 16));
+			op = take(g, 2) ? BPF_ST : BPF_STX;
+			p[pc] = mk(op, 0, 0, take(g, 16));
 			break;
 		case 8:
 		case 9:
@@ -157,9 +162,10 @@ static size_t generate(struct gen *g, struct bpf_insn *p, size_t cap,
 		case 13: {
 			uint32_t lim = left < 255 ? left : 255;
 			op = jops[take(g, 4)];
-			p[pc] = mk(BPF_JMP | op | (take(g, 4) ? BPF_K : BPF_X),
-				   (uint8_t)take(g, lim + 1),
-				   (uint8_t)take(g, lim + 1), konst(g));
+			op |= take(g, 4) ? BPF_K : BPF_X;
+			uint8_t jt = (uint8_t)take(g, lim + 1);
+			uint8_t jf = (uint8_t)take(g, lim + 1);
+			p[pc] = mk(BPF_JMP | op, jt, jf, konst(g));
 			break;
 		}
 		case 14:

@@ -4,7 +4,11 @@
  * jumps), dead code removal and edge work repeat until nothing changes
  * (each round only removes instructions or edges, so it settles; the round
  * limit is a backstop).  The result replaces the program only when it is
- * not longer, so the caller's buffer is never reallocated.
+ * not longer, so the caller's buffer is never reallocated, and only when
+ * it passes the flavour's validator: Linux checks scratch-memory
+ * initialisation in one linear scan in which a return does not end what
+ * the instructions before it proved, so a program equivalent on every
+ * path can still be refused once its blocks are laid out anew.
  */
 #include <errno.h>
 #include <string.h>
@@ -70,9 +74,14 @@ int bpftk_cbpf_optimize(struct bpftk_cbpf_insn **prog, size_t *n,
 	err = bpftk_opt_emit(&o, &out, &nout);
 	if (err)
 		goto done;
-	if (nout <= *n) {
+	if (nout > *n)
+		goto done;
+	err = bpftk_cbpf_validate(out, nout, flavor, NULL);
+	if (err == 0) {
 		memcpy(*prog, out, nout * sizeof(*out));
 		*n = nout;
+	} else if (err == -EINVAL) {
+		err = 0; /* keep the program as it came */
 	}
 done:
 	bpftk_free(out);

@@ -33,6 +33,18 @@ static void random_programs(void)
 	CHECK(runs == 20000);
 }
 
+/* Inputs the fuzzer once failed on, replayed (the generator reads an input
+ * the same way under every compiler).  sitVAw== : a seccomp filter whose
+ * optimized layout put a return between a path that stores M[0] and its
+ * load; Linux's linear initialisation scan refuses that, so the optimizer
+ * must give back a program the validator accepts. */
+static void fuzz_findings(void)
+{
+	static const uint8_t seccomp_layout[] = {0xb2, 0x2b, 0x55, 0x03};
+	CHECK(LLVMFuzzerTestOneInput(seccomp_layout, sizeof(seccomp_layout)) ==
+	      0);
+}
+
 static void invalid_programs(void)
 {
 	struct bpftk_cbpf_insn back[2] = {{BPF_JMP | BPF_JA, 0, 0, 0xffffffffu},
@@ -163,5 +175,6 @@ TEST_MAIN({
 	out_of_memory();
 	long_jumps();
 	invalid_programs();
+	fuzz_findings();
 	random_programs();
 })
