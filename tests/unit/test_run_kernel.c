@@ -25,6 +25,9 @@
 #ifdef BPFTK_HAVE_LIBBPF
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <stdarg.h>
+
+#include "kernel_accept.h"
 
 #define MAXPKT 256
 struct pkt {
@@ -301,7 +304,49 @@ static void compare_maps(struct bpf_object *ko, struct bpftk_run *r,
 	}
 }
 
-static int runs_compared, bytes_compared;
+static int runs_compared, bytes_compared, programs_skipped;
+
+/* libbpf's messages during a load, kept to tell why the kernel refused */
+static char klog[1 << 16];
+static size_t klog_len;
+
+static int klog_print(enum libbpf_print_level level, const char *fmt,
+		      va_list ap)
+{
+	(void)level;
+	if (klog_len + 1 < sizeof(klog)) {
+		int n = vsnprintf(klog + klog_len, sizeof(klog) - klog_len,
+				  fmt, ap);
+		if (n > 0)
+			klog_len += (size_t)n;
+		if (klog_len >= sizeof(klog))
+			klog_len = sizeof(klog) - 1;
+	}
+	return 0;
+}
+
+/* The verifier's last complaint: the line before its statistics */
+static const char *kernel_reason(void)
+{
+	static char line[256];
+	const char *end = strstr(klog, "\nprocessed ");
+	const char *start = end;
+	if (!end)
+		return "no verifier log";
+	while (start > klog && start[-1] != '\n')
+		start--;
+	if (start == end && start > klog) { /* empty: the line before */
+		end = start - 1;
+		while (start > klog && start[-1] != '\n')
+			start--;
+	}
+	size_t n = (size_t)(end - start);
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
+	memcpy(line, start, n);
+	line[n] = 0;
+	return line;
+}
 
 /* Runs every packet through the kernel and bpftk; returns -1 to skip. */
 static int diff_prog(const char *file, const char *prog, int setup_lpm,
@@ -323,14 +368,28 @@ static int diff_prog(const char *file, const char *prog, int setup_lpm,
 			bpf_program__set_autoload(
 				bp, !strcmp(bpf_program__name(bp), prog));
 	}
-	if (bpf_object__load(ko)) {
-		int e = errno;
+	klog_len = 0;
+	klog[0] = 0;
+	libbpf_set_print(klog_print);
+	int loaded = bpf_object__load(ko);
+	int e = errno;
+	libbpf_set_print(NULL);
+	if (loaded) {
 		bpf_object__close(ko);
 		unlink(obj);
 		if (e == EPERM || e == ENOSYS)
 			return -1;
-		fprintf(stderr, "%s: the kernel refused the object (%s)\n",
-			file, strerror(e));
+		if (!kacc_safety_reason(kernel_reason())) {
+			/* a kernel built without what the program asks for
+			 * (a helper for the type, ...) cannot judge it */
+			printf("skipped %s: this kernel lacks a feature it "
+			       "uses: %s\n",
+			       prog, kernel_reason());
+			programs_skipped++;
+			return 0;
+		}
+		fprintf(stderr, "%s: the kernel refused the object (%s): %s\n",
+			file, strerror(e), kernel_reason());
 		CHECK(0);
 		return 0;
 	}
@@ -481,8 +540,10 @@ static int run_all(void)
 			printf("skipped: bpf() not permitted here\n");
 			return 77;
 		}
-	printf("%d runs compared (%d output bytes), %d maps / %d keys compared\n",
-	       runs_compared, bytes_compared, maps_checked, keys_checked);
+	printf("%d runs compared (%d output bytes), %d maps / %d keys "
+	       "compared, %d programs skipped\n",
+	       runs_compared, bytes_compared, maps_checked, keys_checked,
+	       programs_skipped);
 	return -1;
 }
 
