@@ -252,6 +252,14 @@ static int one(struct eb *b, struct fixes *f, const struct bpftk_cbpf_insn *p,
 		if (BPF_SRC(c) == BPF_X &&
 		    (BPF_OP(c) == BPF_DIV || BPF_OP(c) == BPF_MOD))
 			add_fix(f, ins(b, BPFTK_OP_JEQ32_K, R_X, 0, 0, 0), REJECT);
+		if (BPF_SRC(c) == BPF_X &&
+		    (BPF_OP(c) == BPF_LSH || BPF_OP(c) == BPF_RSH)) {
+			/* libpcap: a shift by X >= 32 gives 0, where eBPF
+			 * would take X modulo 32 */
+			ins(b, BPFTK_OP_JLT32_K, R_X, 0, 2, 32);
+			ins(b, BPFTK_OP_MOV32_K, R_A, 0, 0, 0);
+			ins(b, BPFTK_OP_JA, 0, 0, 1, 0);
+		}
 		if (BPF_SRC(c) == BPF_X)
 			ins(b, op, R_A, R_X, 0, 0);
 		else

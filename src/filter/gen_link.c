@@ -524,7 +524,12 @@ struct fl_cond *fl_ifindex(struct fl_state *st, uint32_t idx, int col)
  * libpcap 1.10. */
 struct fl_cond *fl_llc(struct fl_state *st, int col)
 {
-	switch (st->dlt == DLT_EN10MB ? st->linktype : st->dlt) {
+	/* libpcap switches on the current link type: PPP after 'pppoes',
+	 * Ethernet inside 'geneve'; netANALYZER stays itself there (our
+	 * linktype calls it Ethernet for the offsets' sake) */
+	int lt = st->linktype == DLT_EN10MB && !st->geneve ? st->dlt
+							   : st->linktype;
+	switch (lt) {
 	case DLT_EN10MB:
 		return fl_and(st, is_8023(st),
 			      fl_not(st, fl_cmp(st, OR_LLC, 0, 2, 0xffff)));
@@ -538,7 +543,7 @@ struct fl_cond *fl_llc(struct fl_state *st, int col)
 		return fl_true(st);
 	default:
 		fl_fail(st, col, "'llc' not supported on DLT_%s",
-			fl_dlt_name(st->dlt));
+			fl_dlt_name(lt));
 	}
 }
 
