@@ -277,6 +277,10 @@ BPFTK_API uint32_t
 bpftk_object_map_btf_key_type_id(const struct bpftk_object_map *m);
 BPFTK_API uint32_t
 bpftk_object_map_btf_value_type_id(const struct bpftk_object_map *m);
+/* Offset of the struct bpf_spin_lock in a value (found in the value's
+ * BTF, as the kernel finds it), or -1 when the value holds none. */
+BPFTK_API int64_t
+bpftk_object_map_spin_lock_off(const struct bpftk_object_map *m);
 /* Fields of a legacy definition beyond struct bpf_map_def (iproute2's id,
  * pinning, inner_id, inner_idx; the samples' inner_map_idx, numa_node), as
  * u32 words in the object's order; *n gets their count (0..4). */

@@ -105,6 +105,9 @@ static int create_map(struct bpftk_run *r, const struct bpftk_object_map *om,
 	c.name = bpftk_object_map_name(om);
 	c.map_extra = bpftk_object_map_extra(om);
 	c.inner_map = inner;
+	int64_t lock = bpftk_object_map_spin_lock_off(om);
+	c.has_spin_lock = lock >= 0;
+	c.spin_lock_off = lock >= 0 ? (uint32_t)lock : 0;
 	/* names longer than the kernel's 15 characters are cut like libbpf */
 	char name[BPFTK_MAP_NAME_LEN];
 	if (c.name && strlen(c.name) >= sizeof(name)) {

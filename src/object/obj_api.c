@@ -265,6 +265,11 @@ uint32_t bpftk_object_map_btf_value_type_id(const struct bpftk_object_map *m)
 	return m->btf_value_type_id;
 }
 
+int64_t bpftk_object_map_spin_lock_off(const struct bpftk_object_map *m)
+{
+	return m->has_spin_lock ? (int64_t)m->spin_lock_off : -1;
+}
+
 const uint32_t *bpftk_object_map_legacy_extra(const struct bpftk_object_map *m,
 					      size_t *n)
 {

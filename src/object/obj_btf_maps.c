@@ -69,6 +69,41 @@ struct mctx {
 	const char *map;
 };
 
+/* The kernel learns where a value's struct bpf_spin_lock is from the
+ * value's BTF (a direct member of that struct type); the verifier needs it
+ * to check bpf_spin_lock's argument, the map to refuse other writes of it.
+ * Two locks in one value are refused, as Linux refuses the map. */
+static int find_spin_lock(struct mctx *x, struct bpftk_object_map *m)
+{
+	uint32_t id = m->btf_value_type_id;
+	const struct btf_type *t = id ? skip_mods(x->b, &id) : NULL;
+	if (!t || !btf_is_struct(t))
+		return 0;
+	const struct btf_member *mb = btf_members(t);
+	for (uint16_t i = 0; i < btf_vlen(t); i++) {
+		uint32_t mid = mb[i].type;
+		const struct btf_type *mt = skip_mods(x->b, &mid);
+		if (!mt || !btf_is_struct(mt) ||
+		    strcmp(name_of(x->b, mt->name_off), "bpf_spin_lock"))
+			continue;
+		if (m->has_spin_lock) {
+			obj_err(x->c, NULL, -1, "map '%s': the value holds "
+				"more than one struct bpf_spin_lock", x->map);
+			return -EINVAL;
+		}
+		uint32_t bits = btf_member_bit_offset(t, i);
+		if (bits % 32) {
+			obj_err(x->c, NULL, -1, "map '%s': struct "
+				"bpf_spin_lock at bit %u is not 4-aligned",
+				x->map, bits);
+			return -EINVAL;
+		}
+		m->has_spin_lock = 1;
+		m->spin_lock_off = bits / 8;
+	}
+	return 0;
+}
+
 /* __uint(): pointer to an array whose length is the value. */
 static int get_uint(struct mctx *x, const struct btf_member *mb,
 		    uint32_t *val)
@@ -268,7 +303,7 @@ static int parse_def(struct mctx *x, const struct btf_type *def,
 			x->map);
 		return -EINVAL;
 	}
-	return 0;
+	return find_spin_lock(x, m);
 }
 
 static int btf_map(struct obj_ctx *c, const struct btf_var_secinfo *vs,

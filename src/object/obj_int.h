@@ -108,6 +108,8 @@ struct bpftk_object_map {
 	uint32_t numa_node, pinning;
 	uint64_t map_extra;
 	uint32_t btf_key_type_id, btf_value_type_id;
+	int has_spin_lock;	/* from the value's BTF */
+	uint32_t spin_lock_off;
 	uint32_t extra[4];
 	size_t nextra;
 	long inner_index;		  /* map of the list, or -1 */

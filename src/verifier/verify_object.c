@@ -49,7 +49,7 @@ int bpftk_verify_object_prog(const struct bpftk_object *obj,
 		v->flags = bpftk_object_map_flags(m);
 		v->name = bpftk_object_map_name(m);
 		v->inner = -1;
-		v->spin_lock_off = -1;
+		v->spin_lock_off = (int32_t)bpftk_object_map_spin_lock_off(m);
 		const struct bpftk_object_map *in = bpftk_object_map_inner(m);
 		if (in) {
 			long idx = bpftk_object_map_index(in);
@@ -65,7 +65,8 @@ int bpftk_verify_object_prog(const struct bpftk_object *obj,
 				t->flags = bpftk_object_map_flags(in);
 				t->name = bpftk_object_map_name(in);
 				t->inner = -1;
-				t->spin_lock_off = -1;
+				t->spin_lock_off =
+					(int32_t)bpftk_object_map_spin_lock_off(in);
 			}
 			v->inner = (int32_t)idx;
 		}

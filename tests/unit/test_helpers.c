@@ -218,6 +218,12 @@ static void test_programs(void)
 	unlink(obj);
 	if (!o)
 		return;
+	/* the lock's place in lk's value is read from BTF, as Linux does */
+	for (size_t i = 0; i < bpftk_object_map_count(o); i++) {
+		const struct bpftk_object_map *m = bpftk_object_map_at(o, i);
+		CHECK_EQ_U64(bpftk_object_map_spin_lock_off(m),
+			     strcmp(bpftk_object_map_name(m), "lk") ? -1 : 4);
+	}
 	struct bpftk_run *r = NULL;
 	if (!run_prog(o, "t_maps", &r, NULL, 0, NULL, 0, 0)) {
 		static const int64_t want[] = {0,  -EEXIST, 0, -E2BIG, 10, 0,
@@ -292,15 +298,19 @@ static void test_programs(void)
 	}
 	bpftk_run_free(r);
 	uint8_t pkt[64] = {0};
+	/* verified (its spin lock is found through BTF), then fast */
+	run_flags = 0;
 	if (!run_prog(o, "t_csum", NULL, NULL, 0, pkt, sizeof(pkt), 0)) {
 		/* csum_diff values are checked against the kernel by
 		 * test_run_kernel */
 		CHECK_EQ_U64(outv[3], -EINVAL);
 		CHECK_EQ_U64(outv[4], -EINVAL);
-		CHECK_EQ_U64(outv[5], -EINVAL);
 		CHECK_EQ_U64(outv[6], 4); /* XDP_REDIRECT */
 		CHECK_EQ_U64(outv[7], 3);
 	}
+	if (!run_prog(o, "t_meta", NULL, NULL, 0, pkt, sizeof(pkt), 0))
+		CHECK_EQ_U64(outv[5], -EINVAL);
+	run_flags = BPFTK_RUN_NO_VERIFY;
 	bpftk_object_close(o);
 }
 

@@ -86,7 +86,8 @@ static int body(void)
 	CHECK(strstr(out, "retval = 3 (XDP_TX)") != NULL);
 	CHECK(strstr(out, "data_out") == NULL); /* unchanged */
 	/* xdp_encap on the same packet: an outer IPv4 header of 20 bytes */
-	snprintf(args, sizeof(args), "%s/xdp_encap.o --data-hex \"%s\" --repeat 1",
+	snprintf(args, sizeof(args),
+		 "%s/xdp_encap.o --prog xdp_encap --data-hex \"%s\" --repeat 1",
 		 tmp, udp_hex);
 	CHECK_EQ_U64(run(args, out, sizeof(out)), 0);
 	CHECK(strstr(out, "retval = 3 (XDP_TX)") != NULL);

@@ -530,10 +530,12 @@ static int run_all(void)
 		const char *file, *prog;
 		int lpm, only;
 	} progs[] = {{"xdp_parse", "xdp_parse", 1, 0},
-		     {"xdp_encap", "xdp_encap", 0, 0},
+		     {"xdp_encap", "xdp_encap", 0, 1},
+		     {"xdp_encap", "xdp_meta", 0, 1},
 		     {"xdp_tail", "entry", 0, 0},
 		     {"tc_rewrite", "tc_rewrite", 0, 0},
-		     {"helpers", "t_csum", 0, 1}};
+		     {"helpers", "t_csum", 0, 1},
+		     {"helpers", "t_meta", 0, 1}};
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++)
 		if (diff_prog(progs[i].file, progs[i].prog, progs[i].lpm,
 			      progs[i].only) < 0) {

@@ -1,8 +1,11 @@
 /* xdp_encap.c — moves packet bounds: IPv4 UDP packets are encapsulated in
  * an outer IPv4 header (IPIP, bpf_xdp_adjust_head with a negative delta),
  * IPIP packets are decapsulated (positive delta), TCP packets are trimmed
- * to 60 bytes or grown by 16 (bpf_xdp_adjust_tail), and ICMP packets get 8
- * bytes of metadata (bpf_xdp_adjust_meta) that the program then reads. */
+ * to 60 bytes or grown by 16 (bpf_xdp_adjust_tail).  xdp_meta: ICMP
+ * packets get 8 bytes of metadata (bpf_xdp_adjust_meta) that the program
+ * then reads; a program of its own because some kernels (a 6.18 build
+ * here) do not offer that helper to XDP, and the rest must still be
+ * compared with the kernel there. */
 #include "pkt.h"
 
 struct {
@@ -100,6 +103,17 @@ int xdp_encap(struct xdp_md *ctx)
 		note(3, (long)ctx->data_end - (long)ctx->data);
 		return XDP_TX;
 	}
+	return XDP_PASS;
+}
+
+SEC("xdp")
+int xdp_meta(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data;
+	void *end = (void *)(long)ctx->data_end;
+	struct flow f = {};
+	if (parse(data, end, &f) < 0 || f.l3 != ETH_P_IP || f.vlans)
+		return XDP_PASS;
 	if (f.l4 == IPPROTO_ICMP) {
 		int err = bpf_xdp_adjust_meta(ctx, -8);
 		note(4, err);
