@@ -105,12 +105,32 @@ $M lookup "$T/x.o" --pcap "$T/ex.pcap" counts key 01 00 00 00 >"$T/out" 2>"$T/er
 [ "$(head -1 "$T/out")" = "key: 01 00 00 00  value: 05 00 00 00 00 00 00 00" ] &&
 	echo "ok: map lookup" || bad "map lookup: $(cat "$T/out" "$T/err")"
 $M delete "$T/x.o" --pcap "$T/ex.pcap" counts key 01 00 00 00 >"$T/out" 2>"$T/err"
-grep -q "^key: 01 " "$T/out" || grep -q "^Found 7 elements" "$T/out" && echo "ok: map delete" ||
+! grep -q "^key: 01 " "$T/out" && grep -q "^Found 7 elements" "$T/out" && echo "ok: map delete" ||
 	bad "map delete: $(cat "$T/out" "$T/err")"
 $M delete "$T/x.o" counts key 01 00 00 00 >/dev/null 2>"$T/err"
 [ $? = 1 ] && echo "ok: delete of a missing key: $(cat "$T/err")" || bad "delete of missing key"
 $M dump "$T/x.o" -j | python3 -c 'import json,sys; json.load(sys.stdin)' &&
 	echo "ok: map dump -j parses" || bad "map dump -j"
+
+# a long capture: a progress line on stderr every 100000 packets, and
+# stdout as for a short one
+python3 - "$T/long.pcap" <<'PY'
+import struct, sys
+frame = bytes(12) + b"\x08\x00" + bytes(46)
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    rec = struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
+    f.write(rec * 250000)
+PY
+$BPFTK run "$T/x.o" --pcap "$T/long.pcap" >"$T/out" 2>"$T/err"
+if [ "$(grep -c "long.pcap: [0-9]* packets$" "$T/err")" = 2 ] &&
+	grep -q "long.pcap: 100000 packets$" "$T/err" &&
+	grep -q "long.pcap: 200000 packets$" "$T/err" &&
+	grep -q ": 250000 packets" "$T/out"; then
+	echo "ok: progress lines on a 250000-packet capture"
+else
+	bad "progress: $(cat "$T/err") / $(head -3 "$T/out")"
+fi
 
 [ $fail = 0 ] && echo "run_pcap: all checks passed"
 exit $fail
