@@ -4,7 +4,10 @@
  * add: a pointer stays on its key's value while the key lives), every
  * value read must be one some thread wrote (no torn words), and nothing
  * may crash; run under ASan and TSan too.  Covers hash (preallocated and
- * not), LRU hash, per-CPU hash, array and LPM trie. */
+ * not), LRU hash, per-CPU hash, array and LPM trie; then queue and stack
+ * (every value pushed comes out exactly once, however pushes and pops of
+ * the threads interleave) and the bloom filter (no false negative while
+ * others push). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -194,6 +197,160 @@ static void run(const char *what, enum bpftk_map_type type, uint32_t flags,
 	bpftk_map_set_free(set);
 }
 
+#define QVALS 20000 /* values each thread pushes into a queue/stack */
+
+struct qarg {
+	struct bpftk_map *m;
+	unsigned id;
+	uint8_t *seen; /* THREADS * QVALS counters, shared */
+	long errors;
+};
+
+static void take(struct qarg *a, uint64_t v)
+{
+	uint32_t x = (uint32_t)(v >> 32);
+	if (!stamp_ok(v) || (x >> 24) >= THREADS || (x & 0xffffff) >= QVALS) {
+		__atomic_add_fetch(&a->errors, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	__atomic_add_fetch(&a->seen[(x >> 24) * QVALS + (x & 0xffffff)], 1,
+			   __ATOMIC_RELAXED);
+}
+
+/* pushes its values (program side), popping one after every second push
+ * (userspace side every fourth pop), retrying a push while the map is
+ * full */
+static void *qworker(void *p)
+{
+	struct qarg *a = p;
+	for (uint32_t i = 0; i < QVALS; i++) {
+		uint64_t v = stamp(a->id << 24 | i), out;
+		int err;
+		while ((err = bpftk_map_prog_push(a->m, &v, 0)) == -E2BIG)
+			if (bpftk_map_prog_pop(a->m, &out) == 0)
+				take(a, out);
+		if (err)
+			__atomic_add_fetch(&a->errors, 1, __ATOMIC_RELAXED);
+		if (i % 2)
+			continue;
+		err = i % 8 ? bpftk_map_prog_pop(a->m, &out)
+			    : bpftk_map_lookup_and_delete_elem(a->m, NULL,
+							       &out, 0);
+		if (err == 0)
+			take(a, out);
+		else if (err != -ENOENT)
+			__atomic_add_fetch(&a->errors, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void run_queue(const char *what, enum bpftk_map_type type)
+{
+	struct bpftk_map_set *set;
+	struct bpftk_map_set_opts so = {.sz = sizeof(so), .ncpus = 2};
+	struct bpftk_map_create_opts o = {.sz = sizeof(o),
+					  .type = type,
+					  .value_size = 8,
+					  .max_entries = 64};
+	static uint8_t seen[THREADS * QVALS];
+	memset(seen, 0, sizeof(seen));
+	bpftk_map_set_new(&so, &set);
+	struct bpftk_map *m = NULL;
+	CHECK_EQ_U64(bpftk_map_create(set, &o, &m, NULL), 0);
+	if (!m) {
+		bpftk_map_set_free(set);
+		return;
+	}
+	pthread_t th[THREADS];
+	struct qarg a[THREADS];
+	for (unsigned i = 0; i < THREADS; i++) {
+		a[i] = (struct qarg){m, i, seen, 0};
+		pthread_create(&th[i], NULL, qworker, &a[i]);
+	}
+	long errors = 0;
+	for (unsigned i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		errors += a[i].errors;
+	}
+	uint64_t out;
+	long before = a[0].errors;
+	while (bpftk_map_prog_pop(m, &out) == 0)
+		take(&a[0], out);
+	errors += a[0].errors - before; /* bad values left in the map */
+	size_t once = 0;
+	for (size_t i = 0; i < sizeof(seen); i++)
+		once += seen[i] == 1;
+	CHECK_EQ_U64(once, (uint64_t)THREADS * QVALS);
+	CHECK_EQ_U64(errors, 0);
+	printf("%s: %d threads, %zu of %d values popped exactly once\n", what,
+	       THREADS, once, THREADS * QVALS);
+	bpftk_map_set_free(set);
+}
+
+struct barg {
+	struct bpftk_map *m;
+	unsigned id;
+	long missing, errors;
+};
+
+/* a pushed value must be found at once and ever after, whatever the
+ * other threads push meanwhile */
+static void *bworker(void *p)
+{
+	struct barg *a = p;
+	for (uint32_t i = 0; i < QVALS; i++) {
+		uint64_t v = stamp(a->id << 24 | i);
+		if (bpftk_map_prog_push(a->m, &v, 0))
+			a->errors++;
+		if (bpftk_map_prog_peek(a->m, &v))
+			a->missing++;
+		uint64_t old = stamp(a->id << 24 | (i / 2));
+		if (bpftk_map_lookup_elem(a->m, NULL, &old, 0))
+			a->missing++;
+	}
+	return NULL;
+}
+
+static void run_bloom(void)
+{
+	struct bpftk_map_set *set;
+	struct bpftk_map_set_opts so = {.sz = sizeof(so), .ncpus = 2};
+	struct bpftk_map_create_opts o = {.sz = sizeof(o),
+					  .type = BPFTK_MAP_TYPE_BLOOM_FILTER,
+					  .value_size = 8,
+					  .max_entries = THREADS * QVALS};
+	bpftk_map_set_new(&so, &set);
+	struct bpftk_map *m = NULL;
+	CHECK_EQ_U64(bpftk_map_create(set, &o, &m, NULL), 0);
+	if (!m) {
+		bpftk_map_set_free(set);
+		return;
+	}
+	pthread_t th[THREADS];
+	struct barg a[THREADS];
+	for (unsigned i = 0; i < THREADS; i++) {
+		a[i] = (struct barg){m, i, 0, 0};
+		pthread_create(&th[i], NULL, bworker, &a[i]);
+	}
+	long missing = 0, errors = 0;
+	for (unsigned i = 0; i < THREADS; i++) {
+		pthread_join(th[i], NULL);
+		missing += a[i].missing;
+		errors += a[i].errors;
+	}
+	for (unsigned t = 0; t < THREADS; t++)
+		for (uint32_t i = 0; i < QVALS; i++) {
+			uint64_t v = stamp(t << 24 | i);
+			missing += bpftk_map_prog_peek(m, &v) != 0;
+		}
+	CHECK_EQ_U64(missing, 0);
+	CHECK_EQ_U64(errors, 0);
+	printf("bloom filter: %d threads, %d values pushed, %ld false "
+	       "negatives\n",
+	       THREADS, THREADS * QVALS, missing);
+	bpftk_map_set_free(set);
+}
+
 TEST_MAIN({
 	run("hash", BPFTK_MAP_TYPE_HASH, 0, 0);
 	run("hash no prealloc", BPFTK_MAP_TYPE_HASH, BPFTK_F_NO_PREALLOC, 0);
@@ -203,4 +360,7 @@ TEST_MAIN({
 	run("percpu hash", BPFTK_MAP_TYPE_PERCPU_HASH, 0, 0);
 	run("array", BPFTK_MAP_TYPE_ARRAY, 0, 0);
 	run("lpm trie", BPFTK_MAP_TYPE_LPM_TRIE, BPFTK_F_NO_PREALLOC, 0);
+	run_queue("queue", BPFTK_MAP_TYPE_QUEUE);
+	run_queue("stack", BPFTK_MAP_TYPE_STACK);
+	run_bloom();
 })
