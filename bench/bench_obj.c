@@ -1,16 +1,21 @@
 /* bench_obj.c — object benchmarks: real XDP programs (bench/objs, built
- * with clang -target bpf -O2 -g) through bpftk_run_test and through the
- * kernel's BPF_PROG_TEST_RUN, side by side, in ns per run:
+ * with clang -target bpf -O2 -g) through bpftk_run_test, in bpftk's
+ * interpreter and in its JIT, and through the kernel's BPF_PROG_TEST_RUN,
+ * side by side, in ns per run:
  *  - map_hash: 64 hash lookups/inserts per packet;
  *  - map_percpu: 64 per-CPU array counter updates;
  *  - map_lpm: 32 longest-prefix lookups in a trie of 256 prefixes (filled
- *    the same way on both sides before timing);
+ *    the same way on every side before timing);
  *  - xdp_parse: a parser over the real packets of the Ethernet captures
  *    of ../shared/pcaps (the mean over all packets).
- * Both sides return the same verdict for every packet or the row says how
- * many differ.  Times are the best of several rounds per side (bpftk's
- * wall time is not shielded from preemption on a loaded machine).  bpftk runs in its fast engine when the program loads
- * verified for it, else checked (the column says which).
+ * Every side returns the same verdict for every packet or the row says
+ * how many differ.  Times are the best of several rounds per side
+ * (bpftk's wall time is not shielded from preemption on a loaded
+ * machine).  The interpreter column runs the fast engine when the program
+ * loads verified for it, else checked (the column says which); the JIT
+ * column is n/a, with the JIT's reason, when the program does not verify
+ * or its load fell back to the interpreter.  Each bpftk side has its own
+ * run, so its own maps, as the kernel has.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -126,46 +131,86 @@ static void lpm_prefix(int i, struct lpm_key *k, uint32_t *v)
 
 struct side {
 	struct bpftk_object *obj;
-	struct bpftk_run *run;
-	const char *engine;
+	struct bpftk_run *run;	  /* interpreter */
+	const char *engine;	  /* which: "fast" or "checked" */
+	struct bpftk_run *jit;	  /* NULL: n/a, jwhy says why */
+	char jwhy[200];
 	struct bench_kobj *k;
 };
+
+static void first_diag(struct bpftk_diags *d, char *why, size_t cap)
+{
+	why[0] = '\0';
+	if (bpftk_diags_count(d))
+		bpftk_diag_format(bpftk_diags_get(d, 0), why, cap);
+}
+
+/* The JIT's fallback is a warning of a successful load (vm.h); the run
+ * hides its vm, so the warning is the only sign that the column would
+ * time the interpreter. */
+static const struct bpftk_diag *jit_fallback(struct bpftk_diags *d,
+					     const char *prog)
+{
+	for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+		const struct bpftk_diag *g = bpftk_diags_get(d, i);
+		if (g->severity == BPFTK_SEV_WARNING && g->msg &&
+		    !strncmp(g->msg, "JIT:", 4) &&
+		    (!g->prog || !strcmp(g->prog, prog)))
+			return g;
+	}
+	return NULL;
+}
+
+static int new_run(struct side *s, const char *prog, enum bpftk_vm_mode mode,
+		   unsigned flags, struct bpftk_run **out,
+		   struct bpftk_diags *d)
+{
+	struct bpftk_run_opts ro;
+	memset(&ro, 0, sizeof(ro));
+	ro.sz = sizeof(ro);
+	ro.prog_name = prog;
+	ro.mode = mode;
+	ro.flags = flags;
+	bpftk_diags_clear(d);
+	return bpftk_run_new(s->obj, &ro, out, d);
+}
 
 static int open_bpftk(struct side *s, const char *path, const char *prog)
 {
 	struct bpftk_diags *d = bpftk_diags_new();
+	if (!d)
+		return -1;
 	int err = bpftk_object_open_file(path, NULL, &s->obj, d);
-	static const enum bpftk_vm_mode modes[] = {BPFTK_VM_FAST,
-						   BPFTK_VM_CHECKED};
-	for (int m = 0; !err && m < 2; m++) {
-		struct bpftk_run_opts ro;
-		memset(&ro, 0, sizeof(ro));
-		ro.sz = sizeof(ro);
-		ro.prog_name = prog;
-		ro.mode = modes[m];
-		/* fast needs the program verified; checked runs it as is */
-		ro.flags = m ? BPFTK_RUN_NO_VERIFY : 0;
-		err = bpftk_run_new(s->obj, &ro, &s->run, d);
-		if (!err) {
-			s->engine = m ? "checked" : "fast";
-			break;
-		}
-		if (!m)
-			err = 0;
-	}
+	/* fast needs the program verified; checked runs it as is */
+	if (!err && !new_run(s, prog, BPFTK_VM_FAST, 0, &s->run, d))
+		s->engine = "fast";
+	else if (!err && !(err = new_run(s, prog, BPFTK_VM_CHECKED,
+					  BPFTK_RUN_NO_VERIFY, &s->run, d)))
+		s->engine = "checked";
 	if (err) {
-		char line[512] = "";
-		if (bpftk_diags_count(d))
-			bpftk_diag_format(bpftk_diags_get(d, 0), line,
-					  sizeof(line));
+		char line[512];
+		first_diag(d, line, sizeof(line));
 		fprintf(stderr, "bench: %s: bpftk cannot run it: %s\n", prog,
 			line);
+		bpftk_diags_free(d);
+		return err;
+	}
+	if (new_run(s, prog, BPFTK_VM_JIT, 0, &s->jit, d)) {
+		first_diag(d, s->jwhy, sizeof(s->jwhy));
+		s->jit = NULL;
+	} else {
+		const struct bpftk_diag *g = jit_fallback(d, prog);
+		if (g) {
+			bpftk_diag_format(g, s->jwhy, sizeof(s->jwhy));
+			bpftk_run_free(s->jit);
+			s->jit = NULL;
+		}
 	}
 	bpftk_diags_free(d);
-	return err;
+	return 0;
 }
 
-static int run_bpftk(struct side *s, const struct pkt *p, int repeat,
+static int run_bpftk(struct bpftk_run *r, const struct pkt *p, int repeat,
 		     double *ns, unsigned *ret)
 {
 	struct bpftk_test_run_opts t;
@@ -174,28 +219,41 @@ static int run_bpftk(struct side *s, const struct pkt *p, int repeat,
 	t.data_in = p->data;
 	t.data_size_in = p->len;
 	t.repeat = repeat;
-	if (bpftk_run_test(s->run, &t, NULL))
+	if (bpftk_run_test(r, &t, NULL))
 		return -1;
 	*ns = (double)t.duration;
 	*ret = t.retval;
 	return 0;
 }
 
-static void fill_lpm(struct side *s)
+static void fill_lpm_run(struct bpftk_run *r)
 {
-	struct bpftk_map *m = bpftk_run_map(s->run, "routes");
+	struct bpftk_map *m = r ? bpftk_run_map(r, "routes") : NULL;
 	for (int i = 0; m && i < 256; i++) {
 		struct lpm_key k;
 		uint32_t v;
 		lpm_prefix(i, &k, &v);
 		bpftk_map_update_elem(m, &k, &v, 0);
 	}
+}
+
+static void fill_lpm(struct side *s)
+{
+	fill_lpm_run(s->run);
+	fill_lpm_run(s->jit);
 	for (int i = 0; s->k && i < 256; i++) {
 		struct lpm_key k;
 		uint32_t v;
 		lpm_prefix(i, &k, &v);
 		bench_kobj_update(s->k, "routes", &k, &v);
 	}
+}
+
+/* Keeps the smaller of *best (0: none yet) and t. */
+static void keep_best(double *best, double t)
+{
+	if (!*best || t < *best)
+		*best = t;
 }
 
 int bench_obj_main(int quick, int kernel)
@@ -205,8 +263,11 @@ int bench_obj_main(int quick, int kernel)
 	static struct pkt pkts[4096];
 	size_t npk = load_packets(pkts, quick ? 300 : 1000);
 	int repeat = quick ? 20 : 200, bad = 0;
-	printf("\n%-11s %8s %12s %12s %9s %s\n", "object", "bpftk", "bpftk ns",
-	       "kernel ns", "bpftk/k", "packets");
+	char notes[8][300];
+	int nnotes = 0;
+	printf("\n%-11s %8s %12s %12s %12s %9s %9s %s\n", "object", "interp",
+	       "interp ns", "jit ns", "kernel ns", "interp/k", "jit/k",
+	       "packets");
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
 		char path[4096], why[256] = "";
 		struct side s;
@@ -218,6 +279,9 @@ int bench_obj_main(int quick, int kernel)
 			bpftk_object_close(s.obj);
 			continue;
 		}
+		if (!s.jit && nnotes < 8)
+			snprintf(notes[nnotes++], sizeof(notes[0]),
+				 "%s: jit n/a: %s", progs[i], s.jwhy);
 		if (kernel && bench_kobj_open(path, progs[i], &s.k, why,
 					      sizeof(why)))
 			s.k = NULL;
@@ -227,22 +291,37 @@ int bench_obj_main(int quick, int kernel)
 		struct pkt one = synthetic();
 		const struct pkt *set = parse ? pkts : &one;
 		size_t n = parse ? npk : 1;
-		/* both sides report wall time; bpftk's is not shielded from
+		/* every side reports wall time; bpftk's is not shielded from
 		 * preemption like the kernel's, so each side keeps the best
-		 * of several rounds */
+		 * of several rounds, the sides interleaved round by round */
 		int reps = parse ? repeat / 4 : repeat * 10, rounds = parse ? 3 : 7;
-		double tb = 0, tk = 0;
-		size_t differ = 0, done = 0;
+		double tb = 0, tj = 0, tk = 0;
+		size_t differ = 0, jdiffer = 0, done = 0;
 		for (size_t k = 0; k < n; k++) {
-			double bb = 0, bk = 0;
-			unsigned rb = 0, rk = 0;
+			double bb = 0, bj = 0, bk = 0;
+			unsigned rb = 0, rj = 0, rk = 0;
 			int okb = 0;
 			for (int rd = 0; rd < rounds; rd++) {
-				double nb, nk;
-				if (!run_bpftk(&s, &set[k], reps, &nb, &rb)) {
+				double nb, nj, nk;
+				if (!run_bpftk(s.run, &set[k], reps, &nb, &rb)) {
 					okb = 1;
-					if (!bb || nb < bb)
-						bb = nb;
+					keep_best(&bb, nb);
+				}
+				if (s.jit &&
+				    run_bpftk(s.jit, &set[k], reps, &nj, &rj)) {
+					snprintf(s.jwhy, sizeof(s.jwhy),
+						 "test run failed");
+					if (nnotes < 8)
+						snprintf(notes[nnotes++],
+							 sizeof(notes[0]),
+							 "%s: jit: test run "
+							 "failed",
+							 progs[i]);
+					bpftk_run_free(s.jit);
+					s.jit = NULL;
+					bad++;
+				} else if (s.jit) {
+					keep_best(&bj, nj);
 				}
 				if (s.k && bench_kobj_run(s.k, set[k].data,
 							  set[k].len, reps, &nk,
@@ -251,42 +330,57 @@ int bench_obj_main(int quick, int kernel)
 						 "test run failed");
 					bench_kobj_close(s.k);
 					s.k = NULL;
-				} else if (s.k && (!bk || nk < bk)) {
-					bk = nk;
+				} else if (s.k) {
+					keep_best(&bk, nk);
 				}
 			}
 			if (!okb)
 				continue;
 			tb += bb;
+			tj += bj;
 			tk += bk;
 			differ += s.k && rb != rk;
+			jdiffer += s.jit && rj != rb;
 			done++;
 		}
 		if (!done) {
-			printf("%-11s %8s %12s %12s %9s %s\n", progs[i], s.engine,
-			       "n/a", "n/a", "", parse ? "no packets" : "failed");
+			printf("%-11s %8s %12s %12s %12s %9s %9s %s\n", progs[i],
+			       s.engine, "n/a", "n/a", "n/a", "", "",
+			       parse ? "no packets" : "failed");
 			bad++;
 		} else {
-			printf("%-11s %8s %12.1f", progs[i], s.engine,
-			       tb / (double)done);
+			double m = (double)done;
+			printf("%-11s %8s %12.1f", progs[i], s.engine, tb / m);
+			if (s.jit)
+				printf(" %12.1f", tj / m);
+			else
+				printf(" %12s", "n/a");
 			if (s.k)
-				printf(" %12.1f %8.2fx", tk / (double)done,
-				       tb / tk);
+				printf(" %12.1f %8.2fx", tk / m, tb / tk);
 			else
 				printf(" %12s %9s", "n/a", "");
+			if (s.k && s.jit)
+				printf(" %8.2fx", tj / tk);
+			else
+				printf(" %9s", "");
 			printf(" %zu%s", done, parse ? " real" : " synthetic");
 			if (differ)
-				printf(", %zu verdicts differ!", differ);
+				printf(", %zu kernel verdicts differ!", differ);
+			if (jdiffer)
+				printf(", %zu jit verdicts differ!", jdiffer);
 			if (!s.k && kernel)
 				printf(" (kernel: %s)", why);
 			printf("\n");
-			if (differ)
+			if (differ || jdiffer)
 				bad++;
 		}
 		bench_kobj_close(s.k);
+		bpftk_run_free(s.jit);
 		bpftk_run_free(s.run);
 		bpftk_object_close(s.obj);
 	}
+	for (int i = 0; i < nnotes; i++)
+		printf("  %s\n", notes[i]);
 	for (size_t k = 0; k < npk; k++)
 		free(pkts[k].data);
 	return bad ? -1 : 0;
