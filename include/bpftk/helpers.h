@@ -76,9 +76,13 @@ enum bpftk_func_id {
 	BPFTK_FUNC_get_numa_node_id = 42,
 	BPFTK_FUNC_xdp_adjust_head = 44,
 	BPFTK_FUNC_probe_read_str = 45,
+	BPFTK_FUNC_setsockopt = 49,
 	BPFTK_FUNC_redirect_map = 51,
 	BPFTK_FUNC_xdp_adjust_meta = 54,
 	BPFTK_FUNC_perf_event_read_value = 55,
+	BPFTK_FUNC_perf_prog_read_value = 56,
+	BPFTK_FUNC_getsockopt = 57,
+	BPFTK_FUNC_sock_ops_cb_flags_set = 59,
 	BPFTK_FUNC_xdp_adjust_tail = 65,
 	BPFTK_FUNC_fib_lookup = 69,
 	BPFTK_FUNC_map_push_elem = 87,
@@ -142,11 +146,17 @@ enum bpftk_ret_kind {
 	 BPFTK_PT_BIT(BPFTK_PROG_TYPE_SCHED_ACT))
 #define BPFTK_PT_SOCKET BPFTK_PT_BIT(BPFTK_PROG_TYPE_SOCKET_FILTER)
 #define BPFTK_PT_PERF_EVENT BPFTK_PT_BIT(BPFTK_PROG_TYPE_PERF_EVENT)
+#define BPFTK_PT_RAW_TRACEPOINT BPFTK_PT_BIT(BPFTK_PROG_TYPE_RAW_TRACEPOINT)
+/* the types of the kernel's is_tracing_prog_type that bpftk knows: their
+ * helpers come from bpf_tracing_func_proto, and they may not take spin
+ * locks */
 #define BPFTK_PT_TRACING                                                     \
 	(BPFTK_PT_BIT(BPFTK_PROG_TYPE_KPROBE) |                              \
-	 BPFTK_PT_BIT(BPFTK_PROG_TYPE_TRACEPOINT) | BPFTK_PT_PERF_EVENT)
+	 BPFTK_PT_BIT(BPFTK_PROG_TYPE_TRACEPOINT) | BPFTK_PT_PERF_EVENT |    \
+	 BPFTK_PT_RAW_TRACEPOINT)
 #define BPFTK_PT_CGROUP_SKB BPFTK_PT_BIT(BPFTK_PROG_TYPE_CGROUP_SKB)
 #define BPFTK_PT_CGROUP_SOCK BPFTK_PT_BIT(BPFTK_PROG_TYPE_CGROUP_SOCK)
+#define BPFTK_PT_SOCK_OPS BPFTK_PT_BIT(BPFTK_PROG_TYPE_SOCK_OPS)
 #define BPFTK_PT_SK_SKB BPFTK_PT_BIT(BPFTK_PROG_TYPE_SK_SKB)
 #define BPFTK_PT_CGROUP_SOCK_ADDR                                            \
 	BPFTK_PT_BIT(BPFTK_PROG_TYPE_CGROUP_SOCK_ADDR)
@@ -154,7 +164,8 @@ enum bpftk_ret_kind {
 #define BPFTK_PT_ALL                                                         \
 	(BPFTK_PT_RAW | BPFTK_PT_XDP | BPFTK_PT_TC | BPFTK_PT_SOCKET |        \
 	 BPFTK_PT_TRACING | BPFTK_PT_CGROUP_SKB | BPFTK_PT_CGROUP_SOCK |     \
-	 BPFTK_PT_SK_SKB | BPFTK_PT_CGROUP_SOCK_ADDR | BPFTK_PT_SK_LOOKUP)
+	 BPFTK_PT_SK_SKB | BPFTK_PT_CGROUP_SOCK_ADDR | BPFTK_PT_SK_LOOKUP |  \
+	 BPFTK_PT_SOCK_OPS)
 
 struct bpftk_helper {
 	uint32_t id;	  /* kernel helper id */

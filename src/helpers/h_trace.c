@@ -1,13 +1,16 @@
 /* h_trace.c — helpers whose answer lives in kernel state a userspace run
  * does not have: call stacks (bpf_get_stackid), perf event counters
- * (bpf_perf_event_read, bpf_perf_event_read_value), the current task's
- * cgroups (bpf_current_task_under_cgroup, bpf_get_cgroup_classid).
+ * (bpf_perf_event_read, bpf_perf_event_read_value, and
+ * bpf_perf_prog_read_value for the event behind a perf_event program),
+ * the current task's cgroups (bpf_current_task_under_cgroup,
+ * bpf_get_cgroup_classid).  Sockets are h_sock.c's.
  *
  * Invariants: each returns what the kernel returns when that state is
  * absent, so a program's error paths run as they would in the kernel:
  * no stack can be taken (-EFAULT), no event is stored at the index
- * (-ENOENT, the value buffer zeroed), no cgroup is stored (-EAGAIN), the
- * packet has no net_cls class (0).  Map arguments must still name a map
+ * (-ENOENT, the value buffer zeroed), the program's own event cannot be
+ * read here (-EINVAL, the buffer zeroed), no cgroup is stored (-EAGAIN),
+ * the packet has no net_cls class (0).  Map arguments must still name a map
  * the program knows; memory it names is checked with bpftk_henv_mem.
  */
 #include <errno.h>
@@ -61,6 +64,35 @@ uint64_t bpftk_h_perf_event_read_value(uint64_t r1, uint64_t r2, uint64_t r3,
 	if (buf)
 		memset(buf, 0, r4);
 	return ERR(ENOENT);
+}
+
+/* bpf_perf_prog_read_value(ctx, buf, size): the kernel clears buf and
+ * fails with -EINVAL when size is not sizeof(struct bpf_perf_event_value)
+ * (24), and clears it on any error of perf_event_read_local, whose answer
+ * for an event this CPU and task cannot read is -EINVAL too.  A bpftk run
+ * has no event behind its context, so every call takes that path. */
+uint64_t bpftk_h_perf_prog_read_value(uint64_t r1, uint64_t r2, uint64_t r3,
+				      uint64_t r4, uint64_t r5,
+				      struct bpftk_vm_call *call)
+{
+	(void)r4, (void)r5;
+	struct bpftk_helper_env *env = bpftk_henv(call);
+	if (!env)
+		return 0;
+	if (!env->ctx || (uint64_t)(uintptr_t)env->ctx != r1 ||
+	    env->ctx->type != BPFTK_PROG_TYPE_PERF_EVENT) {
+		bpftk_vm_call_fail(call, -EINVAL,
+				   "r1 = 0x%llx is not the program's "
+				   "bpf_perf_event_data",
+				   (unsigned long long)r1);
+		return 0;
+	}
+	void *buf = r3 ? bpftk_henv_mem(call, r2, r3, 1, 2) : NULL;
+	if (r3 && !buf)
+		return 0;
+	if (buf)
+		memset(buf, 0, r3);
+	return ERR(EINVAL);
 }
 
 /* bpf_current_task_under_cgroup(map, index): the cgroup array holds no

@@ -106,7 +106,9 @@ BPFTK_INTERNAL int bpftk_henv_probe_ok(const struct bpftk_helper_env *env,
 	X(perf_event_output) X(skb_change_proto) X(get_hash_recalc)          \
 	X(skb_change_tail) X(fib_lookup) X(skb_under_cgroup)                \
 	X(get_stackid) X(perf_event_read) X(perf_event_read_value)           \
-	X(current_task_under_cgroup) X(get_cgroup_classid)
+	X(current_task_under_cgroup) X(get_cgroup_classid)                   \
+	X(perf_prog_read_value) X(setsockopt) X(getsockopt)                  \
+	X(sock_ops_cb_flags_set)
 BPFTK_HELPER_IMPLS(HELPER_FN)
 #undef HELPER_FN
 

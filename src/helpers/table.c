@@ -120,6 +120,9 @@ static const struct bpftk_helper table[] = {
 	ROW(probe_read_str, "probe_read_str", A(PTR_TO_UNINIT_MEM),
 	    A(CONST_SIZE_OR_ZERO), A(ANYTHING), NONE, NONE, R(INTEGER),
 	    PT_TRACE, probe_read_str)
+	ROW(setsockopt, "setsockopt", A(PTR_TO_CTX), A(ANYTHING), A(ANYTHING),
+	    A(PTR_TO_MEM), A(CONST_SIZE), R(INTEGER), BPFTK_PT_SOCK_OPS,
+	    setsockopt)
 	ROW(redirect_map, "redirect_map", A(CONST_MAP_PTR), A(ANYTHING),
 	    A(ANYTHING), NONE, NONE, R(INTEGER), BPFTK_PT_XDP, redirect_map)
 	ROW(xdp_adjust_meta, "xdp_adjust_meta", A(PTR_TO_CTX), A(ANYTHING),
@@ -127,6 +130,15 @@ static const struct bpftk_helper table[] = {
 	ROW(perf_event_read_value, "perf_event_read_value", A(CONST_MAP_PTR),
 	    A(ANYTHING), A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), NONE, R(INTEGER),
 	    BPFTK_PT_TRACING, perf_event_read_value)
+	ROW(perf_prog_read_value, "perf_prog_read_value", A(PTR_TO_CTX),
+	    A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), NONE, NONE, R(INTEGER),
+	    BPFTK_PT_PERF_EVENT, perf_prog_read_value)
+	ROW(getsockopt, "getsockopt", A(PTR_TO_CTX), A(ANYTHING), A(ANYTHING),
+	    A(PTR_TO_UNINIT_MEM), A(CONST_SIZE), R(INTEGER), BPFTK_PT_SOCK_OPS,
+	    getsockopt)
+	ROW(sock_ops_cb_flags_set, "sock_ops_cb_flags_set", A(PTR_TO_CTX),
+	    A(ANYTHING), NONE, NONE, NONE, R(INTEGER), BPFTK_PT_SOCK_OPS,
+	    sock_ops_cb_flags_set)
 	ROW(xdp_adjust_tail, "xdp_adjust_tail", A(PTR_TO_CTX), A(ANYTHING),
 	    NONE, NONE, NONE, R(INTEGER), BPFTK_PT_XDP, xdp_adjust_tail)
 	ROW(fib_lookup, "fib_lookup", A(PTR_TO_CTX), A(PTR_TO_MEM),

@@ -232,6 +232,84 @@ static const struct bpftk_ctx_field lookup_fields[] = {
 	F("ingress_ifindex", 64, 4, 1, RN, PLAIN),
 };
 
+/* ---- sock_ops: struct bpf_sock_ops (sock_ops_is_valid_access).  The
+ * kernel's rule for reads is "exactly 4 bytes" except where listed, so
+ * even the u32 arrays (args, remote_ip6, local_ip6) are one field per
+ * element here: bpftk's array fields would also take narrow and 8-byte
+ * loads.  Only skb_tcp_flags may be read narrow; bytes_received,
+ * bytes_acked and skb_hwtstamp only as 8 bytes.  Writes go only to reply
+ * (the args / reply / replylong union at offset 4, as 4 bytes) and
+ * sk_txhash.  sk, skb_data and skb_data_end are kernel pointers (socket
+ * or NULL, packet, packet end): read whole, and seen by bpftk's verifier
+ * as plain numbers, as sk_lookup's sk is.  That is conservative: a
+ * program that dereferences them is refused, never run unchecked; their
+ * value in a run is whatever the test's context holds (0 by default).
+ * ---- */
+#define SO(name, off) F(name, off, 4, 1, R, PLAIN)
+static const struct bpftk_ctx_field sockops_fields[] = {
+	SO("op", 0),
+	F("reply", 4, 4, 1, R | W, PLAIN),
+	SO("args[1]", 8),
+	SO("args[2]", 12),
+	SO("args[3]", 16),
+	SO("family", 20),
+	SO("remote_ip4", 24),
+	SO("local_ip4", 28),
+	SO("remote_ip6[0]", 32),
+	SO("remote_ip6[1]", 36),
+	SO("remote_ip6[2]", 40),
+	SO("remote_ip6[3]", 44),
+	SO("local_ip6[0]", 48),
+	SO("local_ip6[1]", 52),
+	SO("local_ip6[2]", 56),
+	SO("local_ip6[3]", 60),
+	SO("remote_port", 64),
+	SO("local_port", 68),
+	SO("is_fullsock", 72),
+	SO("snd_cwnd", 76),
+	SO("srtt_us", 80),
+	SO("bpf_sock_ops_cb_flags", 84),
+	SO("state", 88),
+	SO("rtt_min", 92),
+	SO("snd_ssthresh", 96),
+	SO("rcv_nxt", 100),
+	SO("snd_nxt", 104),
+	SO("snd_una", 108),
+	SO("mss_cache", 112),
+	SO("ecn_flags", 116),
+	SO("rate_delivered", 120),
+	SO("rate_interval_us", 124),
+	SO("packets_out", 128),
+	SO("retrans_out", 132),
+	SO("total_retrans", 136),
+	SO("segs_in", 140),
+	SO("data_segs_in", 144),
+	SO("segs_out", 148),
+	SO("data_segs_out", 152),
+	SO("lost_out", 156),
+	SO("sacked_out", 160),
+	F("sk_txhash", 164, 4, 1, R | W, PLAIN),
+	F("bytes_received", 168, 8, 1, R, PLAIN),
+	F("bytes_acked", 176, 8, 1, R, PLAIN),
+	F("sk", 184, 8, 1, R, PLAIN),
+	F("skb_data", 192, 8, 1, R, PLAIN),
+	F("skb_data_end", 200, 8, 1, R, PLAIN),
+	SO("skb_len", 208),
+	F("skb_tcp_flags", 212, 4, 1, R | N, PLAIN),
+	F("skb_hwtstamp", 216, 8, 1, R, PLAIN),
+};
+
+/* ---- raw_tracepoint: struct bpf_raw_tracepoint_args { u64 args[0]; }
+ * (raw_tp_prog_is_valid_access): read-only, aligned 8-byte loads of the
+ * first 12 (MAX_BPF_FUNC_ARGS) words; one field per word, since array
+ * fields would also take narrow loads. ---- */
+#define RAWTP_ARG(i) F("args[" #i "]", (i) * 8, 8, 1, R, PLAIN)
+static const struct bpftk_ctx_field rawtp_fields[] = {
+	RAWTP_ARG(0), RAWTP_ARG(1), RAWTP_ARG(2),  RAWTP_ARG(3),
+	RAWTP_ARG(4), RAWTP_ARG(5), RAWTP_ARG(6),  RAWTP_ARG(7),
+	RAWTP_ARG(8), RAWTP_ARG(9), RAWTP_ARG(10), RAWTP_ARG(11),
+};
+
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct bpftk_progtype pt_raw = {
@@ -334,9 +412,29 @@ static const struct bpftk_progtype pt_lookup = {
 	0, 0, 0, 0, 1, "SK_PASS (1) or SK_DROP (0)", sk_rets, COUNT(sk_rets),
 	0};
 
+/* The kernel runs sock_ops programs as cgroup programs: 1 by convention;
+ * 0 makes the hook report -EPERM to its caller.  What the program
+ * answers to the operation goes in reply, so 0 and 1 get no names. */
+static const struct bpftk_progtype pt_sockops = {
+	BPFTK_PROG_TYPE_SOCK_OPS, "sock_ops", BPFTK_CTX_MODEL_CTX,
+	"struct bpf_sock_ops", 224, sockops_fields, COUNT(sockops_fields), 0,
+	0, 0, 0, 1, 0, 1,
+	"1 (0 makes the hook fail with -EPERM; the answer to the operation "
+	"is the reply field)",
+	NULL, 0, 0};
+
+/* the kernel checks no return range for a raw tracepoint program loaded
+ * without a BTF target, which is what this type is here */
+static const struct bpftk_progtype pt_rawtp = {
+	BPFTK_PROG_TYPE_RAW_TRACEPOINT, "raw_tracepoint", BPFTK_CTX_MODEL_CTX,
+	"struct bpf_raw_tracepoint_args", 12 * 8, rawtp_fields,
+	COUNT(rawtp_fields), 0, 0, 0, 0, 0, INT64_MIN, INT64_MAX,
+	"ignored by the kernel (0 by convention)", NULL, 0, 0};
+
 static const struct bpftk_progtype *const all[] = {
-	&pt_raw, &pt_sock,   &pt_kprobe, &pt_cls,	&pt_act, &pt_tp,
-	&pt_xdp, &pt_perf,   &pt_cgskb,	 &pt_cgsock, &pt_skskb, &pt_lookup};
+	&pt_raw,    &pt_sock,	 &pt_kprobe, &pt_cls,	&pt_act,
+	&pt_tp,	    &pt_xdp,	 &pt_perf,   &pt_cgskb, &pt_cgsock,
+	&pt_sockops, &pt_skskb, &pt_rawtp,  &pt_lookup};
 
 const struct bpftk_progtype *bpftk_progtype_get(enum bpftk_prog_type type)
 {

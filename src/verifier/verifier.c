@@ -573,9 +573,9 @@ static int check_type(struct env *e)
 				"verifier (it knows raw, socket_filter, "
 				"kprobe, sched_cls, sched_act, tracepoint, "
 				"xdp, perf_event, cgroup_skb, cgroup_sock, "
-				"sk_skb, sk_lookup, and cgroup_sock_addr "
-				"with the "
-				"attach type of one of its hooks)",
+				"sock_ops, sk_skb, raw_tracepoint, sk_lookup, "
+				"and cgroup_sock_addr with the attach type of "
+				"one of its hooks)",
 				(int)e->o.type);
 		return -EOPNOTSUPP;
 	}

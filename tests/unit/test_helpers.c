@@ -43,6 +43,8 @@ static const struct {
 	ID(snprintf), ID(loop), ID(strncmp), ID(map_lookup_percpu_elem),
 	ID(get_cgroup_classid), ID(perf_event_read), ID(get_stackid),
 	ID(current_task_under_cgroup), ID(perf_event_read_value),
+	ID(setsockopt), ID(perf_prog_read_value), ID(getsockopt),
+	ID(sock_ops_cb_flags_set),
 };
 
 static void test_table(void)
@@ -75,6 +77,34 @@ static void test_table(void)
 	/* "tracing progs cannot use bpf_spin_lock yet" (the verifier) */
 	CHECK(!(bpftk_helper_get(BPF_FUNC_spin_lock)->prog_types &
 		BPFTK_PT_TRACING));
+	CHECK(BPFTK_PT_TRACING & BPFTK_PT_BIT(BPF_PROG_TYPE_RAW_TRACEPOINT));
+	CHECK(BPFTK_PT_ALL & BPFTK_PT_BIT(BPF_PROG_TYPE_SOCK_OPS));
+	/* the kernel's argument kinds (bpf_sock_ops_setsockopt_proto and
+	 * friends, bpf_perf_prog_read_value_proto): setsockopt reads
+	 * optval, getsockopt and perf_prog_read_value write their buffer */
+	const struct bpftk_helper *so = bpftk_helper_get(BPF_FUNC_setsockopt);
+	const struct bpftk_helper *go = bpftk_helper_get(BPF_FUNC_getsockopt);
+	const struct bpftk_helper *cb =
+		bpftk_helper_get(BPF_FUNC_sock_ops_cb_flags_set);
+	const struct bpftk_helper *pv =
+		bpftk_helper_get(BPF_FUNC_perf_prog_read_value);
+	CHECK(so && go && cb && pv);
+	if (!so || !go || !cb || !pv)
+		return;
+	CHECK_EQ_U64(so->args[0], BPFTK_ARG_PTR_TO_CTX);
+	CHECK_EQ_U64(so->args[3], BPFTK_ARG_PTR_TO_MEM);
+	CHECK_EQ_U64(so->args[4], BPFTK_ARG_CONST_SIZE);
+	CHECK_EQ_U64(go->args[3], BPFTK_ARG_PTR_TO_UNINIT_MEM);
+	CHECK_EQ_U64(go->args[4], BPFTK_ARG_CONST_SIZE);
+	CHECK_EQ_U64(cb->args[1], BPFTK_ARG_ANYTHING);
+	CHECK_EQ_U64(cb->args[2], BPFTK_ARG_NONE);
+	CHECK_EQ_U64(pv->args[0], BPFTK_ARG_PTR_TO_CTX);
+	CHECK_EQ_U64(pv->args[1], BPFTK_ARG_PTR_TO_UNINIT_MEM);
+	CHECK_EQ_U64(pv->args[2], BPFTK_ARG_CONST_SIZE);
+	CHECK(so->prog_types == BPFTK_PT_SOCK_OPS &&
+	      go->prog_types == BPFTK_PT_SOCK_OPS &&
+	      cb->prog_types == BPFTK_PT_SOCK_OPS);
+	CHECK(pv->prog_types == BPFTK_PT_PERF_EVENT);
 }
 
 static void test_format(void)
@@ -314,8 +344,242 @@ static void test_programs(void)
 	bpftk_object_close(o);
 }
 
+/* ---- helpers whose state is absent: sockets, the perf event ---- */
+
+#define INS(c, d, s_, o, i) {(uint8_t)(c), d, s_, o, i}
+
+/* Runs insns[0..n) in the checked vm as a program of `type` whose r1 is a
+ * context of that type, with the helpers of the type; *r0 gets r0. */
+static int vm_run_ctx(enum bpftk_prog_type type, const struct bpftk_insn *p,
+		      size_t n, uint64_t *r0)
+{
+	static struct bpftk_ctx c;
+	memset(&c, 0, sizeof(c));
+	c.type = type;
+	struct bpftk_vm_opts vo = {.sz = sizeof(vo), .mode = BPFTK_VM_CHECKED};
+	struct bpftk_vm *vm = NULL;
+	struct bpftk_helper_env *env = NULL;
+	int err = bpftk_vm_new(&vo, &vm);
+	if (!err)
+		err = bpftk_helper_register_all(vm, type);
+	if (!err)
+		err = bpftk_vm_load(vm, p, n, NULL);
+	if (!err)
+		err = bpftk_helper_env_new(&env);
+	if (!err) {
+		bpftk_helper_env_set_ctx(env, &c);
+		struct bpftk_vm_run_opts ro = {
+			.sz = sizeof(ro),
+			.ctx = env,
+			.mem_check = bpftk_helper_env_mem_check};
+		ro.args[0] = (uint64_t)(uintptr_t)&c;
+		err = bpftk_vm_run(vm, &ro, r0, NULL);
+	}
+	bpftk_helper_env_free(env);
+	bpftk_vm_free(vm);
+	return err;
+}
+
+/* A program that fills 32 stack bytes with 0xff, passes the first `size`
+ * of them to helper id (getsockopt(ctx, SOL_TCP, TCP_CONGESTION, buf,
+ * size) or perf_prog_read_value(ctx, buf, size)) and returns its answer
+ * when exactly those bytes are now zero; otherwise 100 + the index of a
+ * word that should be zero and is not, or 200 + the index of a word past
+ * size that changed.  size: a multiple of 8, at most 32. */
+static int buf_call(enum bpftk_prog_type type, int id, int size,
+		    uint64_t *r0)
+{
+	struct bpftk_insn p[40];
+	size_t n = 0;
+	for (int i = 0; i < 4; i++)
+		p[n++] = (struct bpftk_insn)INS(BPF_ST | BPF_MEM | BPF_DW, 10,
+						0, -32 + 8 * i, -1);
+	int buf = id == BPF_FUNC_perf_prog_read_value ? 2 : 4;
+	p[n++] = (struct bpftk_insn)INS(BPF_ALU64 | BPF_MOV | BPF_X, buf, 10,
+					0, 0);
+	p[n++] = (struct bpftk_insn)INS(BPF_ALU64 | BPF_ADD | BPF_K, buf, 0, 0,
+					-32);
+	if (buf == 4) {
+		p[n++] = (struct bpftk_insn)INS(BPF_ALU64 | BPF_MOV | BPF_K, 2,
+						0, 0, 6);
+		p[n++] = (struct bpftk_insn)INS(BPF_ALU64 | BPF_MOV | BPF_K, 3,
+						0, 0, 13);
+	}
+	p[n++] = (struct bpftk_insn)INS(BPF_ALU64 | BPF_MOV | BPF_K, buf + 1,
+					0, 0, size);
+	p[n++] = (struct bpftk_insn)INS(BPF_JMP | BPF_CALL, 0, 0, 0, id);
+	for (int i = 0; i < 4; i++) {
+		int zero = 8 * i < size;
+		p[n++] = (struct bpftk_insn)INS(BPF_LDX | BPF_MEM | BPF_DW, 6,
+						10, -32 + 8 * i, 0);
+		/* the word as it should be: skip the early exit */
+		p[n++] = (struct bpftk_insn)INS(BPF_JMP | BPF_JEQ | BPF_K, 6, 0,
+						2, zero ? 0 : -1);
+		p[n++] = (struct bpftk_insn)INS(BPF_ALU64 | BPF_MOV | BPF_K, 0,
+						0, 0, (zero ? 100 : 200) + i);
+		p[n++] = (struct bpftk_insn)INS(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	}
+	p[n++] = (struct bpftk_insn)INS(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	return vm_run_ctx(type, p, n, r0);
+}
+
+static void test_absent_state(void)
+{
+	uint64_t r0 = 0;
+	/* getsockopt: no full socket, -EINVAL, all of optval cleared */
+	CHECK(buf_call(BPFTK_PROG_TYPE_SOCK_OPS, BPF_FUNC_getsockopt, 16,
+		       &r0) == 0);
+	CHECK_EQ_U64(r0, -EINVAL);
+	CHECK(buf_call(BPFTK_PROG_TYPE_SOCK_OPS, BPF_FUNC_getsockopt, 32,
+		       &r0) == 0);
+	CHECK_EQ_U64(r0, -EINVAL);
+	/* perf_prog_read_value: the buffer cleared on failure, whether the
+	 * size is sizeof(struct bpf_perf_event_value) or not */
+	CHECK(buf_call(BPFTK_PROG_TYPE_PERF_EVENT,
+		       BPF_FUNC_perf_prog_read_value,
+		       sizeof(struct bpf_perf_event_value), &r0) == 0);
+	CHECK_EQ_U64(r0, -EINVAL);
+	CHECK(buf_call(BPFTK_PROG_TYPE_PERF_EVENT,
+		       BPF_FUNC_perf_prog_read_value, 16, &r0) == 0);
+	CHECK_EQ_U64(r0, -EINVAL);
+	/* setsockopt and cb_flags_set change nothing and say so */
+	const struct bpftk_insn set[] = {
+		INS(BPF_ST | BPF_MEM | BPF_W, 10, 0, -4, 1 << 20),
+		INS(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0, 1),
+		INS(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 7),
+		INS(BPF_ALU64 | BPF_MOV | BPF_X, 4, 10, 0, 0),
+		INS(BPF_ALU64 | BPF_ADD | BPF_K, 4, 0, 0, -4),
+		INS(BPF_ALU64 | BPF_MOV | BPF_K, 5, 0, 0, 4),
+		INS(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_setsockopt),
+		INS(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+	r0 = 0;
+	CHECK(vm_run_ctx(BPFTK_PROG_TYPE_SOCK_OPS, set, 8, &r0) == 0);
+	CHECK_EQ_U64(r0, -EINVAL);
+	const struct bpftk_insn flags[] = {
+		INS(BPF_ALU64 | BPF_MOV | BPF_K, 2, 0, 0,
+		    BPF_SOCK_OPS_RTT_CB_FLAG),
+		INS(BPF_JMP | BPF_CALL, 0, 0, 0,
+		    BPF_FUNC_sock_ops_cb_flags_set),
+		INS(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+	r0 = 0;
+	CHECK(vm_run_ctx(BPFTK_PROG_TYPE_SOCK_OPS, flags, 3, &r0) == 0);
+	CHECK_EQ_U64(r0, -EINVAL);
+	/* r1 that is not the context (the stack) stops the program */
+	const struct bpftk_insn bad[] = {
+		INS(BPF_ALU64 | BPF_MOV | BPF_X, 1, 10, 0, 0),
+		INS(BPF_JMP | BPF_CALL, 0, 0, 0,
+		    BPF_FUNC_sock_ops_cb_flags_set),
+		INS(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)};
+	CHECK(vm_run_ctx(BPFTK_PROG_TYPE_SOCK_OPS, bad, 3, &r0) == -EINVAL);
+	/* perf_prog_read_value is a perf_event helper only */
+	CHECK(buf_call(BPFTK_PROG_TYPE_SOCK_OPS, BPF_FUNC_perf_prog_read_value,
+		       16, &r0) != 0);
+}
+
+/* struct bpf_sock_ops as the running kernel has it: uapi headers before
+ * Linux 6.2 lack its last field (skb_hwtstamp), bpftk's context has it */
+union sockops_ctx {
+	struct bpf_sock_ops s;
+	uint8_t bytes[BPFTK_CTX_USER_MAX];
+};
+
+/* sock_ops programs of the kernel's samples (SHARED/corpus), verified and
+ * run like BPF_PROG_TEST_RUN with a struct bpf_sock_ops as ctx_in: the
+ * reply they write shows the path taken and the helpers' answers.
+ * *out gets the context after the run. */
+static int run_sockops(const char *file, const char *prog,
+		       const union sockops_ctx *in, unsigned flags,
+		       union sockops_ctx *out, uint32_t *retval)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/corpus/ebpf-samples/linux/%s",
+		 test_shared, file);
+	struct bpftk_object *o = NULL;
+	if (bpftk_object_open_file(path, NULL, &o, NULL))
+		return -ENOENT;
+	struct bpftk_diags *d = bpftk_diags_new();
+	struct bpftk_run *r = NULL;
+	struct bpftk_run_opts ro = {
+		.sz = sizeof(ro), .prog_name = prog, .flags = flags};
+	int err = bpftk_run_new(o, &ro, &r, d);
+	if (!err) {
+		struct bpftk_test_run_opts t = {.sz = sizeof(t)};
+		t.ctx_in = in;
+		t.ctx_size_in = sizeof(*in);
+		t.ctx_out = out;
+		t.ctx_size_out = sizeof(*out);
+		err = bpftk_run_test(r, &t, d);
+		*retval = t.retval;
+		if (!err)
+			CHECK_EQ_U64(t.ctx_size_out,
+				     bpftk_run_progtype(r)->ctx_size);
+	}
+	for (size_t i = 0; i < bpftk_diags_count(d); i++) {
+		char line[512];
+		bpftk_diag_format(bpftk_diags_get(d, i), line, sizeof(line));
+		fprintf(stderr, "%s: %s\n", prog, line);
+	}
+	bpftk_run_free(r);
+	bpftk_diags_free(d);
+	bpftk_object_close(o);
+	return err;
+}
+
+static void test_sock_ops_runs(void)
+{
+	char probe[512];
+	snprintf(probe, sizeof(probe),
+		 "%s/corpus/ebpf-samples/linux/tcp_bufs_kern.o", test_shared);
+	if (access(probe, R_OK)) {
+		printf("no corpus at %s: sock_ops runs skipped\n", probe);
+		return;
+	}
+	static const unsigned modes[] = {0, BPFTK_RUN_CHECKED};
+	for (size_t m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+		union sockops_ctx in, out;
+		uint32_t ret = 0;
+		/* tcp_bufs: a connect on port 55601 sets SO_SNDBUF and
+		 * SO_RCVBUF and replies the sum of the two answers */
+		memset(&in, 0, sizeof(in));
+		in.s.op = BPF_SOCK_OPS_TCP_CONNECT_CB;
+		in.s.local_port = 55601;
+		memset(&out, 0xaa, sizeof(out));
+		CHECK(run_sockops("tcp_bufs_kern.o", "bpf_bufs", &in, modes[m],
+				  &out, &ret) == 0);
+		CHECK_EQ_U64(ret, 1);
+		CHECK_EQ_U64(out.s.reply, (uint32_t)(-EINVAL - EINVAL));
+		CHECK_EQ_U64(out.s.op, BPF_SOCK_OPS_TCP_CONNECT_CB);
+		/* the receive window op needs no helper: 40 */
+		in.s.op = BPF_SOCK_OPS_RWND_INIT;
+		CHECK(run_sockops("tcp_bufs_kern.o", "bpf_bufs", &in, modes[m],
+				  &out, &ret) == 0);
+		CHECK_EQ_U64(out.s.reply, 40);
+		/* another port: -1 */
+		in.s.local_port = 80;
+		CHECK(run_sockops("tcp_bufs_kern.o", "bpf_bufs", &in, modes[m],
+				  &out, &ret) == 0);
+		CHECK_EQ_U64(out.s.reply, (uint32_t)-1);
+		/* tcp_basertt: the base RTT op between two addresses of one
+		 * IPv6 /64 asks getsockopt(TCP_CONGESTION) and replies its
+		 * error */
+		memset(&in, 0, sizeof(in));
+		in.s.op = BPF_SOCK_OPS_BASE_RTT;
+		in.s.family = 10; /* AF_INET6 */
+		CHECK(run_sockops("tcp_basertt_kern.o", "bpf_basertt", &in,
+				  modes[m], &out, &ret) == 0);
+		CHECK_EQ_U64(ret, 1);
+		CHECK_EQ_U64(out.s.reply, (uint32_t)-EINVAL);
+		in.s.family = 2; /* AF_INET: not its case */
+		CHECK(run_sockops("tcp_basertt_kern.o", "bpf_basertt", &in,
+				  modes[m], &out, &ret) == 0);
+		CHECK_EQ_U64(out.s.reply, (uint32_t)-1);
+	}
+}
+
 TEST_MAIN({
 	test_table();
 	test_format();
+	test_absent_state();
+	test_sock_ops_runs();
 	test_programs();
 })

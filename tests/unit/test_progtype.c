@@ -431,11 +431,207 @@ static void test_sk_lookup(void)
 	CHECK(l->ret_min == 0 && l->ret_max == 1);
 }
 
+#define LDXH(d, s, o) I(BPF_LDX | BPF_MEM | BPF_H, d, s, o, 0)
+#define STXB(d, s, o) I(BPF_STX | BPF_MEM | BPF_B, d, s, o, 0)
+
+/* A one-access program (access, r0 = 0, exit) through the rewrite. */
+static int one_insn(enum bpftk_prog_type type, struct bpftk_insn a,
+		    const char *want)
+{
+	struct bpftk_insn p[] = {a, MOVK(0, 0), EXIT};
+	return rewrite(type, p, 3, want);
+}
+#define ONE(t, ins, want) one_insn(t, (struct bpftk_insn)ins, want)
+
+/* sock_ops: struct bpf_sock_ops, the rights of sock_ops_is_valid_access */
+static void test_sock_ops(void)
+{
+	const struct bpftk_progtype *o =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_SOCK_OPS);
+	CHECK(o != NULL);
+	if (!o)
+		return;
+	typedef struct bpf_sock_ops so;
+	/* skb_hwtstamp (Linux 6.2) is the last field; older uapi headers
+	 * end before it, where the 8-aligned u64 would start */
+	const struct bpftk_ctx_field *hw = field(o, "skb_hwtstamp");
+	CHECK(hw != NULL);
+	if (!hw)
+		return;
+	CHECK_EQ_U64(hw->off, (offsetof(so, skb_tcp_flags) + 4 + 7) / 8 * 8);
+	CHECK(hw->size == 8 && o->ctx_size == hw->off + 8u);
+	CHECK(sizeof(so) == o->ctx_size || sizeof(so) == hw->off);
+	CHECK_FIELD(o, so, op);
+	CHECK_FIELD(o, so, reply);
+	CHECK_FIELD(o, so, family);
+	CHECK_FIELD(o, so, remote_ip4);
+	CHECK_FIELD(o, so, local_ip4);
+	CHECK_FIELD(o, so, remote_port);
+	CHECK_FIELD(o, so, local_port);
+	CHECK_FIELD(o, so, is_fullsock);
+	CHECK_FIELD(o, so, snd_cwnd);
+	CHECK_FIELD(o, so, srtt_us);
+	CHECK_FIELD(o, so, bpf_sock_ops_cb_flags);
+	CHECK_FIELD(o, so, state);
+	CHECK_FIELD(o, so, rtt_min);
+	CHECK_FIELD(o, so, snd_ssthresh);
+	CHECK_FIELD(o, so, rcv_nxt);
+	CHECK_FIELD(o, so, snd_nxt);
+	CHECK_FIELD(o, so, snd_una);
+	CHECK_FIELD(o, so, mss_cache);
+	CHECK_FIELD(o, so, ecn_flags);
+	CHECK_FIELD(o, so, rate_delivered);
+	CHECK_FIELD(o, so, rate_interval_us);
+	CHECK_FIELD(o, so, packets_out);
+	CHECK_FIELD(o, so, retrans_out);
+	CHECK_FIELD(o, so, total_retrans);
+	CHECK_FIELD(o, so, segs_in);
+	CHECK_FIELD(o, so, data_segs_in);
+	CHECK_FIELD(o, so, segs_out);
+	CHECK_FIELD(o, so, data_segs_out);
+	CHECK_FIELD(o, so, lost_out);
+	CHECK_FIELD(o, so, sacked_out);
+	CHECK_FIELD(o, so, sk_txhash);
+	CHECK_FIELD(o, so, bytes_received);
+	CHECK_FIELD(o, so, bytes_acked);
+	CHECK_FIELD(o, so, sk);
+	CHECK_FIELD(o, so, skb_data);
+	CHECK_FIELD(o, so, skb_data_end);
+	CHECK_FIELD(o, so, skb_len);
+	CHECK_FIELD(o, so, skb_tcp_flags);
+	/* the u32 arrays, one field per element */
+	static const char *const ip6[2][4] = {
+		{"remote_ip6[0]", "remote_ip6[1]", "remote_ip6[2]",
+		 "remote_ip6[3]"},
+		{"local_ip6[0]", "local_ip6[1]", "local_ip6[2]",
+		 "local_ip6[3]"}};
+	static const char *const args[4] = {"reply", "args[1]", "args[2]",
+					    "args[3]"};
+	for (int i = 0; i < 4; i++) {
+		const struct bpftk_ctx_field *r = field(o, ip6[0][i]);
+		const struct bpftk_ctx_field *l = field(o, ip6[1][i]);
+		const struct bpftk_ctx_field *a = field(o, args[i]);
+		CHECK(r && l && a);
+		if (!r || !l || !a)
+			continue;
+		CHECK_EQ_U64(r->off, offsetof(so, remote_ip6) + 4 * (size_t)i);
+		CHECK_EQ_U64(l->off, offsetof(so, local_ip6) + 4 * (size_t)i);
+		CHECK_EQ_U64(a->off, offsetof(so, args) + 4 * (size_t)i);
+		CHECK(r->size == 4 && l->size == 4 && a->size == 4);
+	}
+	CHECK_EQ_U64(offsetof(so, reply), offsetof(so, args));
+	/* the struct has no hole: every aligned word is some field's */
+	for (uint32_t off = 0; off < o->ctx_size; off += 4)
+		CHECK(bpftk_progtype_field(o, off, 4) != NULL);
+	/* writable: reply and sk_txhash, nothing else */
+	for (size_t i = 0; i < o->nfields; i++) {
+		const char *n = o->fields[i].name;
+		int w = !strcmp(n, "reply") || !strcmp(n, "sk_txhash");
+		CHECK(!!(o->fields[i].access & BPFTK_CTX_WRITE) == w);
+	}
+	enum bpftk_prog_type t = BPFTK_PROG_TYPE_SOCK_OPS;
+	CHECK(ONE(t, LDXW(2, 1, offsetof(so, op)), NULL) == 0);
+	CHECK(ONE(t, STXW(1, 2, offsetof(so, reply)), NULL) == 0);
+	CHECK(ONE(t, STXW(1, 2, offsetof(so, sk_txhash)), NULL) == 0);
+	CHECK(ONE(t, STXW(1, 2, offsetof(so, args[1])), "read-only") ==
+	      -EINVAL);
+	CHECK(ONE(t, STXW(1, 2, offsetof(so, op)), "read-only") == -EINVAL);
+	CHECK(ONE(t, STXB(1, 2, offsetof(so, reply)), "whole") == -EINVAL);
+	/* no narrow loads but of skb_tcp_flags */
+	CHECK(ONE(t, LDXB(2, 1, offsetof(so, op)), "narrow") == -EINVAL);
+	CHECK(ONE(t, LDXH(2, 1, offsetof(so, local_port)), "narrow") ==
+	      -EINVAL);
+	CHECK(ONE(t, LDXB(2, 1, offsetof(so, skb_tcp_flags) + 1), NULL) == 0);
+	CHECK(ONE(t, LDXH(2, 1, offsetof(so, skb_tcp_flags) + 2), NULL) == 0);
+	/* the u64s and pointers only whole */
+	CHECK(ONE(t, LDXDW(2, 1, offsetof(so, bytes_acked)), NULL) == 0);
+	CHECK(ONE(t, LDXDW(2, 1, offsetof(so, sk)), NULL) == 0);
+	CHECK(ONE(t, LDXDW(2, 1, offsetof(so, skb_data_end)), NULL) == 0);
+	CHECK(ONE(t, LDXDW(2, 1, hw->off), NULL) == 0);
+	CHECK(ONE(t, LDXW(2, 1, hw->off), "narrow") == -EINVAL);
+	CHECK(ONE(t, LDXW(2, 1, offsetof(so, bytes_received)), "narrow") ==
+	      -EINVAL);
+	CHECK(ONE(t, LDXW(2, 1, offsetof(so, sk) + 4), "narrow") == -EINVAL);
+	CHECK(ONE(t, LDXW(2, 1, offsetof(so, skb_data)), "narrow") ==
+	      -EINVAL);
+	/* two u32s are not one u64 */
+	CHECK(ONE(t, LDXDW(2, 1, offsetof(so, remote_ip6)), "no field") ==
+	      -EINVAL);
+	CHECK(ONE(t, LDXDW(2, 1, offsetof(so, args[2])), "no field") ==
+	      -EINVAL);
+	CHECK(ONE(t, LDXW(2, 1, o->ctx_size), "no field") == -EINVAL);
+	/* the pointers are numbers to bpftk: the rewrite leaves them */
+	struct bpftk_insn p[] = {LDXDW(2, 1, offsetof(so, skb_data)),
+				 MOVK(0, 1), EXIT};
+	CHECK(rewrite(t, p, 3, NULL) == 0);
+	CHECK_EQ_U64(p[0].off, offsetof(so, skb_data));
+	for (size_t i = 0; i < o->nfields; i++)
+		CHECK(o->fields[i].kind == BPFTK_CTX_PLAIN);
+	CHECK(o->ret_min == 0 && o->ret_max == 1 && !o->has_packet);
+	CHECK(bpftk_progtype_helper_allowed(o, BPF_FUNC_setsockopt));
+	CHECK(bpftk_progtype_helper_allowed(o, BPF_FUNC_getsockopt));
+	CHECK(bpftk_progtype_helper_allowed(o, BPF_FUNC_sock_ops_cb_flags_set));
+	CHECK(bpftk_progtype_helper_allowed(o, BPF_FUNC_map_update_elem));
+	CHECK(bpftk_progtype_helper_allowed(o, BPF_FUNC_trace_printk));
+	CHECK(bpftk_progtype_helper_allowed(o, BPF_FUNC_spin_lock));
+	CHECK(!bpftk_progtype_helper_allowed(o, BPF_FUNC_skb_load_bytes));
+	CHECK(!bpftk_progtype_helper_allowed(o, BPF_FUNC_probe_read));
+	CHECK(!bpftk_progtype_helper_allowed(
+		bpftk_progtype_get(BPFTK_PROG_TYPE_CGROUP_SOCK),
+		BPF_FUNC_setsockopt));
+}
+
+/* raw_tracepoint: u64 args[], read-only, whole aligned words only */
+static void test_raw_tp(void)
+{
+	const struct bpftk_progtype *r =
+		bpftk_progtype_get(BPFTK_PROG_TYPE_RAW_TRACEPOINT);
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	/* the kernel's bound: 8 * MAX_BPF_FUNC_ARGS (12) bytes */
+	CHECK_EQ_U64(r->ctx_size, 96);
+	CHECK_EQ_U64(r->nfields, 12);
+	for (size_t i = 0; i < r->nfields; i++) {
+		const struct bpftk_ctx_field *f = &r->fields[i];
+		CHECK_EQ_U64(f->off, offsetof(struct bpf_raw_tracepoint_args,
+					      args) + 8 * i);
+		CHECK(f->size == 8 && f->count == 1 &&
+		      f->access == BPFTK_CTX_READ);
+	}
+	enum bpftk_prog_type t = BPFTK_PROG_TYPE_RAW_TRACEPOINT;
+	CHECK(ONE(t, LDXDW(2, 1, 0), NULL) == 0);
+	CHECK(ONE(t, LDXDW(2, 1, 88), NULL) == 0);
+	CHECK(ONE(t, LDXDW(2, 1, 96), "no field") == -EINVAL);
+	CHECK(ONE(t, LDXW(2, 1, 8), "narrow") == -EINVAL);
+	CHECK(ONE(t, LDXB(2, 1, 15), "narrow") == -EINVAL);
+	CHECK(ONE(t, LDXDW(2, 1, 4), NULL) == -EINVAL);
+	CHECK(ONE(t, STXDW(1, 2, 0), "read-only") == -EINVAL);
+	CHECK(r->ret_min == INT64_MIN && r->ret_max == INT64_MAX);
+	/* a tracing type: probe reads and stacks yes, spin locks and
+	 * packets no */
+	CHECK(bpftk_progtype_helper_allowed(r, BPF_FUNC_probe_read_kernel));
+	CHECK(bpftk_progtype_helper_allowed(r, BPF_FUNC_get_stackid));
+	CHECK(bpftk_progtype_helper_allowed(r, BPF_FUNC_get_current_pid_tgid));
+	CHECK(bpftk_progtype_helper_allowed(r, BPF_FUNC_perf_event_read_value));
+	CHECK(!bpftk_progtype_helper_allowed(r, BPF_FUNC_spin_lock));
+	CHECK(!bpftk_progtype_helper_allowed(r, BPF_FUNC_skb_load_bytes));
+	CHECK(!bpftk_progtype_helper_allowed(r, BPF_FUNC_perf_prog_read_value));
+	CHECK(bpftk_progtype_helper_allowed(
+		bpftk_progtype_get(BPFTK_PROG_TYPE_PERF_EVENT),
+		BPF_FUNC_perf_prog_read_value));
+	CHECK(!bpftk_progtype_helper_allowed(
+		bpftk_progtype_get(BPFTK_PROG_TYPE_KPROBE),
+		BPF_FUNC_perf_prog_read_value));
+}
+
 TEST_MAIN({
 	test_layouts();
 	test_more_layouts();
 	test_sock_addr();
 	test_sk_lookup();
+	test_sock_ops();
+	test_raw_tp();
 	test_rets();
 	test_flow();
 	test_rewrite();

@@ -29,7 +29,7 @@
 
 /* Programs the kernel accepts and we reject, at most (lower it as the
  * verifier improves; the goal is 0). */
-#define MAX_WE_REJECT 13
+#define MAX_WE_REJECT 3
 
 /* Kernel safety rejections bpftk accepts on purpose, with the reason. */
 static const struct {
