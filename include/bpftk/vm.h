@@ -23,7 +23,9 @@
  *  - BPFTK_VM_FAST: no memory checks and no budget, for programs a verifier
  *    approved.  A bad program in fast mode can crash the process.
  *  - BPFTK_VM_JIT: like FAST (no checks, no budget), but bpftk_vm_load
- *    compiles the program to native code (x86-64 hosts) and runs call it.
+ *    compiles the program to native code (x86-64 hosts) and runs call it;
+ *    given the verifier's facts (bpftk_vm_opts.facts), it leaves out code
+ *    they prove unnecessary.
  *    When the host has no JIT or compilation fails, the load still
  *    succeeds: it adds a warning diagnostic and the fast interpreter runs
  *    the program.  Code pages are never writable and executable at once.
@@ -88,11 +90,28 @@ enum {
 	 * random key, then xored back (against JIT spraying, when programs
 	 * come from untrusted users).  A little slower; same results. */
 	BPFTK_VM_JIT_BLIND = 1u << 2,
+	/* BPFTK_VM_JIT with facts (bpftk_vm_opts.facts), each flag switching
+	 * off one use of them; for testing and comparing, the results are
+	 * the same.  With facts the JIT by default emits no code for slots
+	 * no verifier path reached (nor branches to them), ... */
+	BPFTK_VM_JIT_NO_DEAD_CODE = 1u << 3,
+	/* ... a mov of the value for an ALU instruction or load whose result
+	 * the verifier proved to be one constant, ... */
+	BPFTK_VM_JIT_NO_CONST_FOLD = 1u << 4,
+	/* ... divisions by a register whose value is known without their
+	 * divide-by-zero and INT_MIN / -1 tests, ... */
+	BPFTK_VM_JIT_NO_DIV_FACTS = 1u << 5,
+	/* ... and no zero extension (w = w, le32, <<32 >>32) of a register
+	 * whose upper 32 bits are known to be zero. */
+	BPFTK_VM_JIT_NO_ZEXT = 1u << 6,
 };
 
 #define BPFTK_VM_DEFAULT_BUDGET 1000000000ULL /* instructions per run */
 #define BPFTK_VM_UNLIMITED UINT64_MAX
 #define BPFTK_VM_MAX_HELPERS 65536u /* helper ids are 0..65535 */
+
+/* verifier.h: what the verifier proved about one slot */
+struct bpftk_verify_insn_facts;
 
 struct bpftk_vm_opts {
 	size_t sz;		 /* sizeof(struct bpftk_vm_opts) */
@@ -103,6 +122,17 @@ struct bpftk_vm_opts {
 	 * mode ignores it. */
 	uint64_t budget;
 	const char *name; /* program name used in diagnostics; copied; NULL ok */
+	/* BPFTK_VM_JIT: the facts of each slot (bpftk_verify_result_facts)
+	 * from bpftk_verify accepting exactly the program this vm loads,
+	 * nfacts = its slot count (else bpftk_vm_load fails with -EINVAL);
+	 * the JIT then leaves out what they prove unnecessary (the
+	 * BPFTK_VM_JIT_NO_* flags).  A context rewrite (progtype.h), which
+	 * keeps the slots and changes only loads of pointers, may come in
+	 * between.  Facts of another program give wrong results.  Borrowed
+	 * until the first bpftk_vm_load returns; other modes ignore them.
+	 * NULL: none (nfacts must then be 0). */
+	const struct bpftk_verify_insn_facts *facts;
+	size_t nfacts;
 };
 
 /* A block of host memory a checked run may access. */
@@ -117,7 +147,7 @@ struct bpftk_vm;
 /* Creates a vm.  opts may be NULL (checked mode, default budget).  Options
  * structs from newer headers are accepted when their extra bytes are zero.
  * On success *out is the handle (free with bpftk_vm_free).  Errors: -EINVAL
- * (bad sz, mode or flags), -ENOMEM. */
+ * (bad sz, mode or flags, nfacts without facts), -ENOMEM. */
 BPFTK_API int bpftk_vm_new(const struct bpftk_vm_opts *opts,
 			   struct bpftk_vm **out);
 /* Frees the vm and its pre-decoded program; NULL is a no-op.  Regions and

@@ -9,7 +9,8 @@
  *
  * Invariants: a program runs in an unchecked engine (FAST, JIT) only when
  * bpftk_verify accepted it in this run, as the object gave it (unbound,
- * unrewritten, with the object's maps), for the type it is loaded as;
+ * unrewritten, with the object's maps), for the type it is loaded as,
+ * and the JIT gets that verification's facts;
  * every program pointer stored in a prog array is a struct rprog of this
  * run with a loaded vm; the environment knows every map of
  * the set and the global-data values; packet buffers live in the run and
@@ -296,10 +297,16 @@ static enum bpftk_vm_mode engine(const struct bpftk_run *r)
 }
 
 /* The verifier sees the program as the kernel would get it from libbpf:
- * before bind() and the context rewrite, with the object's maps. */
+ * before bind() and the context rewrite, with the object's maps.  For the
+ * JIT, *facts receives what it proved about each of the n slots (NULL
+ * when memory is short: the JIT then does without; bind() and the
+ * rewrite keep the slots, and change only loads whose values are
+ * pointers, which no fact is about). */
 static int verify_prog(const struct bpftk_run *r, const struct rprog *rp,
+		       size_t n, struct bpftk_verify_insn_facts **facts,
 		       struct bpftk_diags *d)
 {
+	*facts = NULL;
 	if (r->o.flags & BPFTK_RUN_NO_VERIFY)
 		return 0;
 	struct bpftk_verify_opts vo;
@@ -309,21 +316,33 @@ static int verify_prog(const struct bpftk_run *r, const struct rprog *rp,
 	vo.expected_attach_type = bpftk_object_prog_attach_type(rp->p);
 	vo.name = bpftk_object_prog_name(rp->p);
 	vo.raw_mem_size = r->o.raw_mem_size;
-	return bpftk_verify_object_prog(r->obj, rp->p, &vo, NULL, d);
+	struct bpftk_verify_result *res = NULL;
+	int err = bpftk_verify_object_prog(r->obj, rp->p, &vo,
+					   engine(r) == BPFTK_VM_JIT ? &res
+								     : NULL,
+					   d);
+	if (!err && res && n && (*facts = bpftk_malloc(n * sizeof(**facts))))
+		for (size_t pc = 0; pc < n; pc++)
+			(*facts)[pc] = bpftk_verify_result_facts(res, pc);
+	bpftk_verify_result_free(res);
+	return err;
 }
 
 static int load_prog(struct bpftk_run *r, struct rprog *rp,
 		     struct bpftk_diags *d)
 {
 	const char *name = bpftk_object_prog_name(rp->p);
-	int err = verify_prog(r, rp, d);
-	if (err)
-		return err;
 	size_t n;
 	const struct bpftk_insn *src = bpftk_object_prog_insns(rp->p, &n);
+	struct bpftk_verify_insn_facts *facts;
+	int err = verify_prog(r, rp, n, &facts, d);
+	if (err)
+		return err;
 	struct bpftk_insn *in = bpftk_malloc((n ? n : 1) * sizeof(*in));
-	if (!in)
+	if (!in) {
+		bpftk_free(facts);
 		return -ENOMEM;
+	}
 	memcpy(in, src, n * sizeof(*in));
 	err = bind(r, in, n, name, d);
 	if (!err)
@@ -336,6 +355,8 @@ static int load_prog(struct bpftk_run *r, struct rprog *rp,
 	vo.mode = engine(r);
 	vo.budget = r->o.budget;
 	vo.name = name;
+	vo.facts = facts;
+	vo.nfacts = facts ? n : 0;
 	if (!err)
 		err = bpftk_vm_new(&vo, &rp->vm);
 	if (!err)
@@ -343,6 +364,7 @@ static int load_prog(struct bpftk_run *r, struct rprog *rp,
 	if (!err)
 		err = bpftk_vm_load(rp->vm, in, n, d);
 	bpftk_free(in);
+	bpftk_free(facts);
 	if (err) {
 		bpftk_vm_free(rp->vm);
 		rp->vm = NULL;

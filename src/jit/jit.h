@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include <bpftk/isa.h>
+#include <bpftk/verifier.h>
 
 #include "../util/util_int.h"
 
@@ -90,6 +91,17 @@ struct bpftk_jit_opts {
 	int no_peephole; /* translate every instruction on its own */
 	int blind;	 /* constant blinding: no program constant appears
 			  * in the code as given (against JIT spraying) */
+	/* What bpftk_verify proved about each of the n slots when it
+	 * accepted exactly this program (a context rewrite that keeps the
+	 * slot count and changes only pointer loads is fine); NULL: nothing,
+	 * and the options below do nothing.  Wrong facts give wrong code. */
+	const struct bpftk_verify_insn_facts *facts;
+	int no_dead_code;  /* code for slots no verifier path reached too */
+	int no_const_fold; /* keep instructions whose result is known */
+	int no_div_facts;  /* keep the zero and -1 tests of a division by a
+			    * register whose value is known */
+	int no_zext;	   /* keep zero extensions of registers whose upper
+			    * half is known to be zero already */
 };
 
 struct bpftk_jit;

@@ -48,6 +48,36 @@ struct jit_image {
 	size_t entry;	   /* offset of the entry function */
 };
 
+/* What a backend may assume at one slot (facts.c). */
+enum {
+	JF_DEAD = 1 << 0,    /* never runs: no code */
+	JF_CONST = 1 << 1,   /* an ALU or load instruction, and dst is always
+			      * `value` after it: may become dst = value */
+	JF_DIVISOR = 1 << 2, /* a division by src, which is `divisor` */
+};
+
+struct jit_slot_facts {
+	uint8_t what;	  /* JF_* */
+	uint16_t zx;	  /* bit r: r's upper 32 bits are zero on entry */
+	uint64_t value;	  /* JF_CONST */
+	uint64_t divisor; /* JF_DIVISOR: all 64 bits of src */
+};
+
+struct jit_facts {
+	int on;			    /* 0: no facts, s and next_live NULL */
+	struct jit_slot_facts *s;   /* n + 1 entries */
+	uint32_t *next_live;	    /* n + 1: first slot >= i not JF_DEAD */
+};
+
+/* Fills f from opts->facts, leaving out what the options switch off;
+ * with no facts (or every option off) f->on is 0.  Returns 0, or -1 when
+ * memory is short (f->on is 0: the facts are an optimisation). */
+BPFTK_INTERNAL int bpftk_jit_facts_new(const struct bpftk_insn *insns, size_t n,
+				       const struct bpftk_jit_env *env,
+				       const struct bpftk_jit_opts *opts,
+				       struct jit_facts *f);
+BPFTK_INTERNAL void bpftk_jit_facts_free(struct jit_facts *f);
+
 /* One architecture. */
 struct jit_arch_ops {
 	const char *name;

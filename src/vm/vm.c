@@ -32,7 +32,7 @@ static vm_exec_fn pick_engine(enum bpftk_vm_mode mode, unsigned flags)
 
 int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 {
-	struct bpftk_vm_opts o = {sizeof(o), BPFTK_VM_CHECKED, 0, 0, NULL};
+	struct bpftk_vm_opts o = {.sz = sizeof(o), .mode = BPFTK_VM_CHECKED};
 	if (!out)
 		return -EINVAL;
 	*out = NULL;
@@ -42,7 +42,12 @@ int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 	     o.mode != BPFTK_VM_JIT) ||
 	    (o.flags & ~(unsigned)(BPFTK_VM_SWITCH_DISPATCH |
 				   BPFTK_VM_JIT_NO_PEEPHOLE |
-				   BPFTK_VM_JIT_BLIND)))
+				   BPFTK_VM_JIT_BLIND |
+				   BPFTK_VM_JIT_NO_DEAD_CODE |
+				   BPFTK_VM_JIT_NO_CONST_FOLD |
+				   BPFTK_VM_JIT_NO_DIV_FACTS |
+				   BPFTK_VM_JIT_NO_ZEXT)) ||
+	    (o.nfacts && !o.facts))
 		return -EINVAL;
 	struct bpftk_vm *vm = bpftk_calloc(1, sizeof(*vm));
 	if (!vm)
@@ -51,6 +56,10 @@ int bpftk_vm_new(const struct bpftk_vm_opts *opts, struct bpftk_vm **out)
 	vm->flags = o.flags;
 	vm->budget = o.budget ? o.budget : BPFTK_VM_DEFAULT_BUDGET;
 	vm->exec = pick_engine(o.mode, o.flags);
+	if (o.mode == BPFTK_VM_JIT) {
+		vm->facts = o.facts;
+		vm->nfacts = o.nfacts;
+	}
 	if (o.name && !(vm->name = bpftk_strdup(o.name))) {
 		bpftk_free(vm);
 		return -ENOMEM;

@@ -213,6 +213,11 @@ struct bpftk_vm {
 	uint8_t *entry;
 	vm_exec_fn exec;
 	struct bpftk_jit *jit; /* native code (BPFTK_VM_JIT), or NULL */
+	/* BPFTK_VM_JIT: the verifier's facts of the program to load,
+	 * borrowed from the options until bpftk_vm_load (which takes them:
+	 * NULL after) */
+	const struct bpftk_verify_insn_facts *facts;
+	size_t nfacts;
 	int loaded;
 };
 
@@ -296,10 +301,12 @@ BPFTK_INTERNAL int bpftk_vm_exec_fast_goto(struct vm_run *run,
 BPFTK_INTERNAL int bpftk_vm_exec_fast_switch(struct vm_run *run,
 					     const void *const **labels);
 
-/* vm_jit.c: compiles the loaded program for BPFTK_VM_JIT (vm->jit), or
- * adds a warning to d and leaves vm->jit NULL (the fast engine runs it). */
+/* vm_jit.c: compiles the loaded program for BPFTK_VM_JIT (vm->jit), with
+ * the verifier's facts of its slots when not NULL, or adds a warning to d
+ * and leaves vm->jit NULL (the fast engine runs it). */
 BPFTK_INTERNAL void bpftk_vm_jit_load(struct bpftk_vm *vm,
 				      const struct bpftk_insn *insns,
+				      const struct bpftk_verify_insn_facts *facts,
 				      struct bpftk_diags *d);
 /* vm_jit.c: runs run->vm's native code like an engine (run->entry_pc,
  * run->entry_depth, run->args), filling the same fault report. */

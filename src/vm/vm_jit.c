@@ -35,6 +35,7 @@ static void zero_frame(void *ctx, uint64_t fp)
 }
 
 void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
+		       const struct bpftk_verify_insn_facts *facts,
 		       struct bpftk_diags *d)
 {
 	struct bpftk_jit_env env = {
@@ -72,7 +73,12 @@ void bpftk_vm_jit_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	char why[200];
 	struct bpftk_jit_opts jo = {
 		.no_peephole = (vm->flags & BPFTK_VM_JIT_NO_PEEPHOLE) != 0,
-		.blind = (vm->flags & BPFTK_VM_JIT_BLIND) != 0};
+		.blind = (vm->flags & BPFTK_VM_JIT_BLIND) != 0,
+		.facts = facts,
+		.no_dead_code = (vm->flags & BPFTK_VM_JIT_NO_DEAD_CODE) != 0,
+		.no_const_fold = (vm->flags & BPFTK_VM_JIT_NO_CONST_FOLD) != 0,
+		.no_div_facts = (vm->flags & BPFTK_VM_JIT_NO_DIV_FACTS) != 0,
+		.no_zext = (vm->flags & BPFTK_VM_JIT_NO_ZEXT) != 0};
 	int err = bpftk_jit_compile(insns, vm->n, &env, &jo, &vm->jit, why,
 				    sizeof(why));
 	if (err)

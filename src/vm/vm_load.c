@@ -61,6 +61,17 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 				n, MAX_SLOTS);
 		return -E2BIG;
 	}
+	/* the options' facts are borrowed for this call only */
+	const struct bpftk_verify_insn_facts *facts = vm->facts;
+	vm->facts = NULL;
+	if (facts && vm->nfacts != n) {
+		bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, vm->name, -1,
+				"the verifier's facts given with the vm "
+				"options are for %zu slots, the program has "
+				"%zu",
+				vm->nfacts, n);
+		return -EINVAL;
+	}
 	int err = bpftk_isa_validate(insns, n, d, vm->name);
 	if (err)
 		return err;
@@ -143,6 +154,6 @@ int bpftk_vm_load(struct bpftk_vm *vm, const struct bpftk_insn *insns,
 	vm->n = n;
 	vm->loaded = 1;
 	if (vm->mode == BPFTK_VM_JIT)
-		bpftk_vm_jit_load(vm, insns, d);
+		bpftk_vm_jit_load(vm, insns, facts, d);
 	return 0;
 }

@@ -1,14 +1,17 @@
-/* cmd_run.c — `bpftk run`: runs a program in the interpreter and prints r0.
+/* cmd_run.c — `bpftk run`: runs a program and prints r0.
  *
  * The program is raw bytecode (little-endian slots) or an ELF object (the
  * first executable section, or --section).  Memory comes from a file or hex
  * bytes; the program sees it as r1 = address, r2 = length, and it is also
  * the packet of legacy LD_ABS/LD_IND loads.
  *
- * Every program is verified first (verifier.h) and, once accepted, runs in
- * the fast engine (--jit: compiled; --checked: with every access checked).
- * A program the verifier rejects does not run, unless the user asks for
- * `--checked --no-verify`: unverified code runs only with checks.
+ * Every program is verified first (verifier.h) and, once accepted, is
+ * compiled by the JIT with what the verifier proved (its facts) and runs
+ * natively; where the JIT cannot compile it the vm says so (a warning)
+ * and the fast interpreter runs it.  --fast picks that interpreter,
+ * --checked the one with every access checked.  A program the verifier
+ * rejects does not run, unless the user asks for `--checked --no-verify`:
+ * unverified code runs only with checks.
  *
  * With --prog, --data or --ctx an ELF object runs like BPF_PROG_TEST_RUN
  * (run.h): its maps are created, relocations bound, the program gets the
@@ -42,16 +45,18 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: bpftk run [options] PROGRAM\n"
 		"\n"
-		"Verifies PROGRAM (raw bytecode, or an ELF object), runs it in the\n"
-		"interpreter and prints \"r0 = 0x... (decimal)\".  A program the\n"
-		"verifier rejects does not run (see 'bpftk verify' for why).\n"
+		"Verifies PROGRAM (raw bytecode, or an ELF object), compiles it to\n"
+		"native code with what the verifier proved, runs it and prints\n"
+		"\"r0 = 0x... (decimal)\".  Where the JIT cannot compile a program\n"
+		"(another host architecture, say) a warning says so and the fast\n"
+		"interpreter runs it.  A program the verifier rejects does not run\n"
+		"(see 'bpftk verify' for why).\n"
 		"\n"
 		"options:\n"
-		"  --fast             the unchecked interpreter (the default for\n"
-		"                     verified programs)\n"
-		"  --jit              compile to native code (verified programs)\n"
-		"  --checked          check every memory access, count instructions\n"
-		"                     against a budget\n"
+		"  --jit              the JIT (the default for verified programs)\n"
+		"  --fast             the unchecked interpreter instead\n"
+		"  --checked          the interpreter checking every memory access\n"
+		"                     and counting instructions against a budget\n"
 		"  --no-verify        skip the verifier; only with --checked\n"
 		"  --budget N         instructions a checked run may execute\n"
 		"                     (default %llu; 0 = unlimited)\n"
@@ -220,16 +225,24 @@ static void hint_rejected(void)
 }
 
 /* A raw program (bytecode, a section) is verified as type raw: r1 =
- * memory, r2 = its length, for the memory given (--mem).  Returns an exit
- * code. */
+ * memory, r2 = its length, for the memory given (--mem).  With facts, an
+ * accepted program's facts per slot for the JIT (malloc'ed; NULL when
+ * memory is short, which only costs the JIT's use of them).  Returns an
+ * exit code. */
 static int verify_raw(const struct bpftk_insn *insns, size_t n,
-		      size_t mem_len, struct bpftk_diags *d)
+		      size_t mem_len, struct bpftk_verify_insn_facts **facts,
+		      struct bpftk_diags *d)
 {
 	struct bpftk_verify_opts vo;
 	memset(&vo, 0, sizeof(vo));
 	vo.sz = sizeof(vo);
 	vo.raw_mem_size = (uint32_t)mem_len;
-	int err = bpftk_verify(insns, n, &vo, NULL, d);
+	struct bpftk_verify_result *res = NULL;
+	int err = bpftk_verify(insns, n, &vo, facts ? &res : NULL, d);
+	if (!err && facts && (*facts = malloc(n * sizeof(**facts))))
+		for (size_t pc = 0; pc < n; pc++)
+			(*facts)[pc] = bpftk_verify_result_facts(res, pc);
+	bpftk_verify_result_free(res);
 	if (!err)
 		return EXIT_OK;
 	if (err == -EACCES || err == -E2BIG)
@@ -352,25 +365,6 @@ static int run_pcap(const char *path, const char *prog, const char *pcap,
 	return rc;
 }
 
-/* Until the JIT lands, the vm refuses its mode: say so rather than fail
- * later with a bare "invalid argument". */
-static int jit_missing(void)
-{
-	struct bpftk_vm_opts o;
-	memset(&o, 0, sizeof(o));
-	o.sz = sizeof(o);
-	o.mode = BPFTK_VM_JIT;
-	struct bpftk_vm *vm = NULL;
-	int err = bpftk_vm_new(&o, &vm);
-	bpftk_vm_free(vm);
-	if (err == -EINVAL)
-		cli_error("run: --jit: this build of bpftk has no JIT compiler "
-			  "yet; --fast is the fastest engine it has");
-	else if (err)
-		cli_error("out of memory");
-	return err != 0;
-}
-
 static double now_ns(void)
 {
 	struct timespec ts;
@@ -380,8 +374,8 @@ static double now_ns(void)
 
 int cmd_run(int argc, char **argv)
 {
-	enum bpftk_vm_mode mode = BPFTK_VM_FAST;
-	int checked = 0, no_verify = 0;
+	enum bpftk_vm_mode mode = BPFTK_VM_JIT;
+	int checked = 0, no_verify = 0, jit_asked = 0;
 	const char *mem_file = NULL, *mem_hex = NULL, *section = NULL;
 	const char *prog = NULL, *prog_name = NULL, *ctx_file = NULL;
 	const char *pcap = NULL, *out_pcap = NULL;
@@ -398,8 +392,10 @@ int cmd_run(int argc, char **argv)
 			checked = 1;
 		} else if (!strcmp(a, "--fast")) {
 			mode = BPFTK_VM_FAST;
+			jit_asked = 0;
 		} else if (!strcmp(a, "--jit")) {
 			mode = BPFTK_VM_JIT;
+			jit_asked = 1;
 		} else if (!strcmp(a, "--no-verify")) {
 			no_verify = 1;
 		} else if (!strcmp(a, "--mem") && more) {
@@ -456,12 +452,10 @@ int cmd_run(int argc, char **argv)
 			  "checked: add --checked");
 		return EXIT_USAGE;
 	}
-	if (checked && mode != BPFTK_VM_FAST) {
+	if (checked && jit_asked) {
 		cli_error("run: --checked and --jit exclude each other");
 		return EXIT_USAGE;
 	}
-	if (mode == BPFTK_VM_JIT && jit_missing())
-		return EXIT_USAGE;
 	unsigned flags = (checked ? BPFTK_RUN_CHECKED : 0) |
 			 (no_verify ? BPFTK_RUN_NO_VERIFY : 0);
 	if (checked)
@@ -504,6 +498,7 @@ int cmd_run(int argc, char **argv)
 	struct bpftk_insn *insns = NULL;
 	size_t n = 0;
 	struct bpftk_vm *vm = NULL;
+	struct bpftk_verify_insn_facts *facts = NULL;
 	int rc;
 	if (object_mode) {
 		if (section) {
@@ -526,7 +521,8 @@ int cmd_run(int argc, char **argv)
 	if (!rc && bpftk_isa_validate(insns, n, d, NULL))
 		rc = EXIT_REJECTED;
 	if (!rc && !no_verify)
-		rc = verify_raw(insns, n, mem_len, d);
+		rc = verify_raw(insns, n, mem_len,
+				mode == BPFTK_VM_JIT ? &facts : NULL, d);
 	if (rc)
 		goto out;
 
@@ -536,6 +532,8 @@ int cmd_run(int argc, char **argv)
 	o.mode = mode;
 	o.budget = have_budget ? (budget ? budget : BPFTK_VM_UNLIMITED) : 0;
 	o.name = NULL;
+	o.facts = facts;
+	o.nfacts = facts ? n : 0;
 	if (bpftk_vm_new(&o, &vm)) {
 		cli_error("out of memory");
 		rc = EXIT_IO;
@@ -567,6 +565,7 @@ out:
 	bpftk_vm_free(vm);
 	bpftk_diags_free(d);
 	free(insns);
+	free(facts);
 	free(mem);
 	return rc;
 }

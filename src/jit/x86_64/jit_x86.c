@@ -24,8 +24,13 @@
  * Optional parts, each switched by struct bpftk_jit_opts and tested on and
  * off: a peephole pass merging common sequences into one x86 instruction
  * (gen_peephole; never across a slot that code can enter other than by
- * falling through), and constant blinding (load_imm).  A local call saves
- * only the r6..r9 its callee can write (analyse_calls).
+ * falling through), constant blinding (load_imm), and with the verifier's
+ * facts (facts.c): no code for slots it never reached and no branch to
+ * them (gen_facts), `mov dst, value` for an instruction whose result it
+ * proved constant, divisions by a known register without their tests
+ * (gen_div), no zero extension of a register already zero-extended
+ * (upper_zero).  A local call saves only the r6..r9 its callee can write
+ * (analyse_calls).
  *
  * Semantics are the interpreter's (vm_interp.h): division by zero and
  * INT_MIN / -1 are tested explicitly since x86 div/idiv trap on them;
@@ -65,6 +70,7 @@ struct xc {
 	size_t ncold;
 	uint32_t *cold_pc, *cold_ret, *cold_prev, *cold_cur;
 	uint8_t *cold_kind;
+	struct jit_facts facts; /* facts.on 0: none */
 };
 
 enum { COLD_DEPTH, COLD_ZERO };
@@ -503,15 +509,17 @@ static uint8_t *analyse_calls(const struct bpftk_insn *insns, size_t n)
 
 /* ---- arithmetic --------------------------------------------------------- */
 
-/* dst = dst / or % src (reg >= 0) or imm; w 64-bit; sgn signed (RFC 9669:
- * x / 0 = 0, x % 0 = x, INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0). */
+/* dst = dst / or % src (register s), or k when known (the immediate, or a
+ * register whose value the facts give; its low 32 bits for w 0); w 64-bit;
+ * sgn signed (RFC 9669: x / 0 = 0, x % 0 = x, INT_MIN / -1 = INT_MIN,
+ * INT_MIN % -1 = 0).  A known divisor needs no run-time tests. */
 static void gen_div(struct xc *x, int w, int sgn, int mod, int d, int s,
-		    int32_t imm)
+		    int known, uint64_t k)
 {
 	struct jit_buf *b = x->b;
 	unsigned W = w ? X_W : 0;
-	int known = s < 0;
-	uint64_t k = w ? (uint64_t)(int64_t)imm : (uint32_t)imm;
+	if (!w)
+		k = (uint32_t)k;
 	if (known && k == 0) {
 		if (!mod)
 			emit_mov_imm32(b, d, 0);	/* xor d32, d32 */
@@ -789,9 +797,97 @@ static int mergeable(const struct xc *x, size_t k)
 	if (x->pc + k > x->n || !x->env->entry)
 		return 0;
 	for (size_t i = 1; i < k; i++)
-		if (x->env->entry[x->pc + i])
+		if (x->env->entry[x->pc + i] ||
+		    (x->facts.on && (x->facts.s[x->pc + i].what & JF_DEAD)))
 			return 0;
 	return 1;
+}
+
+/* ---- what the verifier proved (facts.c) --------------------------------- */
+
+/* Is BPF register r's upper half zero on entry to this slot? */
+static int upper_zero(const struct xc *x, unsigned r)
+{
+	return x->facts.on && r < BPFTK_NREGS &&
+	       (x->facts.s[x->pc].zx >> r & 1);
+}
+
+/* The divisor register's value at this division, when the facts give it. */
+static int known_divisor(const struct xc *x, uint64_t *v)
+{
+	if (!x->facts.on || !(x->facts.s[x->pc].what & JF_DIVISOR))
+		return 0;
+	*v = x->facts.s[x->pc].divisor;
+	return 1;
+}
+
+/* Do slots a and t start the same code (a..t-1 or t..a-1 all dead)? */
+static int same_code(const struct xc *x, size_t a, size_t t)
+{
+	if (a > x->n || t > x->n)
+		return 0;
+	if (!x->facts.on)
+		return a == t;
+	return x->facts.next_live[a] == x->facts.next_live[t];
+}
+
+static int gen_slot(struct xc *x);
+static int gen_peephole(struct xc *x);
+
+/* dst = value for an instruction the verifier proved always gives it,
+ * when that is no more code than the instruction's own translation (so
+ * that facts never make code larger: a stack fill of a constant stays a
+ * load when the mov would be longer), and never where the peephole pass
+ * merges the slot with others.  The translation is emitted to be measured
+ * and taken back (the same in every pass, blinding keys included).
+ * Returns 1 when it emitted the mov. */
+static int gen_fold(struct xc *x, uint64_t value)
+{
+	struct jit_buf *b = x->b;
+	size_t at = b->len;
+	uint64_t rng = x->rng;
+	int merged = gen_peephole(x);
+	if (!merged)
+		gen_slot(x);
+	size_t orig = b->len - at;
+	b->len = at;
+	x->rng = rng;
+	if (merged)
+		return 0;
+	load_imm(x, 1, REG(x->insns[x->pc].dst), value);	/* mov d, value */
+	if (b->len - at <= orig)
+		return 1;
+	b->len = at;
+	x->rng = rng;
+	return 0;
+}
+
+/* What the facts change at this slot: a constant result, or a branch one
+ * of whose ways no verifier path took.  Returns 1 when it emitted the
+ * slot (maybe as no code), 0 to translate it as usual. */
+static int gen_facts(struct xc *x)
+{
+	if (!x->facts.on)
+		return 0;
+	const struct jit_slot_facts *f = &x->facts.s[x->pc];
+	enum bpftk_op op = bpftk_isa_lookup(&x->insns[x->pc]);
+	if (f->what & JF_CONST)
+		return gen_fold(x, f->value);
+	int ja = op == BPFTK_OP_JA || op == BPFTK_OP_JA32;
+	if (x->opts->no_dead_code || (cc_of(op) < 0 && !ja))
+		return 0;
+	size_t t = (size_t)bpftk_isa_target(x->insns, x->pc);
+	if (same_code(x, x->pc + 1, t))
+		return 1; /* both ways reach the same code */
+	int taken = t < x->n && !(x->facts.s[t].what & JF_DEAD);
+	/* off the end is not dead: it is the end fault */
+	int falls = !ja && (x->pc + 1 >= x->n ||
+			    !(x->facts.s[x->pc + 1].what & JF_DEAD));
+	if (ja || taken == falls)
+		return 0;
+	if (taken)
+		jump_slot(x, -1, t);			/* jmp target (always taken) */
+	return 1;					/* (never taken: nothing) */
 }
 
 /* The peephole pass: sequences clang emits often, as one x86 instruction
@@ -829,7 +925,8 @@ static int gen_peephole(struct xc *x)
 	if (a == BPFTK_OP_LSH64_K && in[0].imm == 32) {
 		int32_t k = in[1].imm;
 		if (c == BPFTK_OP_RSH64_K && k == 32) {
-			emit_mov_rr(b, 0, d, d);		/* mov d32, d32 */
+			if (!upper_zero(x, in[0].dst))
+				emit_mov_rr(b, 0, d, d);	/* mov d32, d32 */
 			return 2;
 		}
 		if (c == BPFTK_OP_ARSH64_K && k >= 0 && k < 64) {
@@ -889,6 +986,8 @@ static int gen_slot(struct xc *x)
 	int w = BPFTK_CLASS(in->code) == BPFTK_CLASS_ALU64 ||
 		BPFTK_CLASS(in->code) == BPFTK_CLASS_JMP;
 	unsigned W = w ? X_W : 0;
+	uint64_t kv = 0;
+	int known;
 
 	int cc = cc_of(op);
 	if (cc >= 0) {
@@ -939,11 +1038,12 @@ static int gen_slot(struct xc *x)
 #define DIV(id, sgn, mod)                                                    \
 	case BPFTK_OP_##id##64_K:                                            \
 	case BPFTK_OP_##id##32_K:                                            \
-		gen_div(x, w, sgn, mod, d, -1, imm);                         \
+		gen_div(x, w, sgn, mod, d, -1, 1, (uint64_t)(int64_t)imm);   \
 		return 1;                                                    \
 	case BPFTK_OP_##id##64_X:                                            \
 	case BPFTK_OP_##id##32_X:                                            \
-		gen_div(x, w, sgn, mod, d, s, 0);                            \
+		known = known_divisor(x, &kv);                               \
+		gen_div(x, w, sgn, mod, d, s, known, kv);                    \
 		return 1;
 		DIV(DIV, 0, 0)
 		DIV(SDIV, 1, 0)
@@ -978,7 +1078,8 @@ static int gen_slot(struct xc *x)
 			emit_mov_rr(b, 1, d, s); /* mov d, s */
 		return 1;
 	case BPFTK_OP_MOV32_X:
-		emit_mov_rr(b, 0, d, s);	/* mov d32, s32 */
+		if (in->src != in->dst || !upper_zero(x, in->dst))
+			emit_mov_rr(b, 0, d, s); /* mov d32, s32 */
 		return 1;
 	case BPFTK_OP_MOVSX64_8:
 		x86_rr(b, X_W | X_BYTE, 0x0fbe, d, s); /* movsx d, s8 */
@@ -1001,7 +1102,8 @@ static int gen_slot(struct xc *x)
 		x86_rr(b, 0, 0x0fb7, d, d);	/* movzx d32, d16 */
 		return 1;
 	case BPFTK_OP_LE32:
-		emit_mov_rr(b, 0, d, d);	/* mov d32, d32 */
+		if (!upper_zero(x, in->dst))
+			emit_mov_rr(b, 0, d, d); /* mov d32, d32 */
 		return 1;
 	case BPFTK_OP_LE64:
 		return 1;
@@ -1137,7 +1239,13 @@ static int gen_pass(struct xc *x, char *why, size_t whylen)
 	gen_entry(x);
 	for (x->pc = 0; x->pc < x->n;) {
 		x->cur[x->pc] = (uint32_t)x->b->len;
-		int k = gen_peephole(x);
+		if (x->facts.on && (x->facts.s[x->pc].what & JF_DEAD)) {
+			x->pc++; /* no code: the slot starts where the next does */
+			continue;
+		}
+		int k = gen_facts(x);
+		if (!k)
+			k = gen_peephole(x);
 		if (k) {
 			/* merged slots have no code of their own */
 			for (int i = 1; i < k; i++)
@@ -1200,6 +1308,8 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 	if (opts->blind)
 		x.seed = blind_seed(insns, n);
 	x.clobbers = analyse_calls(insns, n);
+	/* without memory for them the facts are not used */
+	(void)bpftk_jit_facts_new(insns, n, env, opts, &x.facts);
 	/* at most two cold sites per slot; without the arrays (no memory)
 	 * the slow paths stay inline */
 	size_t ncap = 2 * (n + 1);
@@ -1239,6 +1349,7 @@ static int x86_compile(const struct bpftk_insn *insns, size_t n,
 		x.prev = t;
 	}
 	bpftk_free(x.clobbers);
+	bpftk_jit_facts_free(&x.facts);
 	free_cold(&x);
 	if (err) {
 		bpftk_free(a);
