@@ -2,9 +2,10 @@
 # run.sh BUILD_DIR — the XDP example end to end: builds xdp_count.c with
 # clang -target bpf, generates a capture of known content (gen_pcap.py
 # prints how many packets of each class it wrote), runs the program over
-# it with `bpftk run --pcap -w`, and checks bpftk's verdict counts, the
-# map the program filled and the written capture against those numbers,
-# then the JIT's verdicts and a tcpdump filter for the dropped packets.
+# it with `bpftk run --fast --pcap -w` (the interpreter), and checks
+# bpftk's verdict counts, the map the program filled and the written
+# capture against those numbers, then the JIT's verdicts (the default
+# mode) and a tcpdump filter for the dropped packets.
 # Exit 0 ok, 1 mismatch, 77 clang or python3 missing.
 set -u
 B=${1:?usage: run.sh BUILD_DIR}
@@ -16,7 +17,7 @@ trap 'rm -rf "$T"' EXIT
 clang -target bpf -O2 -g -Wall -I/usr/include/"$(uname -m)"-linux-gnu \
 	-c "$HERE/xdp_count.c" -o "$T/xdp_count.o" || exit 1
 python3 "$HERE/gen_pcap.py" "$T/in.pcap" >"$T/expect" || exit 1
-"$B/bpftk" run "$T/xdp_count.o" --pcap "$T/in.pcap" -w "$T/out.pcap" >"$T/got"
+"$B/bpftk" run --fast "$T/xdp_count.o" --pcap "$T/in.pcap" -w "$T/out.pcap" >"$T/got"
 rc=$?
 cat "$T/got"
 [ $rc = 0 ] || { echo "run.sh: bpftk run exited $rc"; exit 1; }
@@ -75,8 +76,8 @@ PY
 # the same program JIT-compiled gives the same verdicts; the tcpdump
 # expression for what it drops matches exactly the dropped packets, through
 # the classic and the eBPF filter paths
-"$B/bpftk" run --jit "$T/xdp_count.o" --pcap "$T/in.pcap" >"$T/got_jit" ||
-	{ echo "run.sh: bpftk run --jit failed"; fail=1; }
+"$B/bpftk" run "$T/xdp_count.o" --pcap "$T/in.pcap" >"$T/got_jit" ||
+	{ echo "run.sh: bpftk run (JIT) failed"; fail=1; }
 check "XDP_DROP (JIT)" "$(awk '$1 == "XDP_DROP" { print $2 }' "$T/got_jit")" "$(want dropped)"
 check "XDP_PASS (JIT)" "$(awk '$1 == "XDP_PASS" { print $2 }' "$T/got_jit")" "$(want passed)"
 for path in "" --ebpf; do
