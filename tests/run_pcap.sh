@@ -112,6 +112,27 @@ $M delete "$T/x.o" counts key 01 00 00 00 >/dev/null 2>"$T/err"
 $M dump "$T/x.o" -j | python3 -c 'import json,sys; json.load(sys.stdin)' &&
 	echo "ok: map dump -j parses" || bad "map dump -j"
 
+# a section that names no type (Cilium's): a hint without --type, a run
+# with it, through `run` and `map`; an unknown type is a usage error
+CIL=$S/corpus/ebpf-samples/cilium/bpf_xdp.o
+if [ -f "$CIL" ]; then
+	$BPFTK run "$CIL" --pcap "$S/pcaps/print-flags.pcap" >"$T/out" 2>"$T/err"
+	[ $? = 1 ] && grep -q "section 'from-netdev' names no program type.*--type" "$T/err" &&
+		echo "ok: no type from the section: hint" || bad "no-type hint: $(cat "$T/err")"
+	$BPFTK run "$CIL" --type xdp --pcap "$S/pcaps/print-flags.pcap" >"$T/out" 2>"$T/err" &&
+		grep -q "10 packets (EN10MB), 9 run, 1 skipped, 0 faults" "$T/out" &&
+		[ "$(awk '$1 ~ /^XDP_/ { n += $2 } END { print n }' "$T/out")" = 9 ] &&
+		echo "ok: run --type xdp of a Cilium program" || bad "run --type xdp: $(cat "$T/out" "$T/err")"
+	$M dump "$CIL" --type xdp --pcap "$S/pcaps/print-flags.pcap" -j >"$T/out" 2>"$T/err" &&
+		python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$T/out" &&
+		echo "ok: map dump --type xdp" || bad "map dump --type: $(cat "$T/err")"
+	$BPFTK run "$CIL" --type nonsense --pcap "$S/pcaps/print-flags.pcap" >/dev/null 2>"$T/err"
+	[ $? = 2 ] && grep -q "unknown program type 'nonsense'" "$T/err" &&
+		echo "ok: --type nonsense refused" || bad "--type nonsense: $(cat "$T/err")"
+else
+	echo "skipped: Cilium object not in $S"
+fi
+
 # a long capture: a progress line on stderr every 100000 packets, and
 # stdout as for a short one
 python3 - "$T/long.pcap" <<'PY'

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <bpftk/common.h>
+#include <bpftk/object.h>
 
 #include "cli.h"
 
@@ -51,6 +52,54 @@ int cli_number(const char *s, uint64_t max, uint64_t *v)
 		return -1;
 	*v = x;
 	return 0;
+}
+
+int cli_prog_type(const char *s, int *type)
+{
+	uint64_t n;
+	if (!strcmp(s, "raw") || !strcmp(s, "unspec")) {
+		*type = BPFTK_PROG_TYPE_UNSPEC;
+		return 0;
+	}
+	if (!cli_number(s, BPFTK_PROG_TYPE__COUNT - 1, &n)) {
+		*type = (int)n;
+		return 0;
+	}
+	for (int i = 1; i < BPFTK_PROG_TYPE__COUNT; i++) {
+		const char *name =
+			bpftk_object_prog_type_name((enum bpftk_prog_type)i);
+		if (name && !strcmp(name, s)) {
+			*type = i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void cli_bad_type(const char *cmd, const char *s)
+{
+	cli_error("%s: unknown program type '%s' (xdp, sched_cls, "
+		  "socket_filter, kprobe, tracepoint, raw, ...)",
+		  cmd, s);
+}
+
+void cli_hint_no_type(const struct bpftk_object *o, const char *prog)
+{
+	for (size_t i = 0; o && i < bpftk_object_prog_count(o); i++) {
+		const struct bpftk_object_prog *p = bpftk_object_prog_at(o, i);
+		if (prog && strcmp(bpftk_object_prog_name(p), prog))
+			continue;
+		if (bpftk_object_prog_sec_match(p) == BPFTK_SEC_MATCH_NONE &&
+		    bpftk_object_prog_type(p) == BPFTK_PROG_TYPE_UNSPEC)
+			fprintf(stderr,
+				"bpftk: section '%s' names no program type, so "
+				"'%s' was taken as a raw program (r1 = memory, "
+				"r2 = its length); --type TYPE (xdp, "
+				"sched_cls, ...) says what it is\n",
+				bpftk_object_prog_section(p),
+				bpftk_object_prog_name(p));
+		return;
+	}
 }
 
 char *cli_read_file(const char *path, size_t *len)

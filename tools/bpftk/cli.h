@@ -51,6 +51,16 @@ int cli_operand(const char *cmd, const char *arg, const char *what,
 /* An option's number: decimal, 0x hex or 0 octal, no sign, nothing after
  * it, at most max.  Returns 0, or -1 leaving *v alone. */
 int cli_number(const char *s, uint64_t max, uint64_t *v);
+/* A program type as libbpf names it ("xdp", "sched_cls", ...), "raw",
+ * or a number; -1 when s is none of them. */
+int cli_prog_type(const char *s, int *type);
+/* The text of --type's error for `cmd` (unknown type s). */
+void cli_bad_type(const char *cmd, const char *s);
+struct bpftk_object;
+/* After a failed run of program prog (NULL: the first) of o: when its
+ * section follows no naming convention (Cilium's "from-netdev", say),
+ * says so and points at --type, since it was taken as a raw program. */
+void cli_hint_no_type(const struct bpftk_object *o, const char *prog);
 
 struct bpftk_object;
 struct bpftk_run;
@@ -68,6 +78,7 @@ struct cli_run_args {
 	int mode;	      /* enum bpftk_vm_mode */
 	unsigned run_flags;   /* BPFTK_RUN_* of run.h */
 	uint64_t budget;
+	int type;	      /* --type (enum bpftk_prog_type), 0: section's */
 };
 /* Opens the object, creates its maps, loads the program, runs it as asked
  * and reports.  Returns an exit code; on EXIT_OK and EXIT_FAULT *r is the

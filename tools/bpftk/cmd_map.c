@@ -39,6 +39,9 @@ static void usage(FILE *out)
 		"\n"
 		"run options:\n"
 		"  --prog NAME        program (function) to run (default: the first)\n"
+		"  --type TYPE        program type (xdp, sched_cls, ...) for a\n"
+		"                     section that names none (default: from the\n"
+		"                     section name, as libbpf)\n"
 		"  --pcap FILE        run it over every packet of a capture\n"
 		"  --data FILE        run it once on this packet\n"
 		"  --data-hex \"..\"    the same packet as hex bytes\n"
@@ -253,6 +256,7 @@ int cmd_map(int argc, char **argv)
 	const char *obj = NULL, *mapname = NULL, *prog = NULL;
 	const char *pcap = NULL, *data = NULL, *data_hex = NULL;
 	int json = 0, in_key = 0, in_value = 0, have_key = 0, have_value = 0;
+	int type = 0;
 	unsigned char key[512], value[65536];
 	size_t nkey = 0, nvalue = 0;
 	for (int i = 2; i < argc; i++) {
@@ -267,6 +271,11 @@ int cmd_map(int argc, char **argv)
 			prog = argv[++i];
 		} else if (!strcmp(a, "--pcap") && more) {
 			pcap = argv[++i];
+		} else if (!strcmp(a, "--type") && more) {
+			if (cli_prog_type(argv[++i], &type)) {
+				cli_bad_type("map", argv[i]);
+				return EXIT_USAGE;
+			}
 		} else if (!strcmp(a, "--data") && more) {
 			data = argv[++i];
 		} else if (!strcmp(a, "--data-hex") && more) {
@@ -327,6 +336,7 @@ int cmd_map(int argc, char **argv)
 	memset(&ra, 0, sizeof(ra));
 	ra.path = obj;
 	ra.prog = prog;
+	ra.type = type;
 	ra.pcap = pcap;
 	ra.data = data;
 	ra.data_hex = data_hex;
@@ -528,11 +538,14 @@ int cli_run_object(const struct cli_run_args *a, struct bpftk_object **o,
 	memset(&ro, 0, sizeof(ro));
 	ro.sz = sizeof(ro);
 	ro.prog_name = a->prog;
+	ro.type = (enum bpftk_prog_type)a->type;
 	ro.mode = a->mode;
 	ro.flags = a->run_flags;
 	ro.budget = a->budget;
 	err = bpftk_run_new(*o, &ro, r, d);
 	if (err) {
+		if (!a->type)
+			cli_hint_no_type(*o, a->prog);
 		rc = err == -ENOMEM ? EXIT_IO : EXIT_REJECTED;
 		goto out;
 	}

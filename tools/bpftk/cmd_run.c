@@ -71,6 +71,10 @@ static void usage(FILE *out)
 		"object runs (like BPF_PROG_TEST_RUN; maps, helpers, program type):\n"
 		"  --prog NAME        program (function) of the object (default:\n"
 		"                     the first)\n"
+		"  --type TYPE        program type (xdp, sched_cls, ...) for a\n"
+		"                     section that names none, such as\n"
+		"                     Cilium's (default: from the section name,\n"
+		"                     as libbpf)\n"
 		"  --data FILE        the packet (or memory of a raw program)\n"
 		"  --data-hex \"..\"    the same as hex bytes\n"
 		"  --ctx FILE         ctx_in (struct xdp_md, __sk_buff, pt_regs)\n"
@@ -251,10 +255,11 @@ static int verify_raw(const struct bpftk_insn *insns, size_t n,
 }
 
 /* The object mode: bpftk_run_new + bpftk_run_test. */
-static int run_object(const char *path, const char *prog, unsigned char *data,
-		      size_t data_len, const char *ctx_file,
-		      enum bpftk_vm_mode mode, unsigned flags, uint64_t budget,
-		      uint64_t repeat, struct bpftk_diags *d)
+static int run_object(const char *path, const char *prog, int type,
+		      unsigned char *data, size_t data_len,
+		      const char *ctx_file, enum bpftk_vm_mode mode,
+		      unsigned flags, uint64_t budget, uint64_t repeat,
+		      struct bpftk_diags *d)
 {
 	struct bpftk_object *o = NULL;
 	struct bpftk_run *r = NULL;
@@ -273,12 +278,15 @@ static int run_object(const char *path, const char *prog, unsigned char *data,
 	memset(&ro, 0, sizeof(ro));
 	ro.sz = sizeof(ro);
 	ro.prog_name = prog;
+	ro.type = (enum bpftk_prog_type)type;
 	ro.mode = mode;
 	ro.flags = flags;
 	ro.budget = budget;
 	ro.raw_mem_size = (uint32_t)data_len;
 	err = bpftk_run_new(o, &ro, &r, d);
 	if (err) {
+		if (!type)
+			cli_hint_no_type(o, prog);
 		if (err == -EACCES || err == -E2BIG)
 			hint_rejected();
 		rc = err == -ENOMEM ? EXIT_IO : EXIT_REJECTED;
@@ -328,14 +336,15 @@ out:
 }
 
 /* --pcap: the run over a capture, then the maps (cli_run_object). */
-static int run_pcap(const char *path, const char *prog, const char *pcap,
-		    const char *out_pcap, int json, enum bpftk_vm_mode mode,
-		    unsigned flags, uint64_t budget)
+static int run_pcap(const char *path, const char *prog, int type,
+		    const char *pcap, const char *out_pcap, int json,
+		    enum bpftk_vm_mode mode, unsigned flags, uint64_t budget)
 {
 	struct cli_run_args a;
 	memset(&a, 0, sizeof(a));
 	a.path = path;
 	a.prog = prog;
+	a.type = type;
 	a.pcap = pcap;
 	a.out_pcap = out_pcap;
 	a.json = json;
@@ -379,7 +388,7 @@ int cmd_run(int argc, char **argv)
 	const char *mem_file = NULL, *mem_hex = NULL, *section = NULL;
 	const char *prog = NULL, *prog_name = NULL, *ctx_file = NULL;
 	const char *pcap = NULL, *out_pcap = NULL;
-	int object_mode = 0, json = 0;
+	int object_mode = 0, json = 0, type = 0;
 	uint64_t repeat = 0, budget = 0;
 	int have_budget = 0;
 	for (int i = 1; i < argc; i++) {
@@ -406,6 +415,12 @@ int cmd_run(int argc, char **argv)
 			section = argv[++i];
 		} else if (!strcmp(a, "--prog") && more) {
 			prog_name = argv[++i];
+			object_mode = 1;
+		} else if (!strcmp(a, "--type") && more) {
+			if (cli_prog_type(argv[++i], &type)) {
+				cli_bad_type("run", argv[i]);
+				return EXIT_USAGE;
+			}
 			object_mode = 1;
 		} else if (!strcmp(a, "--data") && more) {
 			mem_file = argv[++i];
@@ -470,7 +485,7 @@ int cmd_run(int argc, char **argv)
 				  "--repeat or --section");
 			return EXIT_USAGE;
 		}
-		return run_pcap(prog, prog_name, pcap, out_pcap, json, mode,
+		return run_pcap(prog, prog_name, type, pcap, out_pcap, json, mode,
 				flags,
 				have_budget ? (budget ? budget
 						      : BPFTK_VM_UNLIMITED)
@@ -507,7 +522,7 @@ int cmd_run(int argc, char **argv)
 			rc = EXIT_USAGE;
 			goto out;
 		}
-		rc = d ? run_object(prog, prog_name, mem, mem_len, ctx_file,
+		rc = d ? run_object(prog, prog_name, type, mem, mem_len, ctx_file,
 				    mode, flags,
 				    have_budget ? (budget ? budget
 							  : BPFTK_VM_UNLIMITED)

@@ -52,24 +52,6 @@ static void usage(FILE *out)
 		"not readable as a program), 2 usage, 4 I/O error\n");
 }
 
-/* "xdp", "sched_cls", ... as libbpf names them, "raw", or a number. */
-static int parse_type(const char *s, enum bpftk_prog_type *t)
-{
-	if (!strcmp(s, "raw") || !strcmp(s, "unspec")) {
-		*t = BPFTK_PROG_TYPE_UNSPEC;
-		return 0;
-	}
-	for (int i = 1; i < BPFTK_PROG_TYPE__COUNT; i++) {
-		const char *name =
-			bpftk_object_prog_type_name((enum bpftk_prog_type)i);
-		if (name && !strcmp(name, s)) {
-			*t = (enum bpftk_prog_type)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
 static void log_line(void *cookie, const char *line)
 {
 	(void)cookie;
@@ -276,13 +258,12 @@ int cmd_verify(int argc, char **argv)
 			}
 			mem_size = (uint32_t)v;
 		} else if (!strcmp(a, "--type") && more) {
-			if (parse_type(argv[++i], &type)) {
-				cli_error("verify: unknown program type '%s' "
-					  "(xdp, sched_cls, socket_filter, "
-					  "kprobe, tracepoint, raw, ...)",
-					  argv[i]);
+			int t;
+			if (cli_prog_type(argv[++i], &t)) {
+				cli_bad_type("verify", argv[i]);
 				return EXIT_USAGE;
 			}
+			type = (enum bpftk_prog_type)t;
 			have_type = 1;
 		} else if (cli_operand("verify", a, "FILE", &file)) {
 			return EXIT_USAGE;
