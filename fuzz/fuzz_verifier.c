@@ -8,7 +8,10 @@
  *    packet loads behind bounds checks (against data_end, or r2 for raw
  *    memory), stack stores and loads, variable offsets masked into range,
  *    bounded loops, helper calls, LD_ABS, forward branches on scalars,
- *    atomics, plus fully random instructions; then a few mutations (an
+ *    atomics, bpf_loop with a callback (appended after the main function)
+ *    that reads and writes the caller's stack through its context pointer,
+ *    indexes it with the loop index and returns 0, 1 or something else,
+ *    plus fully random instructions; then a few mutations (an
  *    offset, an immediate, a size or a comparison changed) so programs sit
  *    on both sides of the verifier's line.
  *  - Seeded: a program of the conformance suite (../shared/conformance,
@@ -270,6 +273,94 @@ static void helper(struct rd *r, struct prog *p, enum ptype t)
 	load_pkt(p, t);
 }
 
+/* bpf_loop(n, callback, fp-8k or NULL, 0 or 1): the callback's address
+ * is patched in when it is appended (loops->at); packet pointers are
+ * reloaded afterwards. */
+struct loops {
+	size_t at[4]; /* the ld_pseudo of each bpf_loop call */
+	unsigned n;
+};
+
+static void loop_call(struct rd *r, struct prog *p, enum ptype t,
+		      struct loops *l)
+{
+	if (l->n == 4)
+		return;
+	int ctx = -8 * (int)(1 + pick(r, 4));
+	if (pick(r, 2))
+		emit(p, BPFTK_OP_STDW, 10, 0, ctx, (int32_t)pick(r, 8));
+	if (pick(r, 4))
+		emit(p, BPFTK_OP_MOV64_K, 1, 0, 0, (int32_t)pick(r, 24));
+	else
+		emit(p, BPFTK_OP_MOV64_X, 1, scratch(r), 0, 0);
+	l->at[l->n++] = p->n;
+	emit(p, BPFTK_OP_LDDW_FUNC, 2, 0, 0, 0);
+	if (pick(r, 6)) {
+		emit(p, BPFTK_OP_MOV64_X, 3, 10, 0, 0);
+		emit(p, BPFTK_OP_ADD64_K, 3, 0, 0, ctx);
+	} else {
+		emit(p, BPFTK_OP_MOV64_K, 3, 0, 0, 0);
+	}
+	emit(p, BPFTK_OP_MOV64_K, 4, 0, 0, pick(r, 8) == 0);
+	emit(p, BPFTK_OP_CALL, 0, 0, 0, 181);
+	load_pkt(p, t);
+	/* the scratch registers the call clobbered get numbers again; r0
+	 * or r5 may take what the callback left, for what follows */
+	emit(p, BPFTK_OP_MOV64_K, 1, 0, 0, (int32_t)(int8_t)byte(r));
+	emit(p, BPFTK_OP_MOV64_K, 4, 0, 0, (int32_t)(int8_t)byte(r));
+	emit(p, BPFTK_OP_MOV64_K, 5, 0, 0, (int32_t)(int8_t)byte(r));
+	if (pick(r, 2))
+		emit(p, BPFTK_OP_LDXDW, pick(r, 2) ? 0 : 5, 10, ctx, 0);
+}
+
+/* The callback: r1 = index, r2 = the context (caller's stack or NULL). */
+static void callback(struct rd *r, struct prog *p)
+{
+	unsigned nsnip = 1 + pick(r, 5);
+	for (unsigned k = 0; k < nsnip; k++) {
+		unsigned sz = pick(r, 4);
+		/* fp-16 .. fp+8 of the context, sometimes misaligned */
+		int off = 8 * ((int)pick(r, 4) - 2) + (pick(r, 4) == 0);
+		switch (pick(r, 6)) {
+		case 0: /* the index, bounded or not, into the context */
+			if (pick(r, 2))
+				emit(p, BPFTK_OP_AND64_K, 1, 0, 0,
+				     (int32_t)pick(r, 16));
+			emit(p, BPFTK_OP_MOV64_X, 3, 2, 0, 0);
+			emit(p, BPFTK_OP_ADD64_X, 3, 1, 0, 0);
+			emit(p, ldx_ops[sz], 4, 3,
+			     -(int)(pick(r, 24) & ~((1u << sz) - 1)), 0);
+			break;
+		case 1: /* a running sum in the context */
+			emit(p, BPFTK_OP_LDXDW, 0, 2, 0, 0);
+			emit(p, BPFTK_OP_ADD64_X, 0, 1, 0, 0);
+			emit(p, BPFTK_OP_STXDW, 2, 0, 0, 0);
+			break;
+		case 2:
+			emit(p, stx_ops[sz], 2, 1, off, 0);
+			break;
+		case 3:
+			emit(p, ldx_ops[sz], 0, 2, off, 0);
+			break;
+		case 4: /* stop at some index */
+			emit(p, BPFTK_OP_MOV64_K, 0, 0, 0, 1);
+			emit(p, BPFTK_OP_JLE64_K, 1, 0, 1, (int32_t)pick(r, 16));
+			emit(p, BPFTK_OP_EXIT, 0, 0, 0, 0);
+			break;
+		default:
+			emit(p, any_of(r, BPFTK_FORM_ALU_K), 0, 0, 0,
+			     (int32_t)(int8_t)byte(r));
+			break;
+		}
+	}
+	unsigned ret = pick(r, 8);
+	if (ret == 0)
+		emit(p, BPFTK_OP_AND64_K, 0, 0, 0, 3); /* may be 2 or 3 */
+	else
+		emit(p, BPFTK_OP_MOV64_K, 0, 0, 0, ret == 1 ? 2 : ret & 1);
+	emit(p, BPFTK_OP_EXIT, 0, 0, 0, 0);
+}
+
 /* A random instruction with valid registers (may well be rejected). */
 static void random_insn(struct rd *r, struct prog *p)
 {
@@ -306,7 +397,15 @@ static void generate(struct rd *r, struct prog *p, enum ptype t)
 			emit(p, BPFTK_OP_MOV64_K, reg, 0, 0,
 			     (int32_t)(int8_t)byte(r));
 	unsigned nsnip = 1 + pick(r, 16);
-	for (unsigned k = 0; k < nsnip && p->n < MAX_INSNS - 32; k++) {
+	struct loops lp;
+	lp.n = 0;
+	/* one program in eight is short and about bpf_loop: its calls and
+	 * what the caller does with the stack the callback wrote */
+	static const unsigned focus_snips[] = {9, 9, 5, 4, 2};
+	int focus = pick(r, 8) == 0;
+	if (focus)
+		nsnip = 1 + pick(r, 5);
+	for (unsigned k = 0; k < nsnip && p->n < MAX_INSNS - 64; k++) {
 		size_t jump_at = (size_t)-1;
 		if (pick(r, 4) == 0) {
 			/* a forward branch over this snippet */
@@ -318,7 +417,7 @@ static void generate(struct rd *r, struct prog *p, enum ptype t)
 				emit(p, any_of(r, BPFTK_FORM_JCC_X), scratch(r),
 				     scratch(r), 0, 0);
 		}
-		switch (pick(r, 10)) {
+		switch (focus ? focus_snips[pick(r, 5)] : pick(r, 11)) {
 		case 0:
 			emit(p, any_of(r, BPFTK_FORM_ALU_K), scratch(r), 0, 0,
 			     (int32_t)(int8_t)byte(r));
@@ -349,6 +448,13 @@ static void generate(struct rd *r, struct prog *p, enum ptype t)
 						   : BPFTK_OP_LDABSH,
 				     0, 0, 0, (int32_t)pick(r, 80));
 			break;
+		case 9:
+			if (focus || pick(r, 2)) {
+				loop_call(r, p, t, &lp);
+				break;
+			}
+			random_insn(r, p);
+			break;
 		default:
 			random_insn(r, p);
 			break;
@@ -359,6 +465,12 @@ static void generate(struct rd *r, struct prog *p, enum ptype t)
 	if (t != T_RAW)
 		emit(p, BPFTK_OP_AND64_K, 0, 0, 0, 3);
 	emit(p, BPFTK_OP_EXIT, 0, 0, 0, 0);
+	if (lp.n) {
+		size_t cb = p->n;
+		callback(r, p);
+		for (unsigned i = 0; i < lp.n; i++)
+			p->in[lp.at[i]].imm = (int32_t)(cb - lp.at[i] - 1);
+	}
 }
 
 /* Small changes that move a program across the verifier's line. */

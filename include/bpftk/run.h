@@ -83,12 +83,27 @@ struct bpftk_run_opts {
 	 * verified for; each test run of a verified raw program must then
 	 * give exactly this many bytes (else -EINVAL). */
 	uint32_t raw_mem_size;
+	/* The embedder's own helpers (helpers.h descriptors; NULL, 0 =
+	 * none), besides bpftk's: the verifier checks calls to them against
+	 * these descriptors (bpftk_verify_opts.helpers; the rules they must
+	 * follow, and what their fn may do, are bpftk_verify_check_helpers'),
+	 * and every program whose type is in a helper's prog_types gets fn
+	 * registered under its id, in every engine.  fn is called with
+	 * bpftk_vm_call_ctx() == bpftk_run_env(r) (bpftk_helper_env_user
+	 * gives the embedder's pointer).  An id of bpftk's own helpers is
+	 * refused (-EEXIST), never overridden.  Read during bpftk_run_new
+	 * only (names are copied). */
+	const struct bpftk_helper *helpers;
+	size_t nhelpers;
 };
 
 /* Creates maps, loads programs.  obj must outlive the run.  On failure
  * *out is NULL and d says why (naming the program, map and instruction).
  * Errors: -EACCES (the verifier rejected the program; -E2BIG when it hit
- * a complexity limit), -EINVAL, -ENOENT (no such program), -ENOMEM. */
+ * a complexity limit), -EINVAL (also: a helper descriptor without fn, or
+ * one bpftk_verify_check_helpers refuses), -ERANGE and -EEXIST (helper
+ * ids, as bpftk_verify_check_helpers), -ENOENT (no such program),
+ * -ENOMEM. */
 BPFTK_API int bpftk_run_new(const struct bpftk_object *obj,
 			    const struct bpftk_run_opts *opts,
 			    struct bpftk_run **out, struct bpftk_diags *d);

@@ -42,15 +42,24 @@
  * passed as plain arguments.  BPFTK_VERIFY_UNPRIV turns on the few
  * unprivileged rules implemented (uninitialized stack, variable stack
  * offsets, pointer leaks into memory, helpers and the return value).
- * Not supported (rejected with a message saying so): program types
- * without a progtype.h descriptor (-EOPNOTSUPP), kfuncs, BTF-typed
- * pointers, callbacks (bpf_loop), indirect calls (callx), helpers without
- * a row in helpers.h.
+ * bpf_loop's callback (a BPFTK_PSEUDO_FUNC load passed as its second
+ * argument) is walked as a call from bpf_loop with r1 = the iteration
+ * index (below 2^23) and r2 = bpf_loop's third argument, and must return
+ * 0 or 1; its return leads back to the bpf_loop call, which may call it
+ * again, until the state there stops changing (numbers on the caller's
+ * stack that keep changing are widened to unknown after 32 rounds),
+ * so whatever any number of iterations leaves behind is checked after
+ * the call.  Not supported (rejected with a message saying so): program
+ * types without a progtype.h descriptor (-EOPNOTSUPP), kfuncs, BTF-typed
+ * pointers, other helpers' callbacks, indirect calls (callx), helpers
+ * neither in helpers.h's table nor given in opts->helpers.
  *
  * Errors: -EACCES (the program is unsafe: rejected), -E2BIG (a complexity
  * limit was hit: also a rejection, with its own message), -EINVAL (bad
  * arguments, or a program that does not even decode), -EOPNOTSUPP (a
- * program type bpftk has no descriptor for; nothing was checked), -ENOMEM.  An internal
+ * program type bpftk has no descriptor for; nothing was checked), -ENOMEM,
+ * or an error of bpftk_verify_check_helpers for bad opts->helpers
+ * (-EINVAL, -ERANGE, -EEXIST; nothing was checked).  An internal
  * inconsistency is reported as -EFAULT with a message that says so, never
  * as a rejection.
  */
@@ -64,6 +73,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+struct bpftk_helper; /* helpers.h */
 
 /* What the verifier needs to know about one map the program refers to. */
 struct bpftk_verify_map {
@@ -113,6 +124,13 @@ struct bpftk_verify_opts {
 	 * length): bytes of that memory the program may assume; 0 = none,
 	 * so every access through r1 is rejected. */
 	uint32_t raw_mem_size;
+	/* The embedder's own helpers (nhelpers descriptors of helpers.h;
+	 * NULL, 0 = none): calls to their ids are checked against them
+	 * exactly as calls to bpftk's helpers are checked against its
+	 * table.  fn is not used here.  They must pass
+	 * bpftk_verify_check_helpers.  Borrowed for the call. */
+	const struct bpftk_helper *helpers;
+	size_t nhelpers;
 };
 
 /* What a successful (or failed) verification learned; opaque. */
@@ -152,6 +170,45 @@ bpftk_verify_result_stats(const struct bpftk_verify_result *res);
 /* Facts of instruction pc (zeros for pc out of range). */
 BPFTK_API struct bpftk_verify_insn_facts
 bpftk_verify_result_facts(const struct bpftk_verify_result *res, size_t pc);
+
+/* Checks the descriptors of an embedder's helpers (bpftk_verify_opts and
+ * bpftk_run_opts take them), so that the verifier can trust them as it
+ * trusts its own table:
+ *  - each has a name (given without the "bpf_" prefix, as in helpers.h;
+ *    messages call it bpf_NAME) and at least one program type;
+ *  - its id is in 1..65535 (BPFTK_VM_MAX_HELPERS - 1: the vm's helper
+ *    numbers), else -ERANGE;
+ *  - its id is not one of bpftk's helpers (bpftk_helper_get), nor used
+ *    twice in the array: -EEXIST.  A collision is refused, never an
+ *    override, because the verifier ties rules to the ids of its own
+ *    helpers (which maps they take, which move the packet, tail calls,
+ *    spin locks, callbacks) that a replacement would silently inherit, and
+ *    because a later bpftk that implements a helper at that id then fails
+ *    loudly instead of changing what the program calls.  Linux's ids are
+ *    below 256; ids from 0x1000 up stay clear of them;
+ *  - arguments are kinds the verifier can check without knowing the
+ *    helper: BPFTK_ARG_NONE only after the last argument; every
+ *    PTR_TO_MEM or PTR_TO_UNINIT_MEM followed by a CONST_SIZE or
+ *    CONST_SIZE_OR_ZERO argument and every size preceded by one; map key
+ *    and value arguments after a CONST_MAP_PTR, and at most one of those;
+ *    none of the kinds whose meaning belongs to particular helpers
+ *    (PTR_TO_FUNC, PTR_TO_STACK_OR_NULL: bpf_loop's callback and its
+ *    context; PTR_TO_SPIN_LOCK; PTR_TO_RINGBUF_MEM and
+ *    CONST_ALLOC_SIZE_OR_ZERO: ring buffer references; PTR_TO_CONST_STR,
+ *    whose end only those helpers find).  Otherwise -EINVAL;
+ *  - the return kind is BPFTK_RET_INTEGER, BPFTK_RET_VOID, or
+ *    BPFTK_RET_PTR_TO_MAP_VALUE_OR_NULL with a CONST_MAP_PTR argument;
+ *    else -EINVAL.
+ * What the verifier then assumes, and the implementation must keep: it
+ * changes only r0 (as its return kind says: a map value pointer must point
+ * to value_size bytes of a value of the map argument, or be NULL) and the
+ * bytes of its writable memory arguments (PTR_TO_UNINIT_MEM,
+ * PTR_TO_UNINIT_MAP_VALUE, PTR_TO_LONG); it reads no other memory of the
+ * program and does not move the packet.
+ * n = 0 is fine (h may then be NULL).  Each problem adds an error to d
+ * naming the helper. */
+BPFTK_API int bpftk_verify_check_helpers(const struct bpftk_helper *h,
+					 size_t n, struct bpftk_diags *d);
 
 /* Verifies a program of an opened object with its maps, names and line
  * info, as libbpf would load it.  opts may be NULL (type and attach type

@@ -339,14 +339,16 @@ uint64_t bpftk_h_spin_unlock(uint64_t r1, uint64_t r2, uint64_t r3,
 #define LOOP_MAX (1u << 23) /* BPF_MAX_LOOPS */
 
 /* bpf_loop(nr_loops, callback, ctx, flags): calls callback(i, ctx) until it
- * returns nonzero; returns the number of calls made. */
+ * returns nonzero; returns the number of calls made.  nr_loops is a u32 in
+ * the kernel's signature: only the low half of r1 counts. */
 uint64_t bpftk_h_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 		      uint64_t r5, struct bpftk_vm_call *call)
 {
 	(void)r5;
 	if (r4)
 		return (uint64_t)(int64_t)-EINVAL;
-	if (r1 > LOOP_MAX)
+	uint32_t nr = (uint32_t)r1;
+	if (nr > LOOP_MAX)
 		return (uint64_t)(int64_t)-E2BIG;
 	if ((r2 & 0xff00000000000000ULL) != BPFTK_HELPER_FUNC_TAG) {
 		bpftk_vm_call_fail(call, -EINVAL,
@@ -357,7 +359,7 @@ uint64_t bpftk_h_loop(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 	}
 	uint64_t pc = r2 & ~0xff00000000000000ULL;
 	uint64_t i;
-	for (i = 0; i < r1; i++) {
+	for (i = 0; i < nr; i++) {
 		uint64_t args[5] = {i, r3, 0, 0, 0}, ret = 0;
 		int err = bpftk_vm_call_sub(call, pc, args, &ret);
 		if (err) {

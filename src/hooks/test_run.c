@@ -9,8 +9,10 @@
  *
  * Invariants: a program runs in an unchecked engine (FAST, JIT) only when
  * bpftk_verify accepted it in this run, as the object gave it (unbound,
- * unrewritten, with the object's maps), for the type it is loaded as,
- * and the JIT gets that verification's facts;
+ * unrewritten, with the object's maps and the embedder's helpers), for
+ * the type it is loaded as, and the JIT gets that verification's facts; a
+ * vm has exactly the helpers (bpftk's and the embedder's) the verifier
+ * allowed its type;
  * every program pointer stored in a prog array is a struct rprog of this
  * run with a loaded vm; the environment knows every map of
  * the set and the global-data values; packet buffers live in the run and
@@ -258,10 +260,28 @@ static int bind(struct bpftk_run *r, struct bpftk_insn *in, size_t n,
 	return 0;
 }
 
+/* The embedder's descriptor of helper id, or NULL. */
+static const struct bpftk_helper *extra_helper(const struct bpftk_run *r,
+					       uint32_t id)
+{
+	for (size_t i = 0; i < r->o.nhelpers; i++)
+		if (r->o.helpers[i].id == id)
+			return &r->o.helpers[i];
+	return NULL;
+}
+
+static int extra_allowed(const struct bpftk_helper *h,
+			 const struct bpftk_progtype *pt)
+{
+	return (unsigned)pt->type < 64 &&
+	       (h->prog_types & BPFTK_PT_BIT(pt->type)) != 0;
+}
+
 /* Helper calls the program's type may not make, named the way the
  * kernel's verifier would ("unknown func bpf_xdp_adjust_head#44"). */
-static int check_calls(const struct rprog *rp, const struct bpftk_insn *in,
-		       size_t n, const char *name, struct bpftk_diags *d)
+static int check_calls(const struct bpftk_run *r, const struct rprog *rp,
+		       const struct bpftk_insn *in, size_t n, const char *name,
+		       struct bpftk_diags *d)
 {
 	int err = 0;
 	for (size_t pc = 0; pc < n; pc++) {
@@ -270,7 +290,11 @@ static int check_calls(const struct rprog *rp, const struct bpftk_insn *in,
 		uint32_t id = (uint32_t)in[pc].imm;
 		if (bpftk_progtype_helper_allowed(rp->pt, id))
 			continue;
-		const struct bpftk_helper *h = bpftk_helper_get(id);
+		const struct bpftk_helper *h = extra_helper(r, id);
+		if (h && extra_allowed(h, rp->pt))
+			continue;
+		if (!h)
+			h = bpftk_helper_get(id);
 		if (h)
 			bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, name,
 					(long)pc,
@@ -316,6 +340,8 @@ static int verify_prog(const struct bpftk_run *r, const struct rprog *rp,
 	vo.expected_attach_type = bpftk_object_prog_attach_type(rp->p);
 	vo.name = bpftk_object_prog_name(rp->p);
 	vo.raw_mem_size = r->o.raw_mem_size;
+	vo.helpers = r->o.helpers;
+	vo.nhelpers = r->o.nhelpers;
 	struct bpftk_verify_result *res = NULL;
 	int err = bpftk_verify_object_prog(r->obj, rp->p, &vo,
 					   engine(r) == BPFTK_VM_JIT ? &res
@@ -325,6 +351,20 @@ static int verify_prog(const struct bpftk_run *r, const struct rprog *rp,
 		for (size_t pc = 0; pc < n; pc++)
 			(*facts)[pc] = bpftk_verify_result_facts(res, pc);
 	bpftk_verify_result_free(res);
+	return err;
+}
+
+/* bpftk's helpers of the program's type, then the embedder's (whose ids
+ * are not bpftk's: nothing is replaced). */
+static int register_helpers(const struct bpftk_run *r, struct rprog *rp)
+{
+	int err = bpftk_helper_register_all(rp->vm, rp->pt->type);
+	for (size_t i = 0; !err && i < r->o.nhelpers; i++) {
+		const struct bpftk_helper *h = &r->o.helpers[i];
+		if (extra_allowed(h, rp->pt))
+			err = bpftk_vm_register_helper(rp->vm, h->id, h->name,
+						       h->fn);
+	}
 	return err;
 }
 
@@ -346,7 +386,7 @@ static int load_prog(struct bpftk_run *r, struct rprog *rp,
 	memcpy(in, src, n * sizeof(*in));
 	err = bind(r, in, n, name, d);
 	if (!err)
-		err = check_calls(rp, in, n, name, d);
+		err = check_calls(r, rp, in, n, name, d);
 	if (!err)
 		err = bpftk_progtype_rewrite(rp->pt, in, n, name, d);
 	struct bpftk_vm_opts vo;
@@ -360,7 +400,7 @@ static int load_prog(struct bpftk_run *r, struct rprog *rp,
 	if (!err)
 		err = bpftk_vm_new(&vo, &rp->vm);
 	if (!err)
-		err = bpftk_helper_register_all(rp->vm, rp->pt->type);
+		err = register_helpers(r, rp);
 	if (!err)
 		err = bpftk_vm_load(rp->vm, in, n, d);
 	bpftk_free(in);
@@ -478,6 +518,16 @@ int bpftk_run_new(const struct bpftk_object *obj,
 				"engine)");
 		err = -EINVAL;
 	}
+	if (!err)
+		err = bpftk_verify_check_helpers(r->o.helpers, r->o.nhelpers, d);
+	for (size_t i = 0; !err && i < r->o.nhelpers; i++)
+		if (!r->o.helpers[i].fn) {
+			bpftk_diags_add(d, BPFTK_SEV_ERROR, NULL, 0, 0, NULL, -1,
+					"embedder helper %zu (bpf_%s): no "
+					"implementation (fn is NULL)",
+					i, r->o.helpers[i].name);
+			err = -EINVAL;
+		}
 	struct bpftk_map_set_opts so;
 	memset(&so, 0, sizeof(so));
 	so.sz = sizeof(so);
@@ -493,6 +543,9 @@ int bpftk_run_new(const struct bpftk_object *obj,
 		err = fill_slots(r, 0, d);
 	if (!err)
 		err = load_progs(r, d);
+	/* the descriptors were the caller's for this call only */
+	r->o.helpers = NULL;
+	r->o.nhelpers = 0;
 	if (!err)
 		err = fill_slots(r, 1, d);
 	if (!err)

@@ -1,8 +1,21 @@
 /* vf_check_call.c — calls and exits: helpers against their descriptors
- * (helpers.h: argument kinds, sizes, return kinds, program types),
- * bpf-to-bpf calls (a new frame with its own stack and r1..r5 passed in;
- * at most BPFTK_MAX_CALL_DEPTH frames), tail calls, and what an exit
- * means in a function or at the end of the program.
+ * (helpers.h: argument kinds, sizes, return kinds, program types; the
+ * embedder's descriptors beside bpftk's own), bpf-to-bpf calls (a new
+ * frame with its own stack and r1..r5 passed in; at most
+ * BPFTK_MAX_CALL_DEPTH frames), bpf_loop's callback, tail calls, and what
+ * an exit means in a function, in a callback or at the end of the
+ * program.
+ *
+ * bpf_loop(nr_loops, callback, ctx, flags) is walked as the kernel walks
+ * it: the path splits at the call into "the loop is over" (queued: r0 is
+ * bpf_loop's unknown result) and "the callback runs once more" (a new
+ * frame: r1 the index, r2 = ctx).  The callback's exit leads back to the
+ * bpf_loop call itself, with the caller's registers as they were, so the
+ * call splits again with whatever the callback left on the caller's
+ * stack.  The walk stops going round when the state at the call is one it
+ * had there before in the same loop (verifier.c's visit, which also
+ * widens numbers that keep changing), so every state that any number of
+ * iterations can leave is walked after the call.
  */
 #include <string.h>
 
@@ -92,6 +105,18 @@ static int bad_arg(struct env *e, int pc, int regno, const char *want)
 	return err;
 }
 
+/* The memory an argument names (regno: the pointer), checked with the
+ * argument's number in any message. */
+static int arg_mem(struct env *e, int pc, int regno, const struct reg *r,
+		   uint64_t size, int write, int zero_ok)
+{
+	e->call_arg = regno;
+	int err = vf_check_mem_region(e, pc, regno, r, 0, size, write,
+				      zero_ok);
+	e->call_arg = 0;
+	return err;
+}
+
 static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		     enum bpftk_arg_kind kind)
 {
@@ -129,12 +154,11 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 	case BPFTK_ARG_PTR_TO_UNINIT_MAP_VALUE:
 		if (!map)
 			return vf_internal_error(e, pc, "map argument missing");
-		return vf_check_mem_region(e, pc, regno, r, 0,
-					kind == BPFTK_ARG_PTR_TO_MAP_KEY
-						? map->key_size
-						: map->value_size,
-					kind == BPFTK_ARG_PTR_TO_UNINIT_MAP_VALUE,
-					0);
+		return arg_mem(e, pc, regno, r,
+			       kind == BPFTK_ARG_PTR_TO_MAP_KEY
+				       ? map->key_size
+				       : map->value_size,
+			       kind == BPFTK_ARG_PTR_TO_UNINIT_MAP_VALUE, 0);
 	case BPFTK_ARG_PTR_TO_MEM:
 	case BPFTK_ARG_PTR_TO_UNINIT_MEM:
 		m->memreg = regno;
@@ -159,9 +183,8 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		if (r->v.b64.umax == 0 && mem->type == T_SCALAR &&
 		    vsc_is_const(&mem->v) && mem->v.b64.umin == 0)
 			return 0; /* NULL, 0 */
-		return vf_check_mem_region(e, pc, m->memreg, mem, 0,
-					r->v.b64.umax, m->mem_write,
-					r->v.b64.umin == 0);
+		return arg_mem(e, pc, m->memreg, mem, r->v.b64.umax,
+			       m->mem_write, r->v.b64.umin == 0);
 	}
 	case BPFTK_ARG_PTR_TO_CTX:
 		if (r->type != T_CTX || r->off)
@@ -209,7 +232,7 @@ static int check_arg(struct env *e, int pc, struct callmeta *m, int regno,
 		m->alloc = r->v.b64.umin;
 		return 0;
 	case BPFTK_ARG_PTR_TO_LONG:
-		return vf_check_mem_region(e, pc, regno, r, 0, 8, 1, 0);
+		return arg_mem(e, pc, regno, r, 8, 1, 0);
 	default:
 		return vf_internal_error(e, pc, "argument kind not handled");
 	}
@@ -242,7 +265,66 @@ static int spin(struct env *e, int pc, uint32_t id)
 	return 0;
 }
 
-static int helper_call(struct env *e, int pc)
+#define LOOP_MAX (1u << 23) /* BPF_MAX_LOOPS: bpf_loop's largest count */
+
+int vf_is_callback_call(const struct env *e, int pc)
+{
+	const struct bpftk_insn *in = &e->insns[pc];
+	return bpftk_isa_lookup(in) == BPFTK_OP_CALL &&
+	       in->imm == BPFTK_FUNC_loop;
+}
+
+/* The two sides of bpf_loop (see the top of the file).  The arguments
+ * were checked against the descriptor: r2 is a function pointer, r3 a
+ * stack pointer or NULL.  Flags other than 0 make bpf_loop fail with
+ * -EINVAL before any call, so they need no rule here (the kernel accepts
+ * them too); the callback is walked whatever they are. */
+static int loop_call(struct env *e, int pc, int *next)
+{
+	struct vstate *s = e->cur;
+	struct frame *caller = vf_cur_frame(e);
+	int target = caller->regs[2].map;
+	int sub = vf_find_subprog(e, target);
+	if (sub < 0 || e->subs[sub].start != target)
+		return vf_internal_error(e, pc, "callback is not a function");
+	if (s->nframes >= BPFTK_MAX_CALL_DEPTH)
+		return vf_reject(e, pc, -EACCES,
+			      "the call chain is too deep: bpf_loop's callback "
+			      "would be the %dth nested function (at most %d)",
+			      s->nframes + 1, BPFTK_MAX_CALL_DEPTH);
+	struct vstate *done = vf_push_branch(e, pc + 1);
+	if (!done)
+		return -ENOMEM;
+	struct frame *df = done->frames[done->nframes - 1];
+	for (int r = 1; r <= 5; r++)
+		vf_reg_mark_not_init(&df->regs[r]);
+	vf_reg_mark_unknown(&df->regs[0]);
+	vf_hist_add(e, done, pc, 3);
+
+	struct frame *f = vf_frame_new(pc, sub);
+	if (!f)
+		return -ENOMEM;
+	f->inv = ++e->next_inv;
+	f->callback = BPFTK_FUNC_loop;
+	/* the index: 0 .. nr_loops - 1, and nr_loops <= LOOP_MAX */
+	struct reg *idx = &f->regs[1];
+	vf_reg_mark_unknown(idx);
+	idx->v = vsc_unknown_bytes(4);
+	idx->v.b64.umax = LOOP_MAX - 1;
+	idx->v.b64.smax = LOOP_MAX - 1;
+	if (vsc_sync(&idx->v))
+		idx->v = vsc_unknown_bytes(4);
+	f->regs[2] = caller->regs[3];
+	f->regs[BPFTK_REG_FP].type = T_STACK;
+	f->regs[BPFTK_REG_FP].frame = (uint8_t)s->nframes;
+	f->regs[BPFTK_REG_FP].v = vsc_const(0);
+	s->frames[s->nframes++] = f;
+	vf_hist_add(e, s, pc, 2);
+	*next = target;
+	return 0;
+}
+
+static int helper_call(struct env *e, int pc, int *next)
 {
 	const struct bpftk_insn *in = &e->insns[pc];
 	struct frame *f = vf_cur_frame(e);
@@ -250,14 +332,17 @@ static int helper_call(struct env *e, int pc)
 	uint32_t id = (uint32_t)in->imm;
 	int err;
 
-	m.h = bpftk_helper_get(id);
+	m.h = vf_helper(e, id);
 	e->call_name = m.h ? m.h->name : NULL;
 	if (!m.h)
 		return vf_reject(e, pc, -EACCES,
 			      "unknown helper function id %d (bpftk does not "
-			      "implement it)",
-			      in->imm);
-	if (!bpftk_progtype_helper_allowed(e->pt, id))
+			      "implement it%s)",
+			      in->imm,
+			      e->o.nhelpers ? ", nor is it one of the "
+					      "embedder's helpers"
+					    : "");
+	if (!vf_helper_allowed(e, m.h))
 		return vf_reject(e, pc, -EACCES,
 			      "helper bpf_%s is not available to %s programs",
 			      m.h->name, e->pt->name);
@@ -276,11 +361,14 @@ static int helper_call(struct env *e, int pc)
 		if (err)
 			return err;
 	}
+	if (id == BPFTK_FUNC_loop)
+		return loop_call(e, pc, next);
 	for (int i = 0; i < 5; i++)
 		if (m.h->args[i] == BPFTK_ARG_PTR_TO_FUNC)
 			return vf_reject(e, pc, -EACCES,
-				      "callbacks (bpf_%s) are not supported "
-				      "by bpftk's verifier yet",
+				      "callbacks of bpf_%s are not supported "
+				      "by bpftk's verifier (only bpf_loop's "
+				      "are)",
 				      m.h->name);
 	if (id == BPFTK_FUNC_tail_call && (e->cur->nrefs || e->cur->nframes > 1))
 		return vf_reject(e, pc, -EACCES,
@@ -376,7 +464,7 @@ int vf_check_call(struct env *e, int pc, int *next)
 	switch (bpftk_isa_lookup(&e->insns[pc])) {
 	case BPFTK_OP_CALL:
 		*next = pc + 1;
-		return helper_call(e, pc);
+		return helper_call(e, pc, next);
 	case BPFTK_OP_CALL_LOCAL:
 		return local_call(e, pc, next);
 	case BPFTK_OP_CALL_KFUNC:
@@ -421,12 +509,49 @@ static int check_return_value(struct env *e, int pc, const struct reg *r0)
 		      pt->name, pt->ret_meaning);
 }
 
+/* The exit of bpf_loop's callback: r0 says whether the loop goes on (0)
+ * or stops (1), and the walk goes back to the bpf_loop call with the
+ * caller's registers untouched (the call then splits again). */
+static int callback_exit(struct env *e, int pc, int *next)
+{
+	struct vstate *s = e->cur;
+	struct frame *f = vf_cur_frame(e);
+	const struct reg *r0 = &f->regs[0];
+	int fn = e->subs[f->subprog].start;
+	if (r0->type != T_SCALAR || r0->v.b64.umax > 1) {
+		struct bpftk_buf b = {0};
+		vf_describe_reg(&b, 0, r0);
+		int err = vf_reject(
+			e, pc, -EACCES,
+			"the callback of bpf_loop (the function at insn %d) "
+			"may return something other than 0 or 1: it returns 0 "
+			"to go on with the next iteration and 1 to stop, but "
+			"%s",
+			fn, b.data && !b.failed ? b.data : "r0 is not a number");
+		bpftk_buf_free(&b);
+		return err;
+	}
+	if (s->lock_map >= 0)
+		return vf_reject(e, pc, -EACCES,
+			      "the callback of bpf_loop (the function at insn "
+			      "%d) returns while holding a spin lock: release "
+			      "it with bpf_spin_unlock first",
+			      fn);
+	*next = f->callsite;
+	bpftk_free(f);
+	s->frames[--s->nframes] = NULL;
+	s->reentry = 1;
+	return 0;
+}
+
 int vf_check_exit(struct env *e, int pc, int *next, int *done)
 {
 	struct vstate *s = e->cur;
 	struct frame *f = vf_cur_frame(e);
 	const struct reg *r0 = &f->regs[0];
 	*done = 0;
+	if (s->nframes > 1 && f->callback)
+		return callback_exit(e, pc, next);
 	/* a function may return nothing (the caller's r0 is then unset);
 	 * the program must return a value */
 	if (r0->type == T_NOT_INIT && s->nframes == 1)

@@ -193,13 +193,23 @@ static void path_note(struct env *e, int pc)
 {
 	if (!e->cur || e->cur->hist < 0)
 		return;
+	/* the same decision made again and again (a loop's rounds) is one
+	 * entry with its count */
 	int32_t idx[PATH_MAX_SHOWN];
+	unsigned times[PATH_MAX_SHOWN];
 	int n = 0, more = 0;
 	for (int32_t h = e->cur->hist; h >= 0; h = e->hist[h].prev) {
+		const struct hist *x = &e->hist[h];
+		if (n && e->hist[idx[n - 1]].pc == x->pc &&
+		    e->hist[idx[n - 1]].taken == x->taken) {
+			times[n - 1]++;
+			continue;
+		}
 		if (n == PATH_MAX_SHOWN) {
 			more = 1;
 			break;
 		}
+		times[n] = 1;
 		idx[n++] = h;
 	}
 	struct bpftk_buf b = {0};
@@ -208,9 +218,15 @@ static void path_note(struct env *e, int pc)
 	for (int i = n - 1; i >= 0; i--) {
 		const struct hist *h = &e->hist[idx[i]];
 		insn_text(e, h->pc, text, sizeof(text));
-		bpftk_buf_printf(&b, "insn %d (%s) %s%s", h->pc, text,
-				 h->taken ? "taken" : "not taken",
-				 i ? ", " : "");
+		/* 2 and 3: the two ways out of a bpf_loop call */
+		static const char *const how[] = {
+			"not taken", "taken", "calls its callback",
+			"ends the loop"};
+		bpftk_buf_printf(&b, "insn %d (%s) %s", h->pc, text,
+				 how[h->taken & 3]);
+		if (times[i] > 1)
+			bpftk_buf_printf(&b, " (%u times)", times[i]);
+		bpftk_buf_printf(&b, "%s", i ? ", " : "");
 	}
 	if (!b.failed && b.data)
 		bpftk_diags_add(e->d, BPFTK_SEV_NOTE, NULL, 0, 0, e->name, pc,
@@ -229,6 +245,9 @@ int vf_reject(struct env *e, int pc, int err, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	where(e, pc, &b);
+	if (e->call_arg && e->call_name)
+		bpftk_buf_printf(&b, "argument %d of bpf_%s: ", e->call_arg,
+				 e->call_name);
 	bpftk_buf_printf(&b, "%s", msg);
 	bpftk_diags_add(e->d, BPFTK_SEV_ERROR, NULL, 0, 0, e->name, pc, "%s",
 			b.failed || !b.data ? msg : b.data);

@@ -209,6 +209,70 @@ int vf_st_covers(const struct vstate *old, const struct vstate *cur,
 	return 1;
 }
 
+/* A byte of a slot that holds data: written bytes, or a spilled
+ * number. */
+static int data_slot(const struct slot *s)
+{
+	if (s->kind[0] == S_SPILL)
+		return s->spill.type == T_SCALAR;
+	for (int b = 0; b < 8; b++)
+		if (s->kind[b] != S_MISC && s->kind[b] != S_ZERO)
+			return 0;
+	return 1;
+}
+
+static void widen_reg(const struct reg *old, struct reg *cur)
+{
+	if (old->type == T_SCALAR && cur->type == T_SCALAR &&
+	    !vsc_subset(&old->v, &cur->v))
+		vf_reg_mark_unknown(cur);
+}
+
+/* Widening is what makes bpf_loop's rounds meet: a number the callback
+ * changes each round (a sum, a counter with no bound of its own) would
+ * otherwise give a new state every round up to the instruction limit.
+ * Only numbers are widened; a pointer whose kind or offset keeps
+ * changing is left for the walk to refuse. */
+void vf_st_widen(const struct vstate *old, struct vstate *cur)
+{
+	if (old->nframes != cur->nframes)
+		return;
+	for (int i = 0; i < cur->nframes; i++) {
+		const struct frame *fo = old->frames[i];
+		struct frame *fc = cur->frames[i];
+		if (fo->callsite != fc->callsite || fo->callback != fc->callback)
+			return;
+		for (int r = 0; r < BPFTK_NREGS; r++)
+			widen_reg(&fo->regs[r], &fc->regs[r]);
+		struct idmap ids, refs;
+		for (int sl = 0; sl < NSLOTS; sl++) {
+			const struct slot *so = &fo->slots[sl];
+			struct slot *sc = &fc->slots[sl];
+			ids.n = refs.n = 0;
+			if (slot_covers(so, sc, &ids, &refs))
+				continue;
+			if (so->kind[0] == S_SPILL && sc->kind[0] == S_SPILL) {
+				widen_reg(&so->spill, &sc->spill);
+				continue;
+			}
+			/* old's unwritten bytes cover anything; the rest
+			 * must be data on both sides */
+			int ok = data_slot(sc);
+			for (int b = 0; ok && b < 8 && so->kind[0] != S_SPILL;
+			     b++)
+				ok = so->kind[b] == S_INVALID ||
+				     so->kind[b] == S_MISC ||
+				     so->kind[b] == S_ZERO;
+			if (so->kind[0] == S_SPILL && so->spill.type != T_SCALAR)
+				ok = 0;
+			if (!ok)
+				continue;
+			memset(sc->kind, S_MISC, 8);
+			vf_reg_mark_not_init(&sc->spill);
+		}
+	}
+}
+
 int vf_st_equal(const struct vstate *a, const struct vstate *b,
 		const uint16_t *live)
 {

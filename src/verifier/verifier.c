@@ -18,6 +18,18 @@
  * can run forever: rejected.  Loops whose state changes each time around
  * (a counter with a bound) are walked iteration by iteration until the
  * instruction limit.
+ *
+ * bpf_loop's callback is the one loop the program does not bound itself:
+ * bpf_loop does (check_call.c walks it).  When the callback's exit brings
+ * the walk back to the bpf_loop call, a checkpoint there from an earlier
+ * round of the same loop that covers the state ends the path: the rounds
+ * have converged, and going round again is bounded by bpf_loop's count,
+ * not infinite.  That checkpoint's walk is not finished (it is an
+ * ancestor), so which stack slots its walk reads is not known yet: every
+ * slot counts as read above the pruned state.  After WIDEN_AFTER rounds
+ * numbers that still change are widened to unknown, so rounds converge.
+ * Inside the callback, a state equal to one of an earlier round is no
+ * infinite loop either (the frame of the callback differs): it goes on.
  */
 #include <string.h>
 #include <time.h>
@@ -25,6 +37,10 @@
 #include "verifier_int.h"
 
 #define MAX_STATES 40000
+/* rounds of a bpf_loop callback walked exactly before the numbers that
+ * still change are widened (a counter the callback bounds itself, such as
+ * "if (i >= 16) return 1", stays exact up to here) */
+#define WIDEN_AFTER 32
 
 struct frame *vf_cur_frame(struct env *e)
 {
@@ -199,6 +215,13 @@ static int check_cfg(struct env *e)
 			}
 		} else {
 			succ[ns++] = pc + 1;
+			/* bpf_loop's rounds meet at the call; the states
+			 * after it are compared at once */
+			if (vf_is_callback_call(e, pc)) {
+				e->prune[pc] = 1;
+				if (pc + 1 < e->n)
+					e->prune[pc + 1] = 1;
+			}
 			if (bpftk_isa_lookup(in) == BPFTK_OP_CALL_LOCAL) {
 				t = bpftk_isa_target(e->insns, (size_t)pc);
 				if (t >= 0 && t < e->n && !seen[t]) {
@@ -294,16 +317,67 @@ static int is_ancestor(const struct vstate *cur, const struct vstate *s)
 	return 0;
 }
 
+/* s and cur differ first in a callback's frame (the frames below are the
+ * same invocations): the path from s to cur went round bpf_loop. */
+static int rounds_apart(const struct vstate *s, const struct vstate *cur)
+{
+	for (int i = 0; i < s->nframes && i < cur->nframes; i++)
+		if (s->frames[i]->inv != cur->frames[i]->inv)
+			return s->frames[i]->callback != 0;
+	return 0;
+}
+
+/* A checkpoint at pc on cur's path from an earlier round of the same
+ * bpf_loop: same frames, same arrival at the call. */
+static int same_loop(const struct vstate *s, const struct vstate *cur)
+{
+	const struct frame *a = s->frames[s->nframes - 1];
+	const struct frame *b = cur->frames[cur->nframes - 1];
+	return s->nframes == cur->nframes && a->inv == b->inv &&
+	       a->loop_inst == b->loop_inst;
+}
+
+/* At a bpf_loop call: a new arrival from the code before it starts a
+ * loop of its own; a return from the callback may be widened after
+ * WIDEN_AFTER rounds against the round before. */
+static void loop_round(struct env *e, int pc)
+{
+	struct vstate *cur = e->cur;
+	struct frame *top = cur->frames[cur->nframes - 1];
+	if (!cur->reentry) {
+		top->loop_inst = vf_new_id(e);
+		return;
+	}
+	cur->reentry = 0;
+	const struct vstate *last = NULL;
+	int rounds = 0;
+	for (const struct vstate *p = cur->parent; p; p = p->parent)
+		if (p->pc == pc && same_loop(p, cur)) {
+			if (!last)
+				last = p;
+			rounds++;
+		}
+	if (last && rounds >= WIDEN_AFTER)
+		vf_st_widen(last, cur);
+}
+
 /* 1: pruned (the path ends), 0: go on (a checkpoint was stored). */
 static int visit(struct env *e, int pc)
 {
 	struct visited *v = &e->seen[pc];
 	uint16_t live[BPFTK_MAX_CALL_DEPTH];
-	/* a caller's registers matter from the instruction after its call */
-	for (int i = 0; i < e->cur->nframes; i++)
-		live[i] = i == e->cur->nframes - 1
-				  ? e->live[pc]
-				  : e->live[e->cur->frames[i + 1]->callsite + 1];
+	int cb = vf_is_callback_call(e, pc), reentry = e->cur->reentry;
+	/* a caller's registers matter from the instruction after its call;
+	 * a callback's caller goes on at the bpf_loop call itself */
+	for (int i = 0; i < e->cur->nframes; i++) {
+		const struct frame *callee =
+			i + 1 < e->cur->nframes ? e->cur->frames[i + 1] : NULL;
+		live[i] = !callee	      ? e->live[pc]
+			  : callee->callback ? e->live[callee->callsite]
+					      : e->live[callee->callsite + 1];
+	}
+	if (cb)
+		loop_round(e, pc);
 	for (int i = 0; i < v->n; i++) {
 		struct vstate *s = v->v[i];
 		/* only a finished checkpoint knows which slots its walk
@@ -327,7 +401,15 @@ static int visit(struct env *e, int pc)
 				vf_stack_read(e, f, s->frames[f]->read);
 			return 1;
 		}
-		if (is_ancestor(e->cur, s) &&
+		int anc = is_ancestor(e->cur, s);
+		if (cb && reentry && anc && same_loop(s, e->cur)) {
+			/* the rounds converged; s's walk is still open, so
+			 * any slot may be read below it */
+			for (int f = 0; f < e->cur->nframes; f++)
+				vf_stack_read(e, f, ~(uint64_t)0);
+			return 1;
+		}
+		if (anc && !rounds_apart(s, e->cur) &&
 		    vf_st_covers(e->cur, s, live, 0))
 			return vf_reject(e, pc, -EACCES,
 				      "infinite loop: the program comes back "
@@ -338,8 +420,12 @@ static int visit(struct env *e, int pc)
 				      pc);
 	}
 	/* a checkpoint every few instructions is enough: a loop comes
-	 * back here again and gets one then */
-	if (e->processed - e->last_store < 8 && e->last_store)
+	 * back here again and gets one then (not bpf_loop's rounds, which
+	 * converge only by meeting a checkpoint of their own, nor the
+	 * states after the call, each round's, which mostly cover each
+	 * other) */
+	if (e->processed - e->last_store < 8 && e->last_store && !cb &&
+	    !(pc > 0 && vf_is_callback_call(e, pc - 1)))
 		return 0;
 	if (e->nstates >= MAX_STATES)
 		return vf_reject(e, pc, -E2BIG,
@@ -519,7 +605,9 @@ static int walk(struct env *e)
 
 /* Every chain of calls, dead code included, as the kernel checks them:
  * at most BPFTK_MAX_CALL_DEPTH frames, and the stack of the chain (each
- * function's deepest use, rounded up to 32 bytes) within 512 bytes. */
+ * function's deepest use, rounded up to 32 bytes) within 512 bytes.  A
+ * function whose address is taken (a callback) counts as called from
+ * where that happens, as in the kernel. */
 static int check_call_chains(struct env *e, int sub, int frames, int stack)
 {
 	const struct subprog *sp = &e->subs[sub];
@@ -533,7 +621,8 @@ static int check_call_chains(struct env *e, int sub, int frames, int stack)
 			      "%d",
 			      stack, BPFTK_STACK_SIZE);
 	for (int pc = sp->start; pc < sp->end; pc++) {
-		if (bpftk_isa_lookup(&e->insns[pc]) != BPFTK_OP_CALL_LOCAL)
+		enum bpftk_op op = bpftk_isa_lookup(&e->insns[pc]);
+		if (op != BPFTK_OP_CALL_LOCAL && op != BPFTK_OP_LDDW_FUNC)
 			continue;
 		int t = vf_find_subprog(e, (int)bpftk_isa_target(e->insns,
 							      (size_t)pc));
@@ -622,6 +711,9 @@ int bpftk_verify(const struct bpftk_insn *insns, size_t n,
 		return err;
 	if (e->o.nmaps && !e->o.maps)
 		return -EINVAL;
+	err = bpftk_verify_check_helpers(e->o.helpers, e->o.nhelpers, d);
+	if (err)
+		return err;
 	e->insns = insns;
 	e->n = (int)n;
 	e->d = d;

@@ -82,8 +82,13 @@ struct frame {
 	struct slot slots[NSLOTS];
 	int callsite; /* insn of the call that made this frame; -1 main */
 	int subprog;  /* index of the function */
-	int callback; /* entered as a helper's callback */
+	int callback; /* entered as a helper's callback: the helper's id
+		       * (BPFTK_FUNC_loop); 0 for a bpf-to-bpf call */
 	int depth;    /* bytes of stack used so far */
+	/* the bpf_loop calls of this frame: a number given when the walk
+	 * arrives at one from the code before it, kept while the callback's
+	 * returns come back to it, so those rounds know each other */
+	uint32_t loop_inst;
 	/* stack liveness, one bit per slot: in the walking state, slots
 	 * wholly written since the last checkpoint; in a checkpoint, those
 	 * written between its parent and it (written), and those that some
@@ -103,6 +108,9 @@ struct vstate {
 	int lock_map;	  /* map of the held spin lock, -1 none */
 	uint32_t lock_id; /* id of the map value pointer it was taken on */
 	int32_t hist;	  /* index of the last branch decision, -1 none */
+	/* the walk is back at a bpf_loop call from its callback's exit (for
+	 * the next visit of that call only) */
+	int reentry;
 	/* for pruning */
 	struct vstate *parent; /* nearest checkpoint on this path */
 	int branches;	       /* open paths below this checkpoint */
@@ -117,7 +125,7 @@ struct subprog {
 
 struct hist {
 	int pc;
-	int taken;
+	int taken; /* 0, 1: a branch; 2, 3: bpf_loop into its callback, out */
 	int32_t prev;
 };
 
@@ -155,6 +163,9 @@ struct env {
 	struct bpftk_verify_result *res;
 	struct bpftk_buf msg; /* scratch for the message being built */
 	const char *call_name; /* helper being checked, for messages */
+	/* the argument whose memory is being checked (1..5, 0 none): the
+	 * memory checks' messages then say whose argument it is */
+	int call_arg;
 };
 
 struct bpftk_verify_result {
@@ -179,6 +190,10 @@ BPFTK_INTERNAL int vf_st_covers(const struct vstate *old,
 				int use_read);
 BPFTK_INTERNAL int vf_st_equal(const struct vstate *a, const struct vstate *b,
 			    const uint16_t *live);
+/* Makes cur cover old where both hold numbers (registers, spilled
+ * scalars, data bytes of stack slots) that old does not cover: those
+ * become unknown.  Frames must match (same count and calls). */
+BPFTK_INTERNAL void vf_st_widen(const struct vstate *old, struct vstate *cur);
 
 /* liveness.c: fills e->live */
 BPFTK_INTERNAL int vf_compute_liveness(struct env *e);
@@ -217,6 +232,15 @@ BPFTK_INTERNAL int vf_check_call(struct env *e, int pc, int *next_pc);
 BPFTK_INTERNAL int vf_check_exit(struct env *e, int pc, int *next_pc,
 			      int *done);
 BPFTK_INTERNAL int vf_find_subprog(const struct env *e, int pc);
+/* insn pc calls a helper that calls back into the program (bpf_loop) */
+BPFTK_INTERNAL int vf_is_callback_call(const struct env *e, int pc);
+
+/* embed_helpers.c: the descriptor of helper id (bpftk's table, then the
+ * embedder's), or NULL; whether the program's type may call it */
+BPFTK_INTERNAL const struct bpftk_helper *vf_helper(const struct env *e,
+						    uint32_t id);
+BPFTK_INTERNAL int vf_helper_allowed(const struct env *e,
+				     const struct bpftk_helper *h);
 
 /* check_ref.c */
 BPFTK_INTERNAL int vf_ref_acquire(struct env *e, int pc, uint32_t *id);

@@ -2,7 +2,9 @@
  * (program text, program type, expected verdict, words the message must
  * contain), the result's stats and per-instruction facts, the state log,
  * argument errors, and every allocation failing in turn (-ENOMEM, no
- * leak, never a wrong verdict).
+ * leak, never a wrong verdict).  Accepted bpf_loop programs also run,
+ * verified, in the fast interpreter, the JIT and checked mode, with
+ * bpf_loop's results as the kernel gives them.
  *
  * The messages are checked for the words a reader needs (what was
  * accessed, what is known, what to do), not for their full text.
@@ -12,6 +14,9 @@
 #include <string.h>
 
 #include <bpftk/asm.h>
+#include <bpftk/elf.h>
+#include <bpftk/object.h>
+#include <bpftk/run.h>
 #include <bpftk/verifier.h>
 
 #include "test.h"
@@ -40,6 +45,20 @@ struct vcase {
 	"r2 += -8\n"                                                          \
 	"ld_pseudo r1, 1, 0\n"                                                \
 	"call 1\n"
+
+/* bpf_loop(r1, callback at insn 10, r3 = fp-8 or NULL, r4 = 0) after
+ * *(u64 *)(fp-8) = 0; r0 = what the callback left at fp-8.  The callback
+ * (insn 10 on) is the case's own text. */
+#define LOOP_CALL(n, ctx)                                                     \
+	"*(u64 *)(r10 - 8) = 0\n"                                              \
+	"r1 = " #n "\n"                                                        \
+	"ld_pseudo r2, 4, 7\n"                                                 \
+	ctx "r4 = 0\n"                                                         \
+	"call 181\n"                                                           \
+	"r0 = *(u64 *)(r10 - 8)\n"                                             \
+	"exit\n"
+#define LOOP_CTX_FP8 "r3 = r10\nr3 += -8\n"
+#define LOOP_CTX_NULL "r3 = 0\nr3 += 0\n"
 
 static const struct vcase cases[] = {
 	{"return a constant", BPFTK_PROG_TYPE_SOCKET_FILTER,
@@ -162,6 +181,229 @@ static const struct vcase cases[] = {
 	 -EACCES, "insn 3|r9 is a number"},
 	{"type bpftk lacks", BPFTK_PROG_TYPE_LIRC_MODE2, "r0 = 0\nexit\n",
 	 -EOPNOTSUPP, "not supported"},
+	{"bpf_loop: the callback adds its index to the caller's stack",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "r0 += r1\n"
+	 "*(u64 *)(r2 + 0) = r0\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, NULL},
+	{"bpf_loop: the callback returns 2", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "r0 = 2\n"
+	 "exit\n",
+	 -EACCES,
+	 "insn 11|callback of bpf_loop (the function at insn 10)|0 or 1|"
+	 "r0 = the number 2|insn 7 (call 181) calls its callback"},
+	{"bpf_loop: the callback returns its index",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "r0 = r1\n"
+	 "exit\n",
+	 -EACCES, "insn 11|0 or 1|r0 = a number in [0, 8388607]"},
+	{"bpf_loop: the callback writes past the caller's frame",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "*(u64 *)(r2 + 8) = r1\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "insn 10|writes 8 bytes at fp+0, outside the stack"},
+	{"bpf_loop: the callback reads a NULL context",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_NULL)
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "insn 10|r2 is a number"},
+	{"bpf_loop: the callback indexes the caller's stack with its index",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(4, LOOP_CTX_FP8)
+	 "r2 += r1\n"
+	 "r0 = *(u8 *)(r2 + 0)\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "insn 11|variable offset that may leave the stack"},
+	{"bpf_loop: the index bounded by the callback itself",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(4, LOOP_CTX_FP8)
+	 "r0 = 1\n"
+	 "if r1 > 7 goto +3\n"
+	 "r2 += r1\n"
+	 "r3 = *(u8 *)(r2 - 7)\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, NULL},
+	/* the state after bpf_loop is what any number of rounds leaves:
+	 * after one round fp-8 is 1, after 40 it is 40 */
+	{"bpf_loop: a counter left by the callback, used unchecked after it",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "*(u64 *)(r10 - 8) = 0\n"
+	 "r1 = 100\n"
+	 "ld_pseudo r2, 4, 11\n"
+	 "r3 = r10\n"
+	 "r3 += -8\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r1 = *(u64 *)(r10 - 8)\n"
+	 "r2 = r10\n"
+	 "r2 += -24\n"
+	 "r2 += r1\n"
+	 "r0 = *(u8 *)(r2 + 0)\n"
+	 "exit\n"
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "r0 += 1\n"
+	 "*(u64 *)(r2 + 0) = r0\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "insn 11|lower bound is unknown|ends the loop"},
+	{"bpf_loop: a counter the callback stops at 8, used after it",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "*(u64 *)(r10 - 8) = 0\n"
+	 "*(u64 *)(r10 - 16) = 0\n"
+	 "r1 = 100\n"
+	 "ld_pseudo r2, 4, 11\n"
+	 "r3 = r10\n"
+	 "r3 += -8\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r1 = *(u64 *)(r10 - 8)\n"
+	 "r2 = r10\n"
+	 "r2 += -16\n"
+	 "r2 += r1\n"
+	 "r0 = *(u8 *)(r2 + 0)\n"
+	 "exit\n"
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "if r0 > 7 goto +4\n"
+	 "r0 += 1\n"
+	 "*(u64 *)(r2 + 0) = r0\n"
+	 "r0 = 0\n"
+	 "exit\n"
+	 "r0 = 1\n"
+	 "exit\n",
+	 0, NULL},
+	/* each round starts by zeroing fp-8, so inside the callback a
+	 * round's state repeats the one before: bounded by bpf_loop, not
+	 * an infinite loop */
+	{"bpf_loop: a callback whose rounds repeat",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "*(u64 *)(r2 + 0) = 0\n"
+	 "r0 = 0\n"
+	 "if r1 > 5 goto +1\n"
+	 "r0 = 0\n"
+	 "*(u64 *)(r2 + 0) = r1\n"
+	 "exit\n",
+	 0, NULL},
+	{"bpf_loop in a loop without a bound", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 1\n"
+	 "ld_pseudo r2, 4, 5\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "goto -7\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "infinite loop"},
+	{"bpf_loop: an infinite loop inside the callback",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "r0 = 0\n"
+	 "r3 = r1\n"
+	 "if r3 != 0 goto -1\n"
+	 "exit\n",
+	 -EACCES, "infinite loop|instruction 12"},
+	/* after a round the packet may have moved: the caller's packet
+	 * pointers are stale after bpf_loop, though not after zero rounds */
+	{"bpf_loop: the callback moves the packet", BPFTK_PROG_TYPE_XDP,
+	 "r6 = *(u32 *)(r1 + 0)\n"
+	 "r7 = *(u32 *)(r1 + 4)\n"
+	 "*(u64 *)(r10 - 8) = r1\n"
+	 "r1 = 1\n"
+	 "ld_pseudo r2, 4, 12\n"
+	 "r3 = r10\n"
+	 "r3 += -8\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r0 = 2\n"
+	 "r1 = r6\n"
+	 "r1 += 1\n"
+	 "if r1 > r7 goto +1\n"
+	 "r1 = *(u8 *)(r6 + 0)\n"
+	 "r0 = 2\n"
+	 "exit\n"
+	 "r1 = *(u64 *)(r2 + 0)\n"
+	 "r2 = 4\n"
+	 "call 44\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES,
+	 "insn 14|r6 is a number|insn 9 (call 181) calls its callback, insn "
+	 "9 (call 181) ends the loop"},
+	{"bpf_loop: the same without moving the packet", BPFTK_PROG_TYPE_XDP,
+	 "r6 = *(u32 *)(r1 + 0)\n"
+	 "r7 = *(u32 *)(r1 + 4)\n"
+	 "*(u64 *)(r10 - 8) = r1\n"
+	 "r1 = 1\n"
+	 "ld_pseudo r2, 4, 12\n"
+	 "r3 = r10\n"
+	 "r3 += -8\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r0 = 2\n"
+	 "r1 = r6\n"
+	 "r1 += 1\n"
+	 "if r1 > r7 goto +1\n"
+	 "r1 = *(u8 *)(r6 + 0)\n"
+	 "r0 = 2\n"
+	 "exit\n"
+	 "r1 = *(u64 *)(r2 + 0)\n"
+	 "r2 = 4\n"
+	 "call 5\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, NULL},
+	/* the kernel accepts flags other than 0 (bpf_loop then fails with
+	 * -EINVAL at run time); the callback is still checked */
+	{"bpf_loop with flags 1", BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 4\n"
+	 "ld_pseudo r2, 4, 6\n"
+	 "r3 = 0\n"
+	 "r4 = 1\n"
+	 "call 181\n"
+	 "r0 = 0\n"
+	 "exit\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 0, NULL},
+	{"bpf_loop with a number as its callback",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 4\n"
+	 "r2 = 10\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "argument 2 of bpf_loop must be a callback function"},
+	{"bpf_loop: a callback that calls itself through bpf_loop",
+	 BPFTK_PROG_TYPE_SOCKET_FILTER,
+	 "r1 = 2\n"
+	 "ld_pseudo r2, 4, 6\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r0 = 0\n"
+	 "exit\n"
+	 "r1 = 2\n"
+	 "ld_pseudo r2, 4, -2\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 -EACCES, "too deep"},
 	/* found by fuzz_verifier: the checked run faulted on it */
 	{"misaligned atomic", BPFTK_PROG_TYPE_XDP,
 	 "*(u64 *)(r10 - 16) = 0\n"
@@ -329,6 +571,183 @@ static void test_args(void)
 	      -EINVAL);
 }
 
+/* Verified bpf_loop programs run (as socket filters on a zeroed packet):
+ * r0 in every engine. */
+static const struct {
+	const char *name;
+	const char *text;
+	uint64_t r0;
+} loop_runs[] = {
+	{"sum of the indexes 0..9",
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "r0 += r1\n"
+	 "*(u64 *)(r2 + 0) = r0\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 45},
+	{"the rounds that repeat: the last index is left",
+	 LOOP_CALL(10, LOOP_CTX_FP8)
+	 "*(u64 *)(r2 + 0) = 0\n"
+	 "r0 = 0\n"
+	 "if r1 > 5 goto +1\n"
+	 "r0 = 0\n"
+	 "*(u64 *)(r2 + 0) = r1\n"
+	 "exit\n",
+	 9},
+	/* bpf_loop's result: the number of calls made */
+	{"the callback stops at index 3",
+	 "r1 = 10\n"
+	 "ld_pseudo r2, 4, 5\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "exit\n"
+	 "r0 = 1\n"
+	 "if r1 == 3 goto +1\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 4},
+	{"nr_loops is 32 bits: 0x100000002 loops twice",
+	 "r1 = 0x100000002 ll\n"
+	 "ld_pseudo r2, 4, 5\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "exit\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 2},
+	{"flags 1: -EINVAL, no call",
+	 "r1 = 10\n"
+	 "ld_pseudo r2, 4, 5\n"
+	 "r3 = 0\n"
+	 "r4 = 1\n"
+	 "call 181\n"
+	 "exit\n"
+	 "r0 = 1\n"
+	 "exit\n",
+	 (uint64_t)-EINVAL},
+	{"more than 1 << 23 loops: -E2BIG",
+	 "r1 = 0x800001\n"
+	 "ld_pseudo r2, 4, 5\n"
+	 "r3 = 0\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "exit\n"
+	 "r0 = 1\n"
+	 "exit\n",
+	 (uint64_t)-E2BIG},
+	{"nested: 3 rounds of 4 rounds, counted on the main stack",
+	 LOOP_CALL(3, LOOP_CTX_FP8)
+	 "r3 = r2\n"
+	 "r1 = 4\n"
+	 "ld_pseudo r2, 4, 5\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r0 = 0\n"
+	 "exit\n"
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "r0 += 1\n"
+	 "*(u64 *)(r2 + 0) = r0\n"
+	 "r0 = 0\n"
+	 "exit\n",
+	 12},
+	{"a counter the callback stops at 8",
+	 "*(u64 *)(r10 - 8) = 0\n"
+	 "*(u64 *)(r10 - 16) = 0\n"
+	 "r1 = 100\n"
+	 "ld_pseudo r2, 4, 11\n"
+	 "r3 = r10\n"
+	 "r3 += -8\n"
+	 "r4 = 0\n"
+	 "call 181\n"
+	 "r1 = *(u64 *)(r10 - 8)\n"
+	 "r2 = r10\n"
+	 "r2 += -16\n"
+	 "r2 += r1\n"
+	 "r0 = *(u8 *)(r2 + 0)\n"
+	 "exit\n"
+	 "r0 = *(u64 *)(r2 + 0)\n"
+	 "if r0 > 7 goto +4\n"
+	 "r0 += 1\n"
+	 "*(u64 *)(r2 + 0) = r0\n"
+	 "r0 = 0\n"
+	 "exit\n"
+	 "r0 = 1\n"
+	 "exit\n",
+	 8},
+};
+
+static void test_loop_runs(void)
+{
+	static const struct {
+		enum bpftk_vm_mode mode;
+		unsigned flags;
+	} engines[] = {
+		{BPFTK_VM_CHECKED, 0}, /* verified: the fast interpreter */
+		{BPFTK_VM_JIT, 0},
+		{BPFTK_VM_CHECKED, BPFTK_RUN_CHECKED},
+	};
+	uint8_t pkt[64] = {0};
+	for (size_t i = 0; i < sizeof(loop_runs) / sizeof(loop_runs[0]); i++) {
+		struct bpftk_asm_result *a = assemble(loop_runs[i].text);
+		CHECK(a != NULL);
+		if (!a)
+			continue;
+		const struct bpftk_asm_section *s =
+			bpftk_asm_result_section(a, 0);
+		struct bpftk_elf_symbol sym = {"prog", 0};
+		struct bpftk_elf_section sec = {"socket", s->insns, s->n, &sym,
+						1};
+		void *elf = NULL;
+		size_t len = 0;
+		struct bpftk_object *o = NULL;
+		CHECK(bpftk_elf_write(&sec, 1, "GPL", 0, &elf, &len, NULL) ==
+			      0 &&
+		      bpftk_object_open_mem(elf, len, NULL, &o, NULL) == 0);
+		for (size_t k = 0; o && k < sizeof(engines) / sizeof(engines[0]);
+		     k++) {
+			struct bpftk_run_opts ro;
+			memset(&ro, 0, sizeof(ro));
+			ro.sz = sizeof(ro);
+			ro.mode = engines[k].mode;
+			ro.flags = engines[k].flags;
+			struct bpftk_run *r = NULL;
+			struct bpftk_diags *d = bpftk_diags_new();
+			int err = bpftk_run_new(o, &ro, &r, d);
+			if (err)
+				has_words(d, "(bpftk_run_new failed)");
+			CHECK(err == 0);
+#if defined(__x86_64__)
+			/* no warning: the JIT compiled it, callback and all */
+			CHECK(bpftk_diags_count(d) == 0);
+#endif
+			struct bpftk_test_run_opts t;
+			memset(&t, 0, sizeof(t));
+			t.sz = sizeof(t);
+			t.data_in = pkt;
+			t.data_size_in = sizeof(pkt);
+			if (r) {
+				CHECK(bpftk_run_test(r, &t, d) == 0);
+				if (t.r0 != loop_runs[i].r0)
+					fprintf(stderr,
+						"'%s' (engine %zu): r0 = %lld, "
+						"expected %lld\n",
+						loop_runs[i].name, k,
+						(long long)t.r0,
+						(long long)loop_runs[i].r0);
+				CHECK(t.r0 == loop_runs[i].r0);
+			}
+			bpftk_run_free(r);
+			bpftk_diags_free(d);
+		}
+		bpftk_object_close(o);
+		bpftk_elf_buf_free(elf);
+		bpftk_asm_result_free(a);
+	}
+}
+
 /* Every allocation fails in turn: each run ends in -ENOMEM or the right
  * verdict, and nothing leaks. */
 static void test_alloc_failures(void)
@@ -364,5 +783,6 @@ TEST_MAIN({
 	test_cases();
 	test_facts_and_log();
 	test_args();
+	test_loop_runs();
 	test_alloc_failures();
 })
