@@ -120,6 +120,24 @@ expect 1 'add --checked --no-verify' \
 expect 0 '^retval = ' "$BPFTK" run --checked --no-verify "$C/packet_overflow.o" --data-hex "$PKT"
 expect 0 '^retval = ' "$BPFTK" run "$C/packet_start_ok.o" --data-hex "$PKT"
 
+# rules of Linux's own, not of the ISA (the kernel refuses both; the
+# verifier fuzzer's kernel mode, BPFTK_VFUZZ_KERNEL, found them): a
+# constant shift outside [0, width) in a program for the kernel (raw
+# programs keep the ISA's modulo), and a pointer stored to the stack in
+# fewer than 8 bytes
+printf 'r0 = 0\nw0 <<= 32\nexit\n' >"$T/shift32.s"
+printf 'r0 = 0\nr0 <<= 63\nw0 s>>= 31\nexit\n' >"$T/shift_ok.s"
+printf 'r0 = 0\nr0 >>= -1\nexit\n' >"$T/shift_neg.s"
+printf 'r0 = 0\n*(u32 *)(r10 - 8) = r1\nexit\n' >"$T/spill4.s"
+printf 'r0 = 0\n*(u64 *)(r10 - 8) = r1\n*(u32 *)(r10 - 16) = r0\nexit\n' >"$T/spill8.s"
+expect 1 'invalid shift 32: a 32-bit shift' "$BPFTK" verify --type xdp "$T/shift32.s"
+expect 1 'invalid shift -1: a 64-bit shift' "$BPFTK" verify --type sched_cls "$T/shift_neg.s"
+expect 0 'accepted' "$BPFTK" verify --type xdp "$T/shift_ok.s"
+expect 0 'accepted' "$BPFTK" verify "$T/shift32.s"
+expect 1 'invalid size of register spill: a pointer \(context pointer\)' \
+	"$BPFTK" verify --type xdp "$T/spill4.s"
+expect 0 'accepted' "$BPFTK" verify --type xdp "$T/spill8.s"
+
 # ---- 4. usage and I/O
 expect 2 'usage: bpftk verify' "$BPFTK" verify
 expect 2 "unknown program type 'frob'" "$BPFTK" verify --type frob "$T/b3.bin"

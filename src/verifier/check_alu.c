@@ -345,6 +345,17 @@ int vf_check_alu(struct env *e, int pc)
 		return lddw(e, pc, dst);
 	if (classify(op, &a))
 		return vf_internal_error(e, pc, "ALU instruction not classified");
+	/* the ISA takes a shift amount modulo the width, but Linux refuses
+	 * a constant one outside [0, width) for the programs it loads (raw
+	 * programs keep the ISA's rule) */
+	if (!a.x && (a.bop == BND_LSH || a.bop == BND_RSH ||
+		     a.bop == BND_ARSH) &&
+	    e->o.type != BPFTK_PROG_TYPE_UNSPEC &&
+	    (in->imm < 0 || in->imm >= a.w))
+		return vf_reject(e, pc, -EINVAL,
+			      "invalid shift %d: a %d-bit shift by a "
+			      "constant must be by 0 to %d bits",
+			      in->imm, a.w, a.w - 1);
 	if (a.x) {
 		src = &f->regs[in->src];
 		if (src->type == T_NOT_INIT)

@@ -181,6 +181,14 @@ static int stack_access(struct env *e, int pc, int regno, const struct reg *r,
 			      "calling function (cannot spill pointers to "
 			      "stack into stack frame of the caller): it "
 			      "would outlive the frame it points to");
+	if (write && val && val->type != T_SCALAR && val->type != T_NOT_INIT &&
+	    size != 8) {
+		return vf_reject(e, pc, -EACCES,
+			      "invalid size of register spill: a pointer "
+			      "(%s) goes to the stack whole, as 8 bytes, not "
+			      "%u",
+			      vf_vtype_name(val->type), size);
+	}
 	if (write) {
 		if (size == 8 && val && o % 8 == 0) {
 			memset(s->kind, S_SPILL, 8);
