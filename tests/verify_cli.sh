@@ -120,6 +120,15 @@ expect 1 'add --checked --no-verify' \
 expect 0 '^retval = ' "$BPFTK" run --checked --no-verify "$C/packet_overflow.o" --data-hex "$PKT"
 expect 0 '^retval = ' "$BPFTK" run "$C/packet_start_ok.o" --data-hex "$PKT"
 
+# the walk's budget: Cilium's tail_handle_ipv4 (which Linux accepts) needs
+# more than the kernel's 1,000,000 instructions here, within the default
+LXC=$S/corpus/ebpf-samples/cilium/bpf_lxc.o
+expect 0 '^prog tail_handle_ipv4: accepted' \
+	"$BPFTK" verify --type sched_cls --prog tail_handle_ipv4 "$LXC"
+expect 1 'program too complex: the walk of all paths passed 1000000 instructions' \
+	"$BPFTK" verify --type sched_cls --prog tail_handle_ipv4 --insn-limit 1000000 "$LXC"
+expect 2 'insn-limit needs a count' "$BPFTK" verify --insn-limit 0 "$LXC"
+
 # rules of Linux's own, not of the ISA (the kernel refuses both; the
 # verifier fuzzer's kernel mode, BPFTK_VFUZZ_KERNEL, found them): a
 # constant shift outside [0, width) in a program for the kernel (raw

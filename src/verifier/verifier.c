@@ -472,7 +472,9 @@ static void note_facts(struct env *e, int pc)
 		return;
 	const struct reg *r = &vf_cur_frame(e)->regs[in->dst];
 	int known = r->type == T_SCALAR && vsc_is_const(&r->v);
-	if (cls == BPFTK_CLASS_ALU ||
+	/* le64/be64 are of the 32-bit class but give all 64 bits */
+	int end64 = form_of(in) == BPFTK_FORM_END && in->imm == 64;
+	if ((cls == BPFTK_CLASS_ALU && !end64) ||
 	    (cls == BPFTK_CLASS_LDX && BPFTK_MEM_BYTES(in->code) < 8 &&
 	     (in->code & 0xe0) == 0x60))
 		f->zext_done = 1;
@@ -559,7 +561,7 @@ static int step(struct env *e, int pc, int *next)
 
 static int walk(struct env *e)
 {
-	uint64_t limit = e->o.insn_limit ? e->o.insn_limit : 1000000;
+	uint64_t limit = e->o.insn_limit ? e->o.insn_limit : BPFTK_VERIFY_INSN_LIMIT;
 	int pc = 0, err = init_state(e);
 	if (err)
 		return err;

@@ -44,6 +44,9 @@ static void usage(FILE *out)
 		"                 bytecode and assembly\n"
 		"  --mem-size N   raw programs: bytes of memory r1 points to\n"
 		"                 (r2 = N); default 0: no access through r1\n"
+		"  --insn-limit N instructions the walk may process before it\n"
+		"                 calls the program too complex (default\n"
+		"                 4000000; the kernel's is 1000000)\n"
 		"  -v, --verbose  the verifier's state at each instruction, in\n"
 		"                 the notation of the kernel verifier's log\n"
 		"  -h, --help     this text\n"
@@ -93,12 +96,15 @@ static int report(const char *name, int err,
 	}
 }
 
-static void init_opts(struct bpftk_verify_opts *vo, int verbose,
-		      const char *name)
+/* The options every program of a command line gets (-v, --mem-size,
+ * --insn-limit). */
+static void base_opts(struct bpftk_verify_opts *vo, int verbose,
+		      uint32_t mem_size, uint32_t insn_limit)
 {
 	memset(vo, 0, sizeof(*vo));
 	vo->sz = sizeof(*vo);
-	vo->name = name;
+	vo->raw_mem_size = mem_size;
+	vo->insn_limit = insn_limit;
 	if (verbose) {
 		vo->flags |= BPFTK_VERIFY_LOG_STATES;
 		vo->log = log_line;
@@ -106,8 +112,8 @@ static void init_opts(struct bpftk_verify_opts *vo, int verbose,
 }
 
 static int verify_object(const char *path, const char *prog, int have_type,
-			 enum bpftk_prog_type type, uint32_t mem_size,
-			 int verbose)
+			 enum bpftk_prog_type type,
+			 const struct bpftk_verify_opts *base)
 {
 	struct bpftk_diags *d = bpftk_diags_new();
 	struct bpftk_object *o = NULL;
@@ -126,11 +132,10 @@ static int verify_object(const char *path, const char *prog, int have_type,
 		if (prog && strcmp(prog, name))
 			continue;
 		found = 1;
-		struct bpftk_verify_opts vo;
-		init_opts(&vo, verbose, name);
+		struct bpftk_verify_opts vo = *base;
+		vo.name = name;
 		vo.type = have_type ? type : bpftk_object_prog_type(p);
 		vo.expected_attach_type = bpftk_object_prog_attach_type(p);
-		vo.raw_mem_size = mem_size;
 		struct bpftk_verify_result *res = NULL;
 		bpftk_diags_clear(d);
 		err = bpftk_verify_object_prog(o, p, &vo, &res, d);
@@ -169,8 +174,8 @@ static int looks_like_text(const char *data, size_t len)
 }
 
 static int verify_insns(const char *path, const char *data, size_t len,
-			enum bpftk_prog_type type, uint32_t mem_size,
-			int verbose)
+			enum bpftk_prog_type type,
+			const struct bpftk_verify_opts *base)
 {
 	struct bpftk_diags *d = bpftk_diags_new();
 	if (!d)
@@ -215,10 +220,9 @@ static int verify_insns(const char *path, const char *data, size_t len,
 		insns = buf;
 		n = (size_t)got;
 	}
-	struct bpftk_verify_opts vo;
-	init_opts(&vo, verbose, path);
+	struct bpftk_verify_opts vo = *base;
+	vo.name = path;
 	vo.type = type;
-	vo.raw_mem_size = mem_size;
 	struct bpftk_verify_result *res = NULL;
 	int err = bpftk_verify(insns, n, &vo, &res, d);
 	rc = report(path, err, res, d); /* prints d */
@@ -237,7 +241,7 @@ int cmd_verify(int argc, char **argv)
 	const char *file = NULL, *prog = NULL;
 	enum bpftk_prog_type type = BPFTK_PROG_TYPE_UNSPEC;
 	int have_type = 0, verbose = 0;
-	uint32_t mem_size = 0;
+	uint32_t mem_size = 0, insn_limit = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		int more = i + 1 < argc;
@@ -257,6 +261,15 @@ int cmd_verify(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			mem_size = (uint32_t)v;
+		} else if (!strcmp(a, "--insn-limit") && more) {
+			uint64_t v;
+			if (cli_number(argv[++i], UINT32_MAX, &v) || !v) {
+				cli_error("verify: --insn-limit needs a count "
+					  "of at least 1, not '%s'",
+					  argv[i]);
+				return EXIT_USAGE;
+			}
+			insn_limit = (uint32_t)v;
 		} else if (!strcmp(a, "--type") && more) {
 			int t;
 			if (cli_prog_type(argv[++i], &t)) {
@@ -278,16 +291,17 @@ int cmd_verify(int argc, char **argv)
 	if (!data)
 		return EXIT_IO;
 	int rc;
+	struct bpftk_verify_opts base;
+	base_opts(&base, verbose, mem_size, insn_limit);
 	if (len >= 4 && !memcmp(data, "\177ELF", 4)) {
-		rc = verify_object(file, prog, have_type, type, mem_size,
-				   verbose);
+		rc = verify_object(file, prog, have_type, type, &base);
 	} else if (prog) {
 		cli_error("verify: --prog names a program of an ELF object; "
 			  "'%s' is not one",
 			  file);
 		rc = EXIT_USAGE;
 	} else {
-		rc = verify_insns(file, data, len, type, mem_size, verbose);
+		rc = verify_insns(file, data, len, type, &base);
 	}
 	free(data);
 	return rc;
