@@ -28,7 +28,8 @@
  *
  * With $BPFTK_VFUZZ_KERNEL set (and bpf() permitted), every accepted
  * program of a kernel type (not raw) is also loaded into Linux with
- * bpf_prog_load: the kernel rejecting it for a safety reason is a
+ * bpf_prog_load: the kernel rejecting it for a safety reason at an
+ * instruction bpftk's walk reached is a
  * difference printed as "KERNEL-DIFF" (a bug of ours, or a rule of the
  * kernel we do not share), counted, never an abort.
  *
@@ -56,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* Counts so far: inputs, programs verified, accepted, run cleanly, loader
  * refusals after acceptance, runs, soundness bugs; accepted programs the
  * kernel judged, accepted, rejected for safety, for a missing feature. */
-void vfuzz_stats(unsigned long out[11]);
+void vfuzz_stats(unsigned long out[12]);
 
 #define MAX_INSNS 512
 #define NRUNS 4
@@ -69,10 +70,11 @@ static const enum bpftk_prog_type prog_type[T__COUNT] = {
 
 static unsigned long st_inputs, st_verified, st_accepted, st_clean,
 	st_refused, st_runs, st_bugs, st_k_loaded, st_k_accepted, st_k_safety,
-	st_k_feature;
+	st_k_feature, st_k_dead;
 
-void vfuzz_stats(unsigned long out[11])
+void vfuzz_stats(unsigned long out[12])
 {
+	out[11] = st_k_dead;
 	out[6] = st_bugs;
 	out[7] = st_k_loaded;
 	out[8] = st_k_accepted;
@@ -718,8 +720,31 @@ out:
 	bpftk_diags_free(d);
 }
 
-/* The kernel's verdict on a program bpftk accepted (BPFTK_VFUZZ_KERNEL). */
-static void kernel_diff(const struct prog *p, enum ptype t)
+/* The instruction the kernel's log complains about: the last "N: (op)"
+ * line, which it prints before checking an instruction; -1 if none. */
+static long kernel_insn(const char *log)
+{
+	long pc = -1;
+	const char *l = log;
+	while (*l) {
+		char *end;
+		long v = strtol(l, &end, 10);
+		if (end != l && end[0] == ':' && end[1] == ' ' && end[2] == '(')
+			pc = v;
+		const char *nl = strchr(l, '\n');
+		if (!nl)
+			break;
+		l = nl + 1;
+	}
+	return pc;
+}
+
+/* The kernel's verdict on a program bpftk accepted (BPFTK_VFUZZ_KERNEL).
+ * A rejection at an instruction bpftk's walk never reached is the kernel
+ * being less precise (it does not follow constants through division and
+ * remainder, or compare a register with itself) and counted apart. */
+static void kernel_diff(const struct prog *p, enum ptype t,
+			const struct bpftk_verify_result *res)
 {
 	static int usable = -1;
 	static char log[1 << 16];
@@ -751,6 +776,12 @@ static void kernel_diff(const struct prog *p, enum ptype t)
 	kacc_reason(log, reason, sizeof(reason));
 	if (!kacc_safety_reason(reason) || !log[0]) {
 		st_k_feature++;
+		return;
+	}
+	long kpc = kernel_insn(log);
+	if (res && kpc >= 0 && (size_t)kpc < p->n &&
+	    !bpftk_verify_result_facts(res, (size_t)kpc).reachable) {
+		st_k_dead++;
 		return;
 	}
 	st_k_safety++;
@@ -800,10 +831,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint32_t raw_size = sd ? (uint32_t)sd->mem_len : pick(&r, 129);
 	vo.raw_mem_size = raw_size;
 	st_verified++;
-	if (bpftk_verify(p.in, p.n, &vo, NULL, NULL))
+	static int kernel = -1;
+	if (kernel < 0)
+		kernel = getenv("BPFTK_VFUZZ_KERNEL") != NULL;
+	/* facts only for the kernel comparison, which needs reachability */
+	struct bpftk_verify_result *res = NULL;
+	if (bpftk_verify(p.in, p.n, &vo, kernel ? &res : NULL, NULL)) {
+		bpftk_verify_result_free(res);
 		return 0;
+	}
 	st_accepted++;
-	kernel_diff(&p, t);
+	kernel_diff(&p, t, res);
+	bpftk_verify_result_free(res);
 	run_accepted(&r, &p, t, sd, raw_size, data, size);
 	return 0;
 }

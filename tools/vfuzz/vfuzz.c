@@ -17,7 +17,7 @@
 #include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-void vfuzz_stats(unsigned long out[11]);
+void vfuzz_stats(unsigned long out[12]);
 
 static uint64_t rng;
 
@@ -31,7 +31,7 @@ static uint64_t next(void)
 
 static void print_stats(unsigned long long done, double secs)
 {
-	unsigned long s[11];
+	unsigned long s[12];
 	vfuzz_stats(s);
 	printf("%llu inputs (%.0f/s): %lu verified, %lu accepted, %lu ran "
 	       "cleanly (%lu runs), %lu refused by the loader after "
@@ -41,8 +41,9 @@ static void print_stats(unsigned long long done, double secs)
 	if (s[7])
 		printf("  kernel (BPFTK_VFUZZ_KERNEL): %lu of them loaded, %lu "
 		       "accepted, %lu rejected for safety (KERNEL-DIFF), %lu "
-		       "for a missing feature\n",
-		       s[7], s[8], s[9], s[10]);
+		       "for a missing feature, %lu at an instruction bpftk "
+		       "proved unreachable\n",
+		       s[7], s[8], s[9], s[10], s[11]);
 	fflush(stdout);
 }
 
