@@ -25,6 +25,7 @@
 #include <bpftk/asm.h>
 
 #include "test.h"
+#include "test_conf_case.h"
 #include "test_alloc.h"
 #include "test_vm_util.h"
 
@@ -157,42 +158,6 @@ static struct jo both(const char *what, const struct bpftk_insn *p, size_t n,
 
 /* ---- conformance --------------------------------------------------------- */
 
-/* The asm, mem and result sections of a conformance file. */
-static int read_case(const char *path, char *text, size_t cap,
-		     unsigned char *mem, size_t *memlen, uint64_t *result)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	char line[512], sec[32] = "";
-	size_t tl = 0;
-	int have = 0;
-	*memlen = 0;
-	text[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "--", 2)) {
-			sscanf(line + 2, " %31s", sec);
-			continue;
-		}
-		if (line[0] == '#')
-			continue;
-		if (!strcmp(sec, "asm") && tl + strlen(line) < cap) {
-			memcpy(text + tl, line, strlen(line) + 1);
-			tl += strlen(line);
-		} else if (!strcmp(sec, "mem")) {
-			unsigned v;
-			int used;
-			for (char *q = line; sscanf(q, " %2x%n", &v, &used) == 1;
-			     q += used)
-				if (*memlen < 256)
-					mem[(*memlen)++] = (unsigned char)v;
-		} else if (!strcmp(sec, "result") && !have) {
-			have = sscanf(line, "%" SCNx64, result) == 1;
-		}
-	}
-	fclose(f);
-	return have && tl ? 0 : -1;
-}
 
 static void conformance(void)
 {
@@ -215,7 +180,8 @@ static void conformance(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		size_t memlen;
 		uint64_t want;
-		if (read_case(path, text, sizeof(text), mem, &memlen, &want))
+		if (read_case(path, text, sizeof(text), mem, sizeof(mem), &memlen,
+			      &want))
 			continue;
 		files++;
 		struct bpftk_asm_opts ao = {.sz = sizeof(ao),

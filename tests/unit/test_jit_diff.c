@@ -37,10 +37,7 @@ static uint64_t state = 0x452821e638d01377ull;
 
 static uint64_t rnd(void)
 {
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
+	return vt_xorshift(&state);
 }
 
 static uint64_t value(void)
@@ -50,15 +47,7 @@ static uint64_t value(void)
 		0xffff, 0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
 		0x7fffffffffffffffull, 0x8000000000000000ull, UINT64_MAX,
 		UINT64_MAX - 1, 0xffffffff80000000ull};
-	uint64_t r = rnd();
-	switch (r & 3) {
-	case 0:
-		return edge[(r >> 8) % (sizeof(edge) / sizeof(edge[0]))];
-	case 1:
-		return (r >> 8) & 0x3f;
-	default:
-		return rnd() >> (r >> 8) % 64;
-	}
+	return vt_value(&state, edge, sizeof(edge) / sizeof(edge[0]));
 }
 
 /* A writable register (never r1, r9, r10). */

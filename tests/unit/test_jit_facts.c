@@ -38,6 +38,7 @@
 #include <bpftk/verifier.h>
 
 #include "test.h"
+#include "test_conf_case.h"
 #include "test_alloc.h"
 #include "test_vm_util.h"
 
@@ -194,42 +195,6 @@ static void print_sizes(const char *what, const size_t *size)
 
 /* ---- the conformance suite ------------------------------------------------ */
 
-/* The asm, mem and result sections of a conformance file. */
-static int read_case(const char *path, char *text, size_t cap,
-		     unsigned char *mem, size_t *memlen, uint64_t *result)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	char line[512], sec[32] = "";
-	size_t tl = 0;
-	int have = 0;
-	*memlen = 0;
-	text[0] = '\0';
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "--", 2)) {
-			sscanf(line + 2, " %31s", sec);
-			continue;
-		}
-		if (line[0] == '#')
-			continue;
-		if (!strcmp(sec, "asm") && tl + strlen(line) < cap) {
-			memcpy(text + tl, line, strlen(line) + 1);
-			tl += strlen(line);
-		} else if (!strcmp(sec, "mem")) {
-			unsigned v;
-			int used;
-			for (char *q = line; sscanf(q, " %2x%n", &v, &used) == 1;
-			     q += used)
-				if (*memlen < MEMSZ)
-					mem[(*memlen)++] = (unsigned char)v;
-		} else if (!strcmp(sec, "result") && !have) {
-			have = sscanf(line, "%" SCNx64, result) == 1;
-		}
-	}
-	fclose(f);
-	return have && tl ? 0 : -1;
-}
 
 static void conformance(void)
 {
@@ -253,7 +218,8 @@ static void conformance(void)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		size_t memlen;
 		uint64_t want;
-		if (read_case(path, text, sizeof(text), mem, &memlen, &want))
+		if (read_case(path, text, sizeof(text), mem, sizeof(mem), &memlen,
+			      &want))
 			continue;
 		files++;
 		struct bpftk_asm_opts ao = {.sz = sizeof(ao),
@@ -300,10 +266,7 @@ static uint64_t state = 0x3c6ef372fe94f82bull;
 
 static uint64_t rnd(void)
 {
-	state ^= state << 13;
-	state ^= state >> 7;
-	state ^= state << 17;
-	return state;
+	return vt_xorshift(&state);
 }
 
 static uint64_t value(void)
@@ -312,15 +275,7 @@ static uint64_t value(void)
 		0, 1, 2, 3, 7, 31, 32, 63, 0x7f, 0x80, 0xff, 0x8000, 0xffff,
 		0x7fffffff, 0x80000000, 0xffffffff, 0x100000000ull,
 		0x8000000000000000ull, UINT64_MAX, 0xffffffff80000000ull};
-	uint64_t r = rnd();
-	switch (r & 3) {
-	case 0:
-		return edge[(r >> 8) % (sizeof(edge) / sizeof(edge[0]))];
-	case 1:
-		return (r >> 8) & 0x3f;
-	default:
-		return rnd() >> (r >> 8) % 64;
-	}
+	return vt_value(&state, edge, sizeof(edge) / sizeof(edge[0]));
 }
 
 struct gen {

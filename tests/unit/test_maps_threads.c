@@ -199,6 +199,21 @@ static void run(const char *what, enum bpftk_map_type type, uint32_t flags,
 
 #define QVALS 20000 /* values each thread pushes into a queue/stack */
 
+/* A map of 8-byte values in a set of its own (*set: free it), or NULL. */
+static struct bpftk_map *value_map(struct bpftk_map_set **set,
+				   enum bpftk_map_type type, uint32_t max)
+{
+	struct bpftk_map_set_opts so = {.sz = sizeof(so), .ncpus = 2};
+	struct bpftk_map_create_opts o = {.sz = sizeof(o),
+					  .type = type,
+					  .value_size = 8,
+					  .max_entries = max};
+	struct bpftk_map *m = NULL;
+	bpftk_map_set_new(&so, set);
+	CHECK_EQ_U64(bpftk_map_create(*set, &o, &m, NULL), 0);
+	return m;
+}
+
 struct qarg {
 	struct bpftk_map *m;
 	unsigned id;
@@ -247,16 +262,9 @@ static void *qworker(void *p)
 static void run_queue(const char *what, enum bpftk_map_type type)
 {
 	struct bpftk_map_set *set;
-	struct bpftk_map_set_opts so = {.sz = sizeof(so), .ncpus = 2};
-	struct bpftk_map_create_opts o = {.sz = sizeof(o),
-					  .type = type,
-					  .value_size = 8,
-					  .max_entries = 64};
 	static uint8_t seen[THREADS * QVALS];
 	memset(seen, 0, sizeof(seen));
-	bpftk_map_set_new(&so, &set);
-	struct bpftk_map *m = NULL;
-	CHECK_EQ_U64(bpftk_map_create(set, &o, &m, NULL), 0);
+	struct bpftk_map *m = value_map(&set, type, 64);
 	if (!m) {
 		bpftk_map_set_free(set);
 		return;
@@ -314,14 +322,8 @@ static void *bworker(void *p)
 static void run_bloom(void)
 {
 	struct bpftk_map_set *set;
-	struct bpftk_map_set_opts so = {.sz = sizeof(so), .ncpus = 2};
-	struct bpftk_map_create_opts o = {.sz = sizeof(o),
-					  .type = BPFTK_MAP_TYPE_BLOOM_FILTER,
-					  .value_size = 8,
-					  .max_entries = THREADS * QVALS};
-	bpftk_map_set_new(&so, &set);
-	struct bpftk_map *m = NULL;
-	CHECK_EQ_U64(bpftk_map_create(set, &o, &m, NULL), 0);
+	struct bpftk_map *m =
+		value_map(&set, BPFTK_MAP_TYPE_BLOOM_FILTER, THREADS * QVALS);
 	if (!m) {
 		bpftk_map_set_free(set);
 		return;

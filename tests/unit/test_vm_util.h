@@ -15,6 +15,33 @@
 
 #include <bpftk/vm.h>
 
+/* The random streams of the differential tests: xorshift64 on a state
+ * each test keeps (so each replays its own sequence). */
+static inline uint64_t vt_xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* An operand: a quarter of the time one of edge[] (the values where
+ * arithmetic wraps or changes sign), a quarter a shift-sized number,
+ * else a random number of random width. */
+static inline uint64_t vt_value(uint64_t *s, const uint64_t *edge,
+				size_t nedge)
+{
+	uint64_t r = vt_xorshift(s);
+	switch (r & 3) {
+	case 0:
+		return edge[(r >> 8) % nedge];
+	case 1:
+		return (r >> 8) & 0x3f;
+	default:
+		return vt_xorshift(s) >> (r >> 8) % 64;
+	}
+}
+
 static inline struct bpftk_insn vt_raw(int code, int dst, int src, int off,
 				       int32_t imm)
 {
