@@ -1,13 +1,18 @@
-/* test_conf_case.h — one bpf_conformance test file (../shared/conformance,
- * format in ../shared/README.md) read for the tests that assemble and run
- * the suite themselves: the asm section as text, the mem section as bytes
- * (at most memcap), the expected result.  Header-only (static). */
+/* test_conf_case.h — the bpf_conformance suite (../shared/conformance,
+ * format in ../shared/README.md) for the tests that assemble and run it
+ * themselves: read_case reads one file (the asm section as text, the mem
+ * section as bytes, at most memcap, the expected result);
+ * for_each_conf_case assembles every program of tests/ and hands it on.
+ * Header-only (static); include after test.h. */
 #ifndef BPFTK_TEST_CONF_CASE_H
 #define BPFTK_TEST_CONF_CASE_H
 
+#include <dirent.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <bpftk/asm.h>
 
 /* 0, or -1 when the file cannot be read or has no asm or result. */
 static int read_case(const char *path, char *text, size_t cap,
@@ -45,6 +50,67 @@ static int read_case(const char *path, char *text, size_t cap,
 	}
 	fclose(f);
 	return have && tl ? 0 : -1;
+}
+
+/* One program of the suite, assembled. */
+struct conf_case {
+	const char *name; /* the file's name */
+	const struct bpftk_insn *insns;
+	size_t n;
+	unsigned char *mem; /* memlen bytes (the program may write them;
+			    * read anew for each file); never NULL */
+	size_t memlen;
+	uint64_t want; /* the expected r0 */
+};
+
+/* Calls fn for every program of <shared>/conformance/tests that reads and
+ * assembles (a file that does not assemble fails a CHECK); returns how many
+ * it called fn for, or -1 when the folder is missing (said on stdout, for
+ * a skip). */
+static int for_each_conf_case(const char *shared,
+			      void (*fn)(const struct conf_case *c, void *arg),
+			      void *arg)
+{
+	char dir[1024];
+	snprintf(dir, sizeof(dir), "%s/conformance/tests", shared);
+	DIR *dp = opendir(dir);
+	if (!dp) {
+		printf("skip: no conformance data at %s\n", dir);
+		return -1;
+	}
+	static char text[65536];
+	static unsigned char mem[256];
+	int files = 0;
+	struct dirent *e;
+	while ((e = readdir(dp))) {
+		size_t l = strlen(e->d_name);
+		if (l < 5 || strcmp(e->d_name + l - 5, ".data"))
+			continue;
+		char path[2048];
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		struct conf_case c = {e->d_name, NULL, 0, NULL, 0, 0};
+		if (read_case(path, text, sizeof(text), mem, sizeof(mem),
+			      &c.memlen, &c.want))
+			continue;
+		struct bpftk_asm_opts ao = {.sz = sizeof(ao),
+					    .dialect = BPFTK_ASM_CONFORMANCE,
+					    .filename = e->d_name};
+		struct bpftk_asm_result *r = NULL;
+		if (bpftk_asm_assemble(text, strlen(text), &ao, &r, NULL)) {
+			printf("FAIL %s: does not assemble\n", e->d_name);
+			CHECK(0);
+			continue;
+		}
+		const struct bpftk_asm_section *s = bpftk_asm_result_section(r, 0);
+		c.insns = s->insns;
+		c.n = s->n;
+		c.mem = mem;
+		files++;
+		fn(&c, arg);
+		bpftk_asm_result_free(r);
+	}
+	closedir(dp);
+	return files;
 }
 
 #endif

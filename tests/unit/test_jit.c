@@ -158,54 +158,25 @@ static struct jo both(const char *what, const struct bpftk_insn *p, size_t n,
 
 /* ---- conformance --------------------------------------------------------- */
 
+static void conf_one(const struct conf_case *c, void *arg)
+{
+	int *ok = arg;
+	struct jo j = both(c->name, c->insns, c->n, c->memlen ? c->mem : NULL,
+			   c->memlen);
+	if (j.load_err || j.err || j.r0 != c->want)
+		printf("FAIL %s: load %d err %d r0 %#" PRIx64 " want %#" PRIx64
+		       " (%s)\n",
+		       c->name, j.load_err, j.err, j.r0, c->want, j.msg);
+	else
+		(*ok)++;
+	CHECK(!j.load_err && !j.err && j.r0 == c->want);
+}
 
 static void conformance(void)
 {
-	char dir[1024];
-	snprintf(dir, sizeof(dir), "%s/conformance/tests", test_shared);
-	DIR *dp = opendir(dir);
-	if (!dp) {
-		printf("skip: no conformance data at %s\n", dir);
+	int ok = 0, files = for_each_conf_case(test_shared, conf_one, &ok);
+	if (files < 0)
 		return;
-	}
-	static char text[65536];
-	unsigned char mem[256];
-	int files = 0, ok = 0;
-	struct dirent *e;
-	while ((e = readdir(dp))) {
-		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 5, ".data"))
-			continue;
-		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		size_t memlen;
-		uint64_t want;
-		if (read_case(path, text, sizeof(text), mem, sizeof(mem), &memlen,
-			      &want))
-			continue;
-		files++;
-		struct bpftk_asm_opts ao = {.sz = sizeof(ao),
-					    .dialect = BPFTK_ASM_CONFORMANCE,
-					    .filename = e->d_name};
-		struct bpftk_asm_result *r = NULL;
-		if (bpftk_asm_assemble(text, strlen(text), &ao, &r, NULL)) {
-			printf("FAIL %s: does not assemble\n", e->d_name);
-			CHECK(0);
-			continue;
-		}
-		const struct bpftk_asm_section *s = bpftk_asm_result_section(r, 0);
-		struct jo j = both(e->d_name, s->insns, s->n, memlen ? mem : NULL,
-				   memlen);
-		if (j.load_err || j.err || j.r0 != want)
-			printf("FAIL %s: load %d err %d r0 %#" PRIx64
-			       " want %#" PRIx64 " (%s)\n",
-			       e->d_name, j.load_err, j.err, j.r0, want, j.msg);
-		else
-			ok++;
-		CHECK(!j.load_err && !j.err && j.r0 == want);
-		bpftk_asm_result_free(r);
-	}
-	closedir(dp);
 	printf("conformance [jit]: %d/%d passed\n", ok, files);
 	CHECK(files > 300);
 }

@@ -195,69 +195,45 @@ static void print_sizes(const char *what, const size_t *size)
 
 /* ---- the conformance suite ------------------------------------------------ */
 
+struct conf_stats {
+	size_t size[NSETS + 1];
+	int verified, bad;
+};
+
+static void conf_one(const struct conf_case *c, void *arg)
+{
+	struct conf_stats *st = arg;
+	struct bpftk_verify_insn_facts *facts =
+		verify(c->insns, c->n, c->memlen, NULL, 0);
+	if (facts) {
+		st->verified++;
+		st->bad += all_sets(c->name, c->insns, c->n, facts, c->mem,
+				    c->memlen, st->size);
+		struct out j = run1(BPFTK_VM_JIT, 0, c->insns, c->n, facts,
+				    c->mem, c->memlen);
+		if (j.load_err || j.err || j.r0 != c->want) {
+			fprintf(stderr, "%s: r0 %#" PRIx64 ", want %#" PRIx64 "\n",
+				c->name, j.r0, c->want);
+			st->bad++;
+		}
+	}
+	free(facts);
+}
 
 static void conformance(void)
 {
-	char dir[1024];
-	snprintf(dir, sizeof(dir), "%s/conformance/tests", test_shared);
-	DIR *dp = opendir(dir);
-	if (!dp) {
-		printf("skip: no conformance data at %s\n", dir);
+	struct conf_stats st = {{0}, 0, 0};
+	int files = for_each_conf_case(test_shared, conf_one, &st);
+	if (files < 0)
 		return;
-	}
-	static char text[65536];
-	unsigned char mem[MEMSZ];
-	size_t size[NSETS + 1] = {0};
-	int files = 0, verified = 0, bad = 0;
-	struct dirent *e;
-	while ((e = readdir(dp))) {
-		size_t l = strlen(e->d_name);
-		if (l < 5 || strcmp(e->d_name + l - 5, ".data"))
-			continue;
-		char path[2048];
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		size_t memlen;
-		uint64_t want;
-		if (read_case(path, text, sizeof(text), mem, sizeof(mem), &memlen,
-			      &want))
-			continue;
-		files++;
-		struct bpftk_asm_opts ao = {.sz = sizeof(ao),
-					    .dialect = BPFTK_ASM_CONFORMANCE,
-					    .filename = e->d_name};
-		struct bpftk_asm_result *r = NULL;
-		if (bpftk_asm_assemble(text, strlen(text), &ao, &r, NULL)) {
-			CHECK(!"a conformance program does not assemble");
-			continue;
-		}
-		const struct bpftk_asm_section *s = bpftk_asm_result_section(r, 0);
-		struct bpftk_verify_insn_facts *facts =
-			verify(s->insns, s->n, memlen, NULL, 0);
-		if (facts) {
-			verified++;
-			bad += all_sets(e->d_name, s->insns, s->n, facts, mem,
-					memlen, size);
-			struct out j = run1(BPFTK_VM_JIT, 0, s->insns, s->n,
-					    facts, mem, memlen);
-			if (j.load_err || j.err || j.r0 != want) {
-				fprintf(stderr, "%s: r0 %#" PRIx64 ", want %#"
-						PRIx64 "\n",
-					e->d_name, j.r0, want);
-				bad++;
-			}
-		}
-		free(facts);
-		bpftk_asm_result_free(r);
-	}
-	closedir(dp);
 	printf("conformance: %d programs, %d verified, each run in %zu sets "
 	       "of the facts' uses: %d differ\n",
-	       files, verified, NSETS, bad);
-	print_sizes("conformance", size);
-	CHECK(bad == 0);
+	       files, st.verified, NSETS, st.bad);
+	print_sizes("conformance", st.size);
+	CHECK(st.bad == 0);
 	CHECK(files > 300);
-	CHECK(verified > files / 2);
-	CHECK(size[0] < size[NSETS]);
+	CHECK(st.verified > files / 2);
+	CHECK(st.size[0] < st.size[NSETS]);
 }
 
 /* ---- random verified programs --------------------------------------------- */

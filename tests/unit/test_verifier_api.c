@@ -60,6 +60,50 @@ struct vcase {
 #define LOOP_CTX_FP8 "r3 = r10\nr3 += -8\n"
 #define LOOP_CTX_NULL "r3 = 0\nr3 += 0\n"
 
+/* bpf_loop summing the indexes 0..9 into fp-8 */
+#define LOOP_SUM10 \
+	LOOP_CALL(10, LOOP_CTX_FP8) \
+	"r0 = *(u64 *)(r2 + 0)\n" \
+	"r0 += r1\n" \
+	"*(u64 *)(r2 + 0) = r0\n" \
+	"r0 = 0\n" \
+	"exit\n"
+
+/* rounds that zero fp-8 first, so they repeat; the last index stays */
+#define LOOP_REPEAT_LAST \
+	LOOP_CALL(10, LOOP_CTX_FP8) \
+	"*(u64 *)(r2 + 0) = 0\n" \
+	"r0 = 0\n" \
+	"if r1 > 5 goto +1\n" \
+	"r0 = 0\n" \
+	"*(u64 *)(r2 + 0) = r1\n" \
+	"exit\n"
+
+/* a counter at fp-8 the callback stops at 8, then indexes fp-16 with it */
+#define LOOP_COUNTER8 \
+	"*(u64 *)(r10 - 8) = 0\n" \
+	"*(u64 *)(r10 - 16) = 0\n" \
+	"r1 = 100\n" \
+	"ld_pseudo r2, 4, 11\n" \
+	"r3 = r10\n" \
+	"r3 += -8\n" \
+	"r4 = 0\n" \
+	"call 181\n" \
+	"r1 = *(u64 *)(r10 - 8)\n" \
+	"r2 = r10\n" \
+	"r2 += -16\n" \
+	"r2 += r1\n" \
+	"r0 = *(u8 *)(r2 + 0)\n" \
+	"exit\n" \
+	"r0 = *(u64 *)(r2 + 0)\n" \
+	"if r0 > 7 goto +4\n" \
+	"r0 += 1\n" \
+	"*(u64 *)(r2 + 0) = r0\n" \
+	"r0 = 0\n" \
+	"exit\n" \
+	"r0 = 1\n" \
+	"exit\n"
+
 static const struct vcase cases[] = {
 	{"return a constant", BPFTK_PROG_TYPE_SOCKET_FILTER,
 	 "r0 = 0\nexit\n", 0, NULL},
@@ -183,12 +227,7 @@ static const struct vcase cases[] = {
 	 -EOPNOTSUPP, "not supported"},
 	{"bpf_loop: the callback adds its index to the caller's stack",
 	 BPFTK_PROG_TYPE_SOCKET_FILTER,
-	 LOOP_CALL(10, LOOP_CTX_FP8)
-	 "r0 = *(u64 *)(r2 + 0)\n"
-	 "r0 += r1\n"
-	 "*(u64 *)(r2 + 0) = r0\n"
-	 "r0 = 0\n"
-	 "exit\n",
+	 LOOP_SUM10,
 	 0, NULL},
 	{"bpf_loop: the callback returns 2", BPFTK_PROG_TYPE_SOCKET_FILTER,
 	 LOOP_CALL(10, LOOP_CTX_FP8)
@@ -260,41 +299,14 @@ static const struct vcase cases[] = {
 	 -EACCES, "insn 11|lower bound is unknown|ends the loop"},
 	{"bpf_loop: a counter the callback stops at 8, used after it",
 	 BPFTK_PROG_TYPE_SOCKET_FILTER,
-	 "*(u64 *)(r10 - 8) = 0\n"
-	 "*(u64 *)(r10 - 16) = 0\n"
-	 "r1 = 100\n"
-	 "ld_pseudo r2, 4, 11\n"
-	 "r3 = r10\n"
-	 "r3 += -8\n"
-	 "r4 = 0\n"
-	 "call 181\n"
-	 "r1 = *(u64 *)(r10 - 8)\n"
-	 "r2 = r10\n"
-	 "r2 += -16\n"
-	 "r2 += r1\n"
-	 "r0 = *(u8 *)(r2 + 0)\n"
-	 "exit\n"
-	 "r0 = *(u64 *)(r2 + 0)\n"
-	 "if r0 > 7 goto +4\n"
-	 "r0 += 1\n"
-	 "*(u64 *)(r2 + 0) = r0\n"
-	 "r0 = 0\n"
-	 "exit\n"
-	 "r0 = 1\n"
-	 "exit\n",
+	 LOOP_COUNTER8,
 	 0, NULL},
 	/* each round starts by zeroing fp-8, so inside the callback a
 	 * round's state repeats the one before: bounded by bpf_loop, not
 	 * an infinite loop */
 	{"bpf_loop: a callback whose rounds repeat",
 	 BPFTK_PROG_TYPE_SOCKET_FILTER,
-	 LOOP_CALL(10, LOOP_CTX_FP8)
-	 "*(u64 *)(r2 + 0) = 0\n"
-	 "r0 = 0\n"
-	 "if r1 > 5 goto +1\n"
-	 "r0 = 0\n"
-	 "*(u64 *)(r2 + 0) = r1\n"
-	 "exit\n",
+	 LOOP_REPEAT_LAST,
 	 0, NULL},
 	{"bpf_loop in a loop without a bound", BPFTK_PROG_TYPE_SOCKET_FILTER,
 	 "r1 = 1\n"
@@ -579,21 +591,10 @@ static const struct {
 	uint64_t r0;
 } loop_runs[] = {
 	{"sum of the indexes 0..9",
-	 LOOP_CALL(10, LOOP_CTX_FP8)
-	 "r0 = *(u64 *)(r2 + 0)\n"
-	 "r0 += r1\n"
-	 "*(u64 *)(r2 + 0) = r0\n"
-	 "r0 = 0\n"
-	 "exit\n",
+	 LOOP_SUM10,
 	 45},
 	{"the rounds that repeat: the last index is left",
-	 LOOP_CALL(10, LOOP_CTX_FP8)
-	 "*(u64 *)(r2 + 0) = 0\n"
-	 "r0 = 0\n"
-	 "if r1 > 5 goto +1\n"
-	 "r0 = 0\n"
-	 "*(u64 *)(r2 + 0) = r1\n"
-	 "exit\n",
+	 LOOP_REPEAT_LAST,
 	 9},
 	/* bpf_loop's result: the number of calls made */
 	{"the callback stops at index 3",
@@ -654,28 +655,7 @@ static const struct {
 	 "exit\n",
 	 12},
 	{"a counter the callback stops at 8",
-	 "*(u64 *)(r10 - 8) = 0\n"
-	 "*(u64 *)(r10 - 16) = 0\n"
-	 "r1 = 100\n"
-	 "ld_pseudo r2, 4, 11\n"
-	 "r3 = r10\n"
-	 "r3 += -8\n"
-	 "r4 = 0\n"
-	 "call 181\n"
-	 "r1 = *(u64 *)(r10 - 8)\n"
-	 "r2 = r10\n"
-	 "r2 += -16\n"
-	 "r2 += r1\n"
-	 "r0 = *(u8 *)(r2 + 0)\n"
-	 "exit\n"
-	 "r0 = *(u64 *)(r2 + 0)\n"
-	 "if r0 > 7 goto +4\n"
-	 "r0 += 1\n"
-	 "*(u64 *)(r2 + 0) = r0\n"
-	 "r0 = 0\n"
-	 "exit\n"
-	 "r0 = 1\n"
-	 "exit\n",
+	 LOOP_COUNTER8,
 	 8},
 };
 
