@@ -417,6 +417,24 @@ struct bpftk_helper_env *bpftk_henv(struct bpftk_vm_call *call)
 	return env;
 }
 
+struct bpftk_ctx *bpftk_henv_ctx(struct bpftk_vm_call *call, uint64_t r1,
+				 uint64_t types, const char *what)
+{
+	struct bpftk_helper_env *env = bpftk_henv(call);
+	if (!env)
+		return NULL;
+	const struct bpftk_ctx *c = env->ctx;
+	if (!c || (uint64_t)(uintptr_t)c != r1 ||
+	    (types && ((unsigned)c->type >= 64 ||
+		       !(types & BPFTK_PT_BIT(c->type))))) {
+		bpftk_vm_call_fail(call, -EINVAL,
+				   "r1 = 0x%llx is not the program's %s",
+				   (unsigned long long)r1, what);
+		return NULL;
+	}
+	return env->ctx;
+}
+
 const struct env_map *bpftk_henv_map(struct bpftk_helper_env *env,
 				     struct bpftk_vm_call *call, uint64_t ptr,
 				     int arg)

@@ -102,16 +102,7 @@ uint64_t bpftk_h_csum_diff(uint64_t r1, uint64_t r2, uint64_t r3, uint64_t r4,
 
 static struct bpftk_ctx *ctx_arg(struct bpftk_vm_call *call, uint64_t r1)
 {
-	struct bpftk_helper_env *env = bpftk_henv(call);
-	if (!env)
-		return NULL;
-	if (!env->ctx || (uint64_t)(uintptr_t)env->ctx != r1) {
-		bpftk_vm_call_fail(call, -EINVAL,
-				   "r1 = 0x%llx is not the program's context",
-				   (unsigned long long)r1);
-		return NULL;
-	}
-	return env->ctx;
+	return bpftk_henv_ctx(call, r1, 0, "context");
 }
 
 static uint64_t frame_end(const struct bpftk_ctx *c)

@@ -52,27 +52,18 @@
 #define AF_INET6_ 10
 #define ERR(e) ((uint64_t)(int64_t)(e))
 
+/* the types whose context is an __sk_buff with a packet here */
+#define SKB_TYPES (BPFTK_PT_TC | BPFTK_PT_SOCKET)
+
 static int is_skb(const struct bpftk_ctx *c)
 {
-	return c->type == BPFTK_PROG_TYPE_SCHED_CLS ||
-	       c->type == BPFTK_PROG_TYPE_SCHED_ACT ||
-	       c->type == BPFTK_PROG_TYPE_SOCKET_FILTER;
+	return (unsigned)c->type < 64 && (SKB_TYPES & BPFTK_PT_BIT(c->type));
 }
 
 /* r1 must be the run's skb context. */
 static struct bpftk_ctx *skb_arg(struct bpftk_vm_call *call, uint64_t r1)
 {
-	struct bpftk_helper_env *env = bpftk_henv(call);
-	if (!env)
-		return NULL;
-	if (!env->ctx || (uint64_t)(uintptr_t)env->ctx != r1 ||
-	    !is_skb(env->ctx)) {
-		bpftk_vm_call_fail(call, -EINVAL,
-				   "r1 = 0x%llx is not the program's __sk_buff",
-				   (unsigned long long)r1);
-		return NULL;
-	}
-	return env->ctx;
+	return bpftk_henv_ctx(call, r1, SKB_TYPES, "__sk_buff");
 }
 
 static uint32_t get32(const struct bpftk_ctx *c, unsigned off)

@@ -22,18 +22,7 @@
 static struct bpftk_ctx *sock_ops_arg(struct bpftk_vm_call *call,
 				      uint64_t r1)
 {
-	struct bpftk_helper_env *env = bpftk_henv(call);
-	if (!env)
-		return NULL;
-	if (!env->ctx || (uint64_t)(uintptr_t)env->ctx != r1 ||
-	    env->ctx->type != BPFTK_PROG_TYPE_SOCK_OPS) {
-		bpftk_vm_call_fail(call, -EINVAL,
-				   "r1 = 0x%llx is not the program's "
-				   "bpf_sock_ops",
-				   (unsigned long long)r1);
-		return NULL;
-	}
-	return env->ctx;
+	return bpftk_henv_ctx(call, r1, BPFTK_PT_SOCK_OPS, "bpf_sock_ops");
 }
 
 /* bpf_setsockopt(ctx, level, optname, optval, optlen): the option is not

@@ -76,17 +76,9 @@ uint64_t bpftk_h_perf_prog_read_value(uint64_t r1, uint64_t r2, uint64_t r3,
 				      struct bpftk_vm_call *call)
 {
 	(void)r4, (void)r5;
-	struct bpftk_helper_env *env = bpftk_henv(call);
-	if (!env)
+	if (!bpftk_henv_ctx(call, r1, BPFTK_PT_PERF_EVENT,
+			    "bpf_perf_event_data"))
 		return 0;
-	if (!env->ctx || (uint64_t)(uintptr_t)env->ctx != r1 ||
-	    env->ctx->type != BPFTK_PROG_TYPE_PERF_EVENT) {
-		bpftk_vm_call_fail(call, -EINVAL,
-				   "r1 = 0x%llx is not the program's "
-				   "bpf_perf_event_data",
-				   (unsigned long long)r1);
-		return 0;
-	}
 	void *buf = r3 ? bpftk_henv_mem(call, r2, r3, 1, 2) : NULL;
 	if (r3 && !buf)
 		return 0;

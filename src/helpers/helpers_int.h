@@ -68,6 +68,12 @@ bpftk_henv(struct bpftk_vm_call *call);
 BPFTK_INTERNAL const struct env_map *
 bpftk_henv_map(struct bpftk_helper_env *env, struct bpftk_vm_call *call,
 	       uint64_t ptr, int arg);
+/* The run's context when r1 is it and its type is in types (BPFTK_PT_*
+ * bits; 0: any type), or NULL after failing the call ("r1 = ... is not the
+ * program's <what>"). */
+BPFTK_INTERNAL struct bpftk_ctx *bpftk_henv_ctx(struct bpftk_vm_call *call,
+						uint64_t r1, uint64_t types,
+						const char *what);
 /* Records memory a helper handed to the program; 0 or -ENOMEM. */
 BPFTK_INTERNAL int bpftk_henv_hand(struct bpftk_helper_env *env, void *p,
 				   uint64_t len, int writable);

@@ -273,22 +273,8 @@ static int reg(const struct gen *g)
 
 static void put(struct gen *g, struct bpftk_insn i)
 {
-	const struct bpftk_opinfo *r = i.code ? bpftk_isa_info(bpftk_isa_lookup(&i))
-					      : NULL;
-	if (r) { /* reserved fields zero */
-		unsigned uses = bpftk_isa_form_uses(r->form);
-		if (!(uses & BPFTK_USES_DST))
-			i.dst = 0;
-		if (!(uses & BPFTK_USES_SRC) && r->sel != BPFTK_SEL_SRC)
-			i.src = 0;
-		if (!(uses & BPFTK_USES_OFF) && r->sel != BPFTK_SEL_OFF)
-			i.off = 0;
-		if (!(uses & BPFTK_USES_IMM) && r->sel != BPFTK_SEL_IMM &&
-		    r->form != BPFTK_FORM_LDDW)
-			i.imm = 0;
-	}
 	if (g->n < MAXP)
-		g->p[g->n++] = i;
+		g->p[g->n++] = vt_unreserved(i);
 }
 
 /* A row of one of the forms in mask, of class ALU or ALU64 when alu. */

@@ -25,7 +25,6 @@
 #ifdef BPFTK_HAVE_LIBBPF
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
-#include <stdarg.h>
 
 #include "kernel_accept.h"
 
@@ -306,47 +305,9 @@ static void compare_maps(struct bpf_object *ko, struct bpftk_run *r,
 
 static int runs_compared, bytes_compared, programs_skipped;
 
-/* libbpf's messages during a load, kept to tell why the kernel refused */
+/* The verifier's log of the program compared: libbpf loads it without a
+ * log and, when that fails, once more with one into this buffer. */
 static char klog[1 << 16];
-static size_t klog_len;
-
-static int klog_print(enum libbpf_print_level level, const char *fmt,
-		      va_list ap)
-{
-	(void)level;
-	if (klog_len + 1 < sizeof(klog)) {
-		int n = vsnprintf(klog + klog_len, sizeof(klog) - klog_len,
-				  fmt, ap);
-		if (n > 0)
-			klog_len += (size_t)n;
-		if (klog_len >= sizeof(klog))
-			klog_len = sizeof(klog) - 1;
-	}
-	return 0;
-}
-
-/* The verifier's last complaint: the line before its statistics */
-static const char *kernel_reason(void)
-{
-	static char line[256];
-	const char *end = strstr(klog, "\nprocessed ");
-	const char *start = end;
-	if (!end)
-		return "no verifier log";
-	while (start > klog && start[-1] != '\n')
-		start--;
-	if (start == end && start > klog) { /* empty: the line before */
-		end = start - 1;
-		while (start > klog && start[-1] != '\n')
-			start--;
-	}
-	size_t n = (size_t)(end - start);
-	if (n >= sizeof(line))
-		n = sizeof(line) - 1;
-	memcpy(line, start, n);
-	line[n] = 0;
-	return line;
-}
 
 /* Runs every packet through the kernel and bpftk; returns -1 to skip. */
 static int diff_prog(const char *file, const char *prog, int setup_lpm,
@@ -362,34 +323,37 @@ static int diff_prog(const char *file, const char *prog, int setup_lpm,
 	CHECK(ko != NULL);
 	if (!ko)
 		return 0;
-	if (only) { /* the object's other programs cannot load as they are */
-		struct bpf_program *bp;
-		bpf_object__for_each_program(bp, ko)
+	struct bpf_program *bp;
+	klog[0] = '\0';
+	bpf_object__for_each_program(bp, ko) {
+		/* with `only`, the object's other programs cannot load as
+		 * they are */
+		if (only)
 			bpf_program__set_autoload(
 				bp, !strcmp(bpf_program__name(bp), prog));
+		if (!strcmp(bpf_program__name(bp), prog)) {
+			bpf_program__set_log_buf(bp, klog, sizeof(klog));
+		}
 	}
-	klog_len = 0;
-	klog[0] = 0;
-	libbpf_set_print(klog_print);
-	int loaded = bpf_object__load(ko);
-	int e = errno;
-	libbpf_set_print(NULL);
-	if (loaded) {
+	if (bpf_object__load(ko)) {
+		int e = errno;
+		char why[256];
+		kacc_reason(klog, why, sizeof(why));
 		bpf_object__close(ko);
 		unlink(obj);
 		if (e == EPERM || e == ENOSYS)
 			return -1;
-		if (!kacc_safety_reason(kernel_reason())) {
+		if (!kacc_safety_reason(why)) {
 			/* a kernel built without what the program asks for
 			 * (a helper for the type, ...) cannot judge it */
 			printf("skipped %s: this kernel lacks a feature it "
 			       "uses: %s\n",
-			       prog, kernel_reason());
+			       prog, why);
 			programs_skipped++;
 			return 0;
 		}
 		fprintf(stderr, "%s: the kernel refused the object (%s): %s\n",
-			file, strerror(e), kernel_reason());
+			file, strerror(e), why[0] ? why : "no verifier log");
 		CHECK(0);
 		return 0;
 	}

@@ -104,6 +104,32 @@ struct vcase {
 	"r0 = 1\n" \
 	"exit\n"
 
+/* an XDP program reading the packet after bpf_loop, whose callback calls
+ * helper `helper` on the context (44, bpf_xdp_adjust_head, moves the
+ * packet) */
+#define LOOP_PKT_CB(helper) \
+	"r6 = *(u32 *)(r1 + 0)\n" \
+	"r7 = *(u32 *)(r1 + 4)\n" \
+	"*(u64 *)(r10 - 8) = r1\n" \
+	"r1 = 1\n" \
+	"ld_pseudo r2, 4, 12\n" \
+	"r3 = r10\n" \
+	"r3 += -8\n" \
+	"r4 = 0\n" \
+	"call 181\n" \
+	"r0 = 2\n" \
+	"r1 = r6\n" \
+	"r1 += 1\n" \
+	"if r1 > r7 goto +1\n" \
+	"r1 = *(u8 *)(r6 + 0)\n" \
+	"r0 = 2\n" \
+	"exit\n" \
+	"r1 = *(u64 *)(r2 + 0)\n" \
+	"r2 = 4\n" \
+	"call " helper "\n" \
+	"r0 = 0\n" \
+	"exit\n"
+
 static const struct vcase cases[] = {
 	{"return a constant", BPFTK_PROG_TYPE_SOCKET_FILTER,
 	 "r0 = 0\nexit\n", 0, NULL},
@@ -329,52 +355,12 @@ static const struct vcase cases[] = {
 	/* after a round the packet may have moved: the caller's packet
 	 * pointers are stale after bpf_loop, though not after zero rounds */
 	{"bpf_loop: the callback moves the packet", BPFTK_PROG_TYPE_XDP,
-	 "r6 = *(u32 *)(r1 + 0)\n"
-	 "r7 = *(u32 *)(r1 + 4)\n"
-	 "*(u64 *)(r10 - 8) = r1\n"
-	 "r1 = 1\n"
-	 "ld_pseudo r2, 4, 12\n"
-	 "r3 = r10\n"
-	 "r3 += -8\n"
-	 "r4 = 0\n"
-	 "call 181\n"
-	 "r0 = 2\n"
-	 "r1 = r6\n"
-	 "r1 += 1\n"
-	 "if r1 > r7 goto +1\n"
-	 "r1 = *(u8 *)(r6 + 0)\n"
-	 "r0 = 2\n"
-	 "exit\n"
-	 "r1 = *(u64 *)(r2 + 0)\n"
-	 "r2 = 4\n"
-	 "call 44\n"
-	 "r0 = 0\n"
-	 "exit\n",
+	 LOOP_PKT_CB("44"),
 	 -EACCES,
 	 "insn 14|r6 is a number|insn 9 (call 181) calls its callback, insn "
 	 "9 (call 181) ends the loop"},
 	{"bpf_loop: the same without moving the packet", BPFTK_PROG_TYPE_XDP,
-	 "r6 = *(u32 *)(r1 + 0)\n"
-	 "r7 = *(u32 *)(r1 + 4)\n"
-	 "*(u64 *)(r10 - 8) = r1\n"
-	 "r1 = 1\n"
-	 "ld_pseudo r2, 4, 12\n"
-	 "r3 = r10\n"
-	 "r3 += -8\n"
-	 "r4 = 0\n"
-	 "call 181\n"
-	 "r0 = 2\n"
-	 "r1 = r6\n"
-	 "r1 += 1\n"
-	 "if r1 > r7 goto +1\n"
-	 "r1 = *(u8 *)(r6 + 0)\n"
-	 "r0 = 2\n"
-	 "exit\n"
-	 "r1 = *(u64 *)(r2 + 0)\n"
-	 "r2 = 4\n"
-	 "call 5\n"
-	 "r0 = 0\n"
-	 "exit\n",
+	 LOOP_PKT_CB("5"),
 	 0, NULL},
 	/* the kernel accepts flags other than 0 (bpf_loop then fails with
 	 * -EINVAL at run time); the callback is still checked */

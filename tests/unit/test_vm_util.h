@@ -70,6 +70,27 @@ static inline struct bpftk_insn vt_ins(enum bpftk_op op, int dst, int src,
 	return i;
 }
 
+/* i with the fields its form does not use zeroed (the validator refuses
+ * them otherwise); an empty slot (code 0, lddw's second half) is kept. */
+static inline struct bpftk_insn vt_unreserved(struct bpftk_insn i)
+{
+	const struct bpftk_opinfo *r =
+		i.code ? bpftk_isa_info(bpftk_isa_lookup(&i)) : NULL;
+	if (!r)
+		return i;
+	unsigned uses = bpftk_isa_form_uses(r->form);
+	if (!(uses & BPFTK_USES_DST))
+		i.dst = 0;
+	if (!(uses & BPFTK_USES_SRC) && r->sel != BPFTK_SEL_SRC)
+		i.src = 0;
+	if (!(uses & BPFTK_USES_OFF) && r->sel != BPFTK_SEL_OFF)
+		i.off = 0;
+	if (!(uses & BPFTK_USES_IMM) && r->sel != BPFTK_SEL_IMM &&
+	    r->form != BPFTK_FORM_LDDW)
+		i.imm = 0;
+	return i;
+}
+
 static inline int32_t vt_lo(uint64_t v)
 {
 	return (int32_t)(uint32_t)v;
